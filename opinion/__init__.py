@@ -1,0 +1,1 @@
+"""opinion: public-opinion and election-impact statistics."""
