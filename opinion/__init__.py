@@ -1,1 +1,12 @@
-"""opinion: public-opinion and election-impact statistics."""
+"""opinion: public-opinion and election-impact statistics.
+
+Load polls (``read_polls``) and microdata (``read_microdata``), validate them, weight and
+tabulate them (``opinion.survey``), and model them (``opinion.models``).
+"""
+
+from opinion import datasets
+from opinion.frames import PollFrame, read_polls
+
+__version__ = "0.1.0"
+
+__all__ = ["PollFrame", "__version__", "datasets", "read_polls"]

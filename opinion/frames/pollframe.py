@@ -1,0 +1,295 @@
+"""The validated poll frame that every model in opinion consumes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from opinion.errors import DataValidationError
+from opinion.frames.aliases import merge_aliases
+from opinion.frames.effective_n import add_effective_n
+from opinion.frames.layouts import KNOWN_COLUMNS, apply_mapping, is_wide, melt_wide
+from opinion.frames.schema import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
+from opinion.frames.validate import validate_polls
+from opinion.io.tables import RawTable, from_dataframe, read_table
+
+_COLUMN_ORDER = REQUIRED_COLUMNS + OPTIONAL_COLUMNS + ("question_format",)
+
+
+class PollFrame:
+    """Validated polls in the tidy long layout, with the rows that failed validation.
+
+    Build one with :func:`opinion.read_polls` (files) or :meth:`PollFrame.from_frame`
+    (DataFrames). Rows that break a rule are never dropped silently: they are in
+    :attr:`rejects` with every reason, and :attr:`problems` lists each (row, column, problem).
+
+    Attributes
+    ----------
+    data : pandas.DataFrame
+        Valid rows, typed: dates as ``datetime64``, ``n`` as int, ``pct`` in 0-100, plus
+        ``deff``, ``deff_source``, ``n_basis`` and ``n_eff`` (effective sample size).
+    rejects : pandas.DataFrame
+        Invalid rows as given, with ``row`` (file line / index label) and ``reasons``.
+    problems : pandas.DataFrame
+        One line per problem: ``row, column, value, problem``.
+    aliases : pandas.DataFrame
+        Pollster names that were merged (``raw, pollster, sponsor, rows``).
+    source : str
+        Where the data came from.
+    """
+
+    def __init__(
+        self,
+        data: pd.DataFrame,
+        rejects: pd.DataFrame | None = None,
+        problems: pd.DataFrame | None = None,
+        aliases: pd.DataFrame | None = None,
+        source: str = "<DataFrame>",
+    ) -> None:
+        self.data = data
+        self.rejects = rejects if rejects is not None else pd.DataFrame(columns=["row", "reasons"])
+        self.problems = (
+            problems if problems is not None
+            else pd.DataFrame(columns=["row", "column", "value", "problem"])
+        )
+        self.aliases = aliases if aliases is not None else pd.DataFrame(
+            columns=["raw", "pollster", "sponsor", "rows"])
+        self.source = source
+
+    # ------------------------------------------------------------------ construction
+    @classmethod
+    def from_frame(
+        cls,
+        frame: pd.DataFrame,
+        *,
+        mapping: str | Mapping[str, str] | None = None,
+        aliases: Mapping[str, str] | None = None,
+        response_columns: list[str] | None = None,
+        sum_tolerance: float = 1.0,
+        today: dt.date | None = None,
+        source: str = "<DataFrame>",
+    ) -> PollFrame:
+        """Validate an in-memory DataFrame (rows are reported by index label)."""
+        return cls._from_raw(
+            from_dataframe(frame, source), mapping=mapping, aliases=aliases,
+            response_columns=response_columns, sum_tolerance=sum_tolerance, today=today,
+        )
+
+    @classmethod
+    def _from_raw(
+        cls,
+        table: RawTable,
+        *,
+        mapping: str | Mapping[str, str] | None,
+        aliases: Mapping[str, str] | None,
+        response_columns: list[str] | None,
+        sum_tolerance: float,
+        today: dt.date | None,
+    ) -> PollFrame:
+        frame = table.frame
+        if len(frame) == 0:
+            raise DataValidationError(f"{table.source}: no data rows")
+        if table.first_data_line is None:
+            labels = pd.Series(frame.index, index=frame.index)
+        else:
+            labels = pd.Series(np.arange(len(frame)) + table.first_data_line, index=frame.index)
+        frame = frame.reset_index(drop=True)
+        labels = labels.reset_index(drop=True)
+        frame, _ = apply_mapping(frame, mapping)
+        if is_wide(frame) or response_columns is not None:
+            positions = pd.Series(np.arange(len(frame)))
+            frame, origin = melt_wide(frame.set_index(positions), response_columns=response_columns)
+            labels = labels.iloc[origin.to_numpy()].reset_index(drop=True)
+        merged, alias_table = (
+            merge_aliases(frame, aliases) if "pollster" in frame.columns
+            else (frame, None)
+        )
+        try:
+            result = validate_polls(merged, labels, sum_tolerance=sum_tolerance, today=today)
+        except DataValidationError as exc:
+            raise DataValidationError(f"{table.source}: {exc}") from None
+        data = add_effective_n(result.valid)
+        ordered = [c for c in _COLUMN_ORDER if c in data.columns]
+        extra = [c for c in data.columns if c not in ordered]
+        return cls(data[ordered + extra], result.rejects, result.problems, alias_table,
+                   table.source)
+
+    # ------------------------------------------------------------------ views
+    @property
+    def is_valid(self) -> bool:
+        """True when no row was rejected."""
+        return len(self.rejects) == 0
+
+    @property
+    def n_eff(self) -> pd.Series:
+        """Effective sample size of each valid row (``n / deff``)."""
+        return self.data["n_eff"]
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def polls(self) -> pd.DataFrame:
+        """One row per poll: pollster, dates, population, n, number of questions."""
+        cols = [c for c in ("poll_id", "pollster", "sponsor", "start_date", "end_date",
+                            "population", "mode", "country") if c in self.data]
+        grouped = self.data.groupby("poll_id", sort=False)
+        out = grouped[cols[1:]].first()
+        out["n"] = grouped["n"].max()
+        out["questions"] = grouped["question_id"].nunique()
+        return out.reset_index()
+
+    def questions(self) -> pd.DataFrame:
+        """One row per question_id: polls, pollsters, responses and date range."""
+        grouped = self.data.groupby("question_id", sort=True)
+        return pd.DataFrame({
+            "polls": grouped["poll_id"].nunique(),
+            "pollsters": grouped["pollster"].nunique(),
+            "responses": grouped["response"].unique().map(lambda r: ", ".join(map(str, r))),
+            "first": grouped["start_date"].min(),
+            "last": grouped["end_date"].max(),
+        }).reset_index()
+
+    def filter(self, **conditions: Any) -> PollFrame:
+        """Keep valid rows whose columns equal (or are in) the given values.
+
+        Examples
+        --------
+        >>> pf.filter(question_id="ipsos_continue_weapons", subgroup="all")  # doctest: +SKIP
+        """
+        mask = pd.Series(True, index=self.data.index)
+        for column, wanted in conditions.items():
+            if column not in self.data:
+                raise DataValidationError(f"cannot filter on unknown column '{column}'")
+            if isinstance(wanted, (list, tuple, set, frozenset)):
+                mask &= self.data[column].isin(list(wanted))
+            else:
+                mask &= self.data[column] == wanted
+        return PollFrame(self.data[mask].reset_index(drop=True), self.rejects, self.problems,
+                         self.aliases, self.source)
+
+    # ------------------------------------------------------------------ summaries
+    def summary(self) -> pd.DataFrame:
+        """Validation summary as a one-column table (item -> value)."""
+        d = self.data
+        items = {
+            "source": self.source,
+            "valid rows": len(d),
+            "rejected rows": len(self.rejects),
+            "problems": len(self.problems),
+            "polls": d["poll_id"].nunique() if len(d) else 0,
+            "pollsters": d["pollster"].nunique() if len(d) else 0,
+            "questions": d["question_id"].nunique() if len(d) else 0,
+            "field dates": (
+                f"{d['start_date'].min():%Y-%m-%d} to {d['end_date'].max():%Y-%m-%d}"
+                if len(d) else "-"
+            ),
+            "pollster names merged": len(self.aliases),
+            "design effect assumed 1 (no deff or moe)": int((d["deff_source"] == "assumed 1").sum())
+            if len(d) else 0,
+        }
+        return pd.DataFrame({"value": pd.Series(items, dtype=object)})
+
+    def validation_report(self, max_problems: int = 50) -> str:
+        """Plain-text validation report: counts, then every problem with row and column."""
+        lines = [
+            f"{self.source}: {len(self.data):,} valid rows, {len(self.rejects):,} rejected "
+            f"({len(self.problems):,} problems)"
+        ]
+        for row in self.problems.head(max_problems).itertuples(index=False):
+            value = "" if row.value is None else f" [value: {row.value!r}]"
+            lines.append(f"  row {row.row}, column {row.column}: {row.problem}{value}")
+        if len(self.problems) > max_problems:
+            lines.append(f"  ... and {len(self.problems) - max_problems:,} more problems")
+        if len(self.aliases):
+            merged = ", ".join(f"{r.raw!r} -> {r.pollster}" for r in self.aliases.itertuples())
+            lines.append(f"pollster names merged: {merged}")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        d = self.data
+        return (
+            f"<PollFrame: {len(d):,} rows, {d['poll_id'].nunique() if len(d) else 0} polls, "
+            f"{d['question_id'].nunique() if len(d) else 0} questions, "
+            f"{len(self.rejects):,} rejected, from {self.source}>"
+        )
+
+    def _repr_html_(self) -> str:
+        status = (
+            "<span style='color:#1b7837'>all rows valid</span>" if self.is_valid
+            else f"<span style='color:#b2182b'>{len(self.rejects):,} rows rejected</span>"
+        )
+        parts = [
+            f"<div><strong>PollFrame</strong> from {html.escape(self.source)}: {status}</div>",
+            self.summary().to_html(escape=True, header=False),
+        ]
+        if len(self.problems):
+            parts.append("<div><strong>Problems</strong> (first 20)</div>")
+            parts.append(self.problems.head(20).to_html(index=False, escape=True))
+        parts.append("<div><strong>Data</strong> (first 10 rows)</div>")
+        parts.append(self.data.head(10).to_html(index=False, escape=True))
+        return "\n".join(parts)
+
+    def concat(self, *others: PollFrame) -> PollFrame:
+        """Stack several poll frames (their rejects and problems too)."""
+        frames = (self, *others)
+        return PollFrame(
+            pd.concat([f.data for f in frames], ignore_index=True),
+            pd.concat([f.rejects for f in frames], ignore_index=True),
+            pd.concat([f.problems for f in frames], ignore_index=True),
+            pd.concat([f.aliases for f in frames], ignore_index=True).drop_duplicates(),
+            " + ".join(f.source for f in frames),
+        )
+
+
+def read_polls(
+    source: str | Path | pd.DataFrame,
+    *,
+    mapping: str | Mapping[str, str] | None = None,
+    aliases: Mapping[str, str] | None = None,
+    response_columns: list[str] | None = None,
+    sum_tolerance: float = 1.0,
+    today: dt.date | None = None,
+) -> PollFrame:
+    """Read and validate polls from a file or DataFrame.
+
+    Parameters
+    ----------
+    source
+        A CSV, TSV, JSON, Excel (title rows above the header are skipped) or Parquet file, or
+        a DataFrame. UTF-8 (with or without BOM) and Latin-1/Windows-1252 text both load.
+    mapping
+        Column mapping for other layouts: a named one (``"fivethirtyeight"``) or a dict
+        ``{their column: schema column}``.
+    aliases
+        Extra pollster aliases, ``{alias: canonical name}``.
+    response_columns
+        For wide toplines (one column per response option): the option columns. Detected
+        automatically when the data has neither ``response`` nor ``pct``.
+    sum_tolerance
+        Percentage points a question's responses may exceed 100 by (rounding).
+    today
+        Reference date for the "in the future" check (default: today).
+
+    Returns
+    -------
+    PollFrame
+        Valid rows in ``.data``; rejected rows with reasons in ``.rejects``.
+
+    Raises
+    ------
+    DataValidationError
+        The file is missing, empty, unreadable, or lacks required columns.
+    """
+    kwargs = dict(mapping=mapping, aliases=aliases, response_columns=response_columns,
+                  sum_tolerance=sum_tolerance, today=today)
+    if isinstance(source, pd.DataFrame):
+        return PollFrame.from_frame(source, **kwargs)
+    hints = frozenset(c.lower() for c in KNOWN_COLUMNS) | frozenset(
+        (mapping or {}) if isinstance(mapping, Mapping) else ())
+    return PollFrame._from_raw(read_table(source, header_hints=hints), **kwargs)

@@ -1,0 +1,110 @@
+"""Configuration of the poll average, with priors stated in percentage points."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+from opinion.errors import ModelInputError
+
+
+@dataclass(frozen=True)
+class PollAverageConfig:
+    """Settings of :class:`~opinion.models.PollAverage`.
+
+    Priors are given in percentage points at a 50% share (where 1 logit unit = 25 pp) and
+    converted to the logit scale internally.
+
+    Attributes
+    ----------
+    questions
+        ``question_id`` values forming one question family (``None``: all in the frame).
+    subgroup
+        Which subgroup to model (default ``"all"``).
+    responses
+        Order of response categories; default: order of first appearance. Don't-know style
+        answers are kept as categories of their own.
+    response_map
+        Rename responses so that different wordings share categories, e.g.
+        ``{"favor": "support"}``.
+    pool_items
+        ``True``: different questions share one latent series with an item offset each
+        (relative to ``reference_question``); ``False``: each question gets its own series.
+    reference_question
+        The question whose scale the pooled trend is reported on (default: the one with the
+        most polls).
+    grid_days
+        Days between knots of the latent random walk; ``"auto"`` picks 1 day for spans up to
+        200 days, else 7 (the latent is linearly interpolated between knots).
+    field_period
+        Place each poll on the average of its field days (``True``) or on its end date.
+    start, end
+        Date range of the trend (default: the polls' range). Polls outside it are an error.
+    house_effects
+        ``"zero_sum"`` (house effects sum to zero over pollsters) or ``"anchored"`` (those in
+        ``anchor_pollsters`` are fixed at zero; the others are free).
+    anchor_pollsters
+        Pollsters taken as unbiased when ``house_effects="anchored"``.
+    election
+        ``(date, {response: pct})``: an election result that anchors the level on that date
+        (then house effects are free, measured against the result).
+    likelihood
+        ``"binomial"`` (multinomial by stick-breaking, on the effective n) or ``"normal"``
+        (Gaussian on the logit scale; two categories only; matches the Kalman smoother).
+    rw_pp_per_month
+        Prior scale (half-normal) of the typical one-month move of opinion, in pp.
+    house_pp
+        Prior scale (half-normal) of the spread of house effects, in pp.
+    poll_error_pp
+        Prior scale (half-normal) of poll-level non-sampling error, in pp.
+    effect_pp
+        Prior sd of population (a/rv/lv/v) and mode effects, in pp.
+    item_pp
+        Prior sd of question-wording offsets, in pp.
+    level_sd_logit
+        Prior sd of the starting level around the polls' average, on the logit scale.
+    """
+
+    questions: tuple[str, ...] | None = None
+    subgroup: str = "all"
+    responses: tuple[str, ...] | None = None
+    response_map: dict[str, str] = field(default_factory=dict)
+    pool_items: bool = True
+    reference_question: str | None = None
+    grid_days: int | Literal["auto"] = "auto"
+    field_period: bool = True
+    start: str | None = None
+    end: str | None = None
+    house_effects: Literal["zero_sum", "anchored"] = "zero_sum"
+    anchor_pollsters: tuple[str, ...] = ()
+    election: tuple[str, dict[str, float]] | None = None
+    likelihood: Literal["binomial", "normal"] = "binomial"
+    rw_pp_per_month: float = 3.0
+    house_pp: float = 3.0
+    poll_error_pp: float = 1.5
+    effect_pp: float = 3.0
+    item_pp: float = 10.0
+    level_sd_logit: float = 1.5
+
+    def __post_init__(self) -> None:
+        if self.house_effects not in {"zero_sum", "anchored"}:
+            raise ModelInputError("house_effects must be 'zero_sum' or 'anchored'")
+        if self.house_effects == "anchored" and not self.anchor_pollsters:
+            raise ModelInputError("house_effects='anchored' needs anchor_pollsters=[...]")
+        if self.likelihood not in {"binomial", "normal"}:
+            raise ModelInputError("likelihood must be 'binomial' or 'normal'")
+        if self.grid_days != "auto" and (not isinstance(self.grid_days, int) or self.grid_days < 1):
+            raise ModelInputError("grid_days must be a positive whole number of days or 'auto'")
+        for name in ("rw_pp_per_month", "house_pp", "poll_error_pp", "effect_pp", "item_pp",
+                     "level_sd_logit"):
+            if not getattr(self, name) > 0:
+                raise ModelInputError(f"{name} must be positive")
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-serialisable form."""
+        return asdict(self)
+
+
+def pp_to_logit(pp: float) -> float:
+    """Convert a scale in percentage points at 50% to the logit scale (1 logit = 25 pp)."""
+    return pp / 100 / 0.25

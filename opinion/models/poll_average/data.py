@@ -1,0 +1,212 @@
+"""Turn a PollFrame into the arrays the poll-average model needs.
+
+One *poll* here is one (poll_id, question_id) pair in the chosen subgroup. Its reported shares
+become stick-breaking binomial cells: for the reported categories k1..km of poll i,
+
+    c_ij ~ Binomial(N_i - sum_{l<j} c_il,  p_i,kj / (1 - sum_{l<j} p_i,kl)),
+
+which is exactly the multinomial likelihood of the reported categories with every unreported
+category merged into one remainder (a poll that reports only "support" is a binomial of
+support vs everything else). ``N_i`` is the effective sample size ``n / deff`` (rounded).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from opinion.errors import ModelInputError
+from opinion.frames.pollframe import PollFrame
+from opinion.models.poll_average.config import PollAverageConfig
+
+MIN_POLLS = 2
+
+
+@dataclass(frozen=True)
+class PollData:
+    """Arrays for the model, plus the labels needed to name results."""
+
+    polls: pd.DataFrame  # one row per poll: poll_id, question_id, pollster, dates, N, ...
+    cells: pd.DataFrame  # one row per reported cell: poll index, category index, count, trials
+    responses: list[str]
+    pollsters: list[str]
+    questions: list[str]
+    populations: list[str]
+    modes: list[str]
+    start: pd.Timestamp
+    end: pd.Timestamp
+    grid_days: int
+    knot_dates: pd.DatetimeIndex
+    field_matrix: np.ndarray  # polls x knots: average of the interpolated latent over field days
+    prev_mask: np.ndarray  # cells x categories: categories earlier in the same poll's stick
+
+    @property
+    def n_days(self) -> int:
+        return int((self.end - self.start).days) + 1
+
+
+def interpolation_matrix(n_days: int, grid_days: int) -> np.ndarray:
+    """Days x knots matrix that linearly interpolates knot values to every day."""
+    n_knots = knot_count(n_days, grid_days)
+    day = np.arange(n_days, dtype=float) / grid_days
+    left = np.minimum(np.floor(day).astype(int), n_knots - 2) if n_knots > 1 else np.zeros(
+        n_days, dtype=int)
+    weight = day - left
+    out = np.zeros((n_days, n_knots))
+    rows = np.arange(n_days)
+    if n_knots == 1:
+        out[:, 0] = 1.0
+        return out
+    out[rows, left] = 1 - weight
+    out[rows, left + 1] += weight
+    return out
+
+
+def knot_count(n_days: int, grid_days: int) -> int:
+    """Knots needed so that the last knot is on or after the last day."""
+    return int(np.ceil((n_days - 1) / grid_days)) + 1 if n_days > 1 else 1
+
+
+def resolve_grid(n_days: int, grid_days: int | str) -> int:
+    """The knot spacing in days (``"auto"``: daily up to 200 days, else weekly)."""
+    if grid_days == "auto":
+        return 1 if n_days <= 200 else 7
+    return int(grid_days)
+
+
+def prepare(polls: PollFrame, config: PollAverageConfig) -> PollData:
+    """Select, check and encode the question family.
+
+    Raises
+    ------
+    ModelInputError
+        No rows for the chosen questions/subgroup, fewer than two polls, polls outside the
+        requested dates, or a response that is 0% in every poll.
+    """
+    data = polls.data if isinstance(polls, PollFrame) else polls
+    if config.questions is not None:
+        unknown = sorted(set(config.questions) - set(data["question_id"]))
+        if unknown:
+            raise ModelInputError(f"question_id not in the data: {', '.join(unknown)}")
+        data = data[data["question_id"].isin(config.questions)]
+    elif data["question_id"].nunique() > 1 and config.pool_items is None:
+        raise ModelInputError("several questions in the frame: choose questions=[...]")
+    data = data[data["subgroup"] == config.subgroup]
+    if data.empty:
+        raise ModelInputError(f"no rows for subgroup {config.subgroup!r} in the chosen questions")
+    data = data.assign(response=data["response"].map(lambda r: config.response_map.get(r, r)))
+
+    key = ["poll_id", "question_id"]
+    n_polls = data.groupby(key).ngroups
+    if n_polls < MIN_POLLS:
+        raise ModelInputError(
+            f"the question family has {n_polls} poll; a poll average needs at least {MIN_POLLS} "
+            "(for one poll, use opinion.survey.proportion_ci)"
+        )
+
+    responses = list(config.responses) if config.responses else list(
+        dict.fromkeys(data["response"]))
+    missing = sorted(set(data["response"]) - set(responses))
+    if missing:
+        raise ModelInputError(f"responses not listed in responses=: {', '.join(missing)}")
+    if len(responses) == 1:
+        responses = [responses[0], f"not {responses[0]}"]
+    always_zero = [r for r in responses if r in set(data["response"])
+                   and (data.loc[data["response"] == r, "pct"] == 0).all()]
+    if always_zero:
+        raise ModelInputError(
+            f"response(s) {', '.join(always_zero)} are 0% in every poll: there is nothing to "
+            "estimate; drop them with responses=[...]"
+        )
+
+    start = pd.Timestamp(config.start) if config.start else data["start_date"].min()
+    end = pd.Timestamp(config.end) if config.end else data["end_date"].max()
+    if config.election is not None:
+        end = max(end, pd.Timestamp(config.election[0]))
+    outside = data[(data["end_date"] < start) | (data["start_date"] > end)]["poll_id"].unique()
+    if len(outside):
+        raise ModelInputError(
+            f"{len(outside)} poll(s) fall outside {start:%Y-%m-%d}..{end:%Y-%m-%d} "
+            f"({', '.join(map(str, outside[:5]))}{'...' if len(outside) > 5 else ''}): filter "
+            "them out or widen start/end"
+        )
+    n_days = int((end - start).days) + 1
+    grid = resolve_grid(n_days, config.grid_days)
+
+    cat_index = {r: k for k, r in enumerate(responses)}
+    poll_rows = []
+    cell_rows = []
+    for i, ((poll_id, question), group) in enumerate(data.groupby(key, sort=False)):
+        first = group.iloc[0]
+        shares = group.set_index("response")["pct"].astype(float) / 100
+        shares = shares.groupby(level=0).sum()
+        total = shares.sum()
+        reported_all = len(shares) == len(responses) or (
+            len(responses) == 2 and responses[1].startswith("not ") and len(shares) == 1)
+        if len(shares) == len(responses) and total > 0:
+            shares = shares / total  # all categories reported: renormalise rounding
+        n_trials = max(int(round(float(first["n_eff"]))), 1)
+        order = [r for r in responses if r in shares.index]
+        if len(shares) == len(responses):
+            order = order[:-1]  # the last category is implied by the others
+        remaining = n_trials
+        earlier: list[int] = []
+        for response in order:
+            count = int(round(shares[response] * n_trials))
+            count = min(max(count, 0), remaining)
+            cell_rows.append({
+                "poll": i, "category": cat_index[response], "count": count,
+                "trials": remaining, "share": float(shares[response]),
+                "earlier": tuple(earlier),
+            })
+            remaining -= count
+            earlier.append(cat_index[response])
+        poll_rows.append({
+            "poll_id": poll_id, "question_id": question, "pollster": first["pollster"],
+            "start_date": first["start_date"], "end_date": first["end_date"],
+            "population": first["population"],
+            "mode": (first.get("mode") if isinstance(first.get("mode"), str) else "unknown"),
+            "n": int(first["n"]), "n_eff": float(first["n_eff"]), "n_trials": n_trials,
+            "reported_all": reported_all,
+        })
+    poll_table = pd.DataFrame(poll_rows)
+    cells = pd.DataFrame(cell_rows)
+    if cells.empty:
+        raise ModelInputError("no usable reported shares for the chosen questions")
+
+    prev = np.zeros((len(cells), len(responses)))
+    for j, earlier in enumerate(cells["earlier"]):
+        prev[j, list(earlier)] = 1.0
+    cells = cells.drop(columns="earlier")
+
+    knots = knot_count(n_days, grid)
+    interp = interpolation_matrix(n_days, grid)
+    field = np.zeros((len(poll_table), knots))
+    for i, row in enumerate(poll_table.itertuples()):
+        lo = max((row.start_date - start).days, 0) if config.field_period else (
+            row.end_date - start).days
+        hi = min((row.end_date - start).days, n_days - 1)
+        lo = min(lo, hi)
+        field[i] = interp[lo: hi + 1].mean(axis=0)
+    knot_dates = pd.DatetimeIndex([start + pd.Timedelta(days=grid * k) for k in range(knots)])
+
+    questions = list(poll_table["question_id"].value_counts().index)
+    if config.reference_question is not None:
+        if config.reference_question not in questions:
+            raise ModelInputError(f"reference_question {config.reference_question!r} not in data")
+        questions.remove(config.reference_question)
+        questions.insert(0, config.reference_question)
+    populations = list(poll_table["population"].value_counts().index)
+    modes = list(poll_table["mode"].value_counts().index)
+    pollsters = sorted(poll_table["pollster"].unique())
+    if config.house_effects == "anchored":
+        unknown = sorted(set(config.anchor_pollsters) - set(pollsters))
+        if unknown:
+            raise ModelInputError(f"anchor pollsters not in the data: {', '.join(unknown)}")
+    return PollData(
+        polls=poll_table, cells=cells, responses=responses, pollsters=pollsters,
+        questions=questions, populations=populations, modes=modes, start=start, end=end,
+        grid_days=grid, knot_dates=knot_dates, field_matrix=field, prev_mask=prev,
+    )

@@ -1,0 +1,282 @@
+r"""Opinion over time: a Bayesian poll average with house effects.
+
+The model
+---------
+For response categories :math:`k = 1..K` (the last is the reference), the latent opinion on
+knot :math:`t` of a time grid is a vector of log-odds :math:`\eta_{t,k}` (:math:`k<K`,
+:math:`\eta_{t,K}=0`) following a centred Gaussian random walk
+
+.. math::
+
+    \eta_{t,k} = \eta_{t-1,k} + \epsilon_{t,k}, \qquad
+    \epsilon_{t,k} \sim N(0, \sigma_k^2 \, \Delta),
+
+with :math:`\Delta` the grid spacing in days; the latent of every day is the linear
+interpolation between knots. Poll :math:`i` (pollster :math:`h`, population :math:`a`, mode
+:math:`m`, question :math:`q`) measures
+
+.. math::
+
+    \mu_{i,k} = \bar\eta_{i,k} + \text{house}_{h,k} + \text{pop}_{a,k} + \text{mode}_{m,k}
+              + \text{item}_{q,k} + \nu_{i,k},
+    \qquad p_i = \operatorname{softmax}(\mu_{i,1..K-1}, 0),
+
+where :math:`\bar\eta_i` averages the latent over the poll's field days, house effects sum
+to zero over pollsters (or are measured against anchor pollsters / an election result),
+population, mode and item effects are zero for the reference level, and
+:math:`\nu_{i,k}` is poll-level non-sampling error of sd :math:`\tau_k` (logit scale). The
+reported shares enter through a multinomial on the effective sample size
+:math:`n/\text{deff}`, written as stick-breaking binomials so that polls reporting only some
+categories are used exactly; the poll-level error is integrated out as beta-binomial
+overdispersion (concentration :math:`\phi = (0.5 / (0.25\tau))^2 - 1`, i.e. an extra sd of
+:math:`0.25\tau` in share units at 50%), so no latent parameter per poll is needed. With
+``likelihood="normal"`` and two categories, as
+:math:`\operatorname{logit} y_i \sim N(\mu_i, 1/(n_i y_i (1-y_i)) + \tau^2)`.
+
+Priors (stated in percentage points at a 50% share, where 1 logit = 25 pp)
+-------------------------------------------------------------------------
+- :math:`\sigma_k \sqrt{30}` ~ HalfNormal(``rw_pp_per_month``): opinion typically moves a few
+  points a month;
+- house effects ~ ZeroSumNormal(:math:`\sigma_h`), :math:`\sigma_h` ~
+  HalfNormal(``house_pp``);
+- :math:`\tau_k` ~ HalfNormal(``poll_error_pp``);
+- population and mode effects ~ N(0, ``effect_pp``); item offsets ~ N(0, ``item_pp``);
+- starting level ~ N(log-odds of the polls' average, ``level_sd_logit``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pymc as pm
+import pytensor.tensor as pt
+
+from opinion.errors import ModelInputError
+from opinion.frames.pollframe import PollFrame
+from opinion.models.base import BayesianModel
+from opinion.models.poll_average.config import PollAverageConfig, pp_to_logit
+from opinion.models.poll_average.data import PollData, prepare
+from opinion.results.poll_average import PollAverageResults
+
+_EPS = 1e-9
+
+
+class PollAverage(BayesianModel):
+    """Bayesian poll average of one question family, pooled across pollsters.
+
+    Parameters
+    ----------
+    polls
+        A validated :class:`~opinion.frames.PollFrame`.
+    questions
+        The question_id(s) to average (a family of wordings of one construct).
+    **config
+        Any field of :class:`PollAverageConfig` (priors in percentage points, grid,
+        house-effect convention, election anchor, ...).
+
+    Examples
+    --------
+    >>> polls = opinion.datasets.load("us_ukraine_support")        # doctest: +SKIP
+    >>> fit = PollAverage(polls, questions=["pew_support_amount"]).fit(random_seed=1)  # doctest: +SKIP
+    >>> fit.trend().tail()                                          # doctest: +SKIP
+    """
+
+    name = "poll_average"
+    results_class = PollAverageResults
+
+    def __init__(
+        self, polls: PollFrame, questions: str | list[str] | None = None, **config: Any
+    ) -> None:
+        if isinstance(questions, str):
+            questions = [questions]
+        if "responses" in config and config["responses"] is not None:
+            config["responses"] = tuple(config["responses"])
+        if "anchor_pollsters" in config:
+            config["anchor_pollsters"] = tuple(config["anchor_pollsters"])
+        self.config = PollAverageConfig(
+            questions=tuple(questions) if questions else None, **config)
+        self.polls = polls
+        self.data: PollData = prepare(polls, self.config)
+        if self.config.likelihood == "normal" and len(self.data.responses) != 2:
+            raise ModelInputError("likelihood='normal' needs a two-category question")
+
+    # ------------------------------------------------------------------ protocol
+    def config_dict(self) -> dict[str, Any]:
+        return self.config.to_dict()
+
+    def data_frame(self) -> pd.DataFrame:
+        cells = self.data.cells.merge(
+            self.data.polls.reset_index(names="poll"), on="poll", how="left")
+        cells["response"] = [self.data.responses[k] for k in cells["category"]]
+        return cells[["poll_id", "question_id", "pollster", "start_date", "end_date",
+                      "population", "mode", "n", "n_eff", "trials", "response", "share",
+                      "count"]]
+
+    def results_metadata(self) -> dict[str, Any]:
+        d = self.data
+        return {
+            "responses": d.responses,
+            "pollsters": d.pollsters,
+            "questions": d.questions,
+            "populations": d.populations,
+            "modes": d.modes,
+            "start": f"{d.start:%Y-%m-%d}",
+            "end": f"{d.end:%Y-%m-%d}",
+            "grid_days": d.grid_days,
+            "series": self._series_labels(),
+        }
+
+    def summary_var_names(self) -> list[str]:
+        names = ["sigma_rw", "tau", "eta"]
+        if len(self.data.pollsters) > 1:
+            names += ["house", "sigma_house"]
+        return names
+
+    def _series_labels(self) -> list[str]:
+        return ["pooled"] if self.config.pool_items else list(self.data.questions)
+
+    # ------------------------------------------------------------------ model
+    def coords(self) -> dict[str, list]:
+        d = self.data
+        return {
+            "series": self._series_labels(),
+            "category": d.responses[:-1],
+            "knot": [f"{t:%Y-%m-%d}" for t in d.knot_dates],
+            "pollster": d.pollsters,
+            "poll": [f"{p}|{q}" for p, q in zip(d.polls["poll_id"], d.polls["question_id"],
+                                                  strict=True)],
+            "cell": np.arange(len(d.cells)),
+        }
+
+    def _start_level(self) -> np.ndarray:
+        """Log-odds (vs the reference category) of the polls' average shares."""
+        d = self.data
+        mean = np.full(len(d.responses), np.nan)
+        for k in range(len(d.responses)):
+            rows = d.cells[d.cells["category"] == k]
+            if len(rows):
+                mean[k] = rows["share"].mean()
+        known = np.nansum(mean)
+        n_missing = np.isnan(mean).sum()
+        if n_missing:
+            mean[np.isnan(mean)] = max(1 - known, 0.05) / n_missing
+        mean = np.clip(mean / mean.sum(), 0.01, 0.99)
+        return np.log(mean[:-1] / mean[-1])
+
+    def build_model(self) -> pm.Model:
+        d, c = self.data, self.config
+        coords = self.coords()
+        n_series, n_free = len(coords["series"]), len(d.responses) - 1
+        polls = d.polls
+        series_idx = (np.zeros(len(polls), dtype=int) if c.pool_items
+                      else polls["question_id"].map(
+                          {q: i for i, q in enumerate(d.questions)}).to_numpy())
+        pollster_idx = polls["pollster"].map({p: i for i, p in enumerate(d.pollsters)}).to_numpy()
+        with pm.Model(coords=coords) as model:
+            step_scale = np.sqrt(d.grid_days / 30.0)
+            sigma_rw = pm.HalfNormal("sigma_rw", sigma=pp_to_logit(c.rw_pp_per_month),
+                                     dims="category")  # per month, logit scale
+            start = self._start_level()
+            eta = pm.GaussianRandomWalk(
+                "eta",
+                sigma=(sigma_rw * step_scale)[None, :, None],
+                init_dist=pm.Normal.dist(start[None, :], c.level_sd_logit,
+                                         shape=(n_series, n_free)),
+                dims=("series", "category", "knot"),
+            )
+            field = pm.Data("field_matrix", d.field_matrix)
+            # (poll, category): latent averaged over each poll's field period
+            eta_poll = (eta[series_idx] * field[:, None, :]).sum(axis=-1)
+            mu = eta_poll + self._house(model, pollster_idx, n_free)
+            mu = mu + self._level_effects("population", polls["population"], d.populations,
+                                          c.effect_pp, n_free)
+            mu = mu + self._level_effects("mode", polls["mode"], d.modes, c.effect_pp, n_free)
+            if c.pool_items:
+                mu = mu + self._level_effects("item", polls["question_id"], d.questions,
+                                              c.item_pp, n_free)
+            tau = pm.HalfNormal("tau", sigma=pp_to_logit(c.poll_error_pp), dims="category")
+            if c.likelihood == "normal":
+                self._normal_likelihood(mu, tau)
+            else:
+                self._multinomial_likelihood(mu, tau)
+            if c.election is not None:
+                self._election_anchor(eta)
+        return model
+
+    def _house(self, model: pm.Model, pollster_idx: np.ndarray, n_free: int) -> pt.TensorVariable:
+        d, c = self.data, self.config
+        if len(d.pollsters) < 2 and c.election is None:
+            return pt.zeros((len(d.polls), n_free))
+        sigma_house = pm.HalfNormal("sigma_house", sigma=pp_to_logit(c.house_pp))
+        if c.house_effects == "anchored" or c.election is not None:
+            free = [p for p in d.pollsters if p not in set(c.anchor_pollsters)]
+            model.add_coord("free_pollster", free)
+            raw = pm.Normal("house_free", 0.0, sigma_house, dims=("category", "free_pollster"))
+            cols = [free.index(p) if p in free else -1 for p in d.pollsters]
+            padded = pt.concatenate([raw, pt.zeros((n_free, 1))], axis=1)
+            house = pm.Deterministic("house", padded[:, cols], dims=("category", "pollster"))
+        else:
+            house = pm.ZeroSumNormal("house", sigma=sigma_house, dims=("category", "pollster"))
+        return house.T[pollster_idx]
+
+    def _level_effects(self, name: str, values: pd.Series, levels: list[str], sd_pp: float,
+                       n_free: int) -> pt.TensorVariable | float:
+        """Effects of non-reference levels (the first, most common, level is the reference)."""
+        if len(levels) < 2:
+            return 0.0
+        model = pm.modelcontext(None)
+        model.add_coord(f"{name}_level", levels[1:])
+        effect = pm.Normal(f"{name}_effect", 0.0, pp_to_logit(sd_pp),
+                           dims=("category", f"{name}_level"))
+        padded = pt.concatenate([pt.zeros((n_free, 1)), effect], axis=1)
+        idx = values.map({v: i for i, v in enumerate(levels)}).to_numpy()
+        return padded.T[idx]
+
+    def _multinomial_likelihood(self, mu: pt.TensorVariable, tau: pt.TensorVariable) -> None:
+        """Beta-binomial stick-breaking cells: overdispersion from poll-level error.
+
+        The poll-level error of sd ``tau`` (logit scale; ``0.25 * tau`` in share units at 50%)
+        enters as beta-binomial overdispersion with concentration
+        ``phi = (0.5 / (0.25 * tau))^2 - 1``, so that a poll's share varies around the model
+        with sd ``0.25 * tau`` beyond sampling error, without a latent parameter per poll.
+        """
+        cells = self.data.cells
+        full = pt.concatenate([mu, pt.zeros((mu.shape[0], 1))], axis=1)
+        probs = pt.special.softmax(full, axis=1)
+        cell_poll = cells["poll"].to_numpy()
+        cell_cat = cells["category"].to_numpy()
+        p_cell = probs[cell_poll, cell_cat]
+        used = (probs[cell_poll] * self.data.prev_mask).sum(axis=1)
+        q = pt.clip(p_cell / pt.clip(1.0 - used, _EPS, 1.0), _EPS, 1 - _EPS)
+        tau_share = 0.25 * tau[pt.clip(cell_cat, 0, tau.shape[0] - 1)]
+        phi = pt.maximum((0.5 / tau_share) ** 2 - 1.0, 1.0)
+        pm.BetaBinomial("y", alpha=q * phi, beta=(1 - q) * phi, n=cells["trials"].to_numpy(),
+                        observed=cells["count"].to_numpy(), dims="cell")
+
+    def _normal_likelihood(self, mu: pt.TensorVariable, tau: pt.TensorVariable) -> None:
+        cells, polls = self.data.cells, self.data.polls
+        share0 = np.where(cells["category"] == 0, cells["share"], 1 - cells["share"])
+        poll = cells["poll"].to_numpy()
+        trials = polls["n_trials"].to_numpy()[poll]
+        y = np.clip(share0, 0.5 / trials, 1 - 0.5 / trials)
+        se2 = 1.0 / (trials * y * (1 - y))
+        pm.Normal("y", mu=mu[poll, 0], sigma=pt.sqrt(se2 + tau[0] ** 2),
+                  observed=np.log(y / (1 - y)), dims="cell")
+
+    def _election_anchor(self, eta: pt.TensorVariable) -> None:
+        d = self.data
+        date, result = self.config.election
+        shares = np.array([result.get(r, np.nan) for r in d.responses], dtype=float)
+        if np.isnan(shares).any():
+            missing = [r for r, s in zip(d.responses, shares, strict=True) if np.isnan(s)]
+            raise ModelInputError(f"election result lacks responses: {', '.join(missing)}")
+        shares = shares / shares.sum()
+        day = (pd.Timestamp(date) - d.start).days
+        from opinion.models.poll_average.data import interpolation_matrix
+
+        weights = interpolation_matrix(d.n_days, d.grid_days)[day]
+        level = (eta[0] * weights[None, :]).sum(axis=-1)
+        observed = np.log(shares[:-1] / shares[-1])
+        pm.Normal("election_result", mu=level, sigma=0.005, observed=observed, dims="category")

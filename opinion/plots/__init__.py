@@ -1,0 +1,1 @@
+"""Figures (seaborn/matplotlib) with one consistent theme."""

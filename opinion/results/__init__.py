@@ -1,0 +1,1 @@
+"""Results objects returned by fitted models."""
