@@ -5,8 +5,9 @@ tabulate them (``opinion.survey``), and model them (``opinion.models``).
 """
 
 from opinion import datasets
-from opinion.frames import PollFrame, read_polls
+from opinion.frames import Microdata, PollFrame, read_polls
+from opinion.io.microdata import read_microdata
 
 __version__ = "0.1.0"
 
-__all__ = ["PollFrame", "__version__", "datasets", "read_polls"]
+__all__ = ["Microdata", "PollFrame", "__version__", "datasets", "read_microdata", "read_polls"]

@@ -38,6 +38,10 @@ class PollAverageConfig:
         200 days, else 7 (the latent is linearly interpolated between knots).
     field_period
         Place each poll on the average of its field days (``True``) or on its end date.
+    parameterization
+        Random-walk parameterisation. ``"centered"`` samples the path itself (best when polls
+        are dense: at least one per knot), ``"noncentered"`` samples standardised steps (best
+        when polls are sparse); ``"auto"`` picks by polls per knot.
     start, end
         Date range of the trend (default: the polls' range). Polls outside it are an error.
     house_effects
@@ -73,6 +77,7 @@ class PollAverageConfig:
     reference_question: str | None = None
     grid_days: int | Literal["auto"] = "auto"
     field_period: bool = True
+    parameterization: Literal["auto", "centered", "noncentered"] = "auto"
     start: str | None = None
     end: str | None = None
     house_effects: Literal["zero_sum", "anchored"] = "zero_sum"
@@ -91,6 +96,8 @@ class PollAverageConfig:
             raise ModelInputError("house_effects must be 'zero_sum' or 'anchored'")
         if self.house_effects == "anchored" and not self.anchor_pollsters:
             raise ModelInputError("house_effects='anchored' needs anchor_pollsters=[...]")
+        if self.parameterization not in {"auto", "centered", "noncentered"}:
+            raise ModelInputError("parameterization must be 'auto', 'centered' or 'noncentered'")
         if self.likelihood not in {"binomial", "normal"}:
             raise ModelInputError("likelihood must be 'binomial' or 'normal'")
         if self.grid_days != "auto" and (not isinstance(self.grid_days, int) or self.grid_days < 1):

@@ -178,14 +178,7 @@ class PollAverage(BayesianModel):
             step_scale = np.sqrt(d.grid_days / 30.0)
             sigma_rw = pm.HalfNormal("sigma_rw", sigma=pp_to_logit(c.rw_pp_per_month),
                                      dims="category")  # per month, logit scale
-            start = self._start_level()
-            eta = pm.GaussianRandomWalk(
-                "eta",
-                sigma=(sigma_rw * step_scale)[None, :, None],
-                init_dist=pm.Normal.dist(start[None, :], c.level_sd_logit,
-                                         shape=(n_series, n_free)),
-                dims=("series", "category", "knot"),
-            )
+            eta = self._random_walk(sigma_rw * step_scale, n_series, n_free)
             field = pm.Data("field_matrix", d.field_matrix)
             # (poll, category): latent averaged over each poll's field period
             eta_poll = (eta[series_idx] * field[:, None, :]).sum(axis=-1)
@@ -204,6 +197,29 @@ class PollAverage(BayesianModel):
             if c.election is not None:
                 self._election_anchor(eta)
         return model
+
+    def centered(self) -> bool:
+        """Whether the random walk is centred ("auto" is centred: measured to mix far better
+        than the non-centred form on poll data with a beta-binomial likelihood)."""
+        return self.config.parameterization != "noncentered"
+
+    def _random_walk(self, step_sd: pt.TensorVariable, n_series: int, n_free: int
+                     ) -> pt.TensorVariable:
+        start = self._start_level()
+        level_sd = self.config.level_sd_logit
+        if self.centered():
+            return pm.GaussianRandomWalk(
+                "eta", sigma=step_sd[None, :, None],
+                init_dist=pm.Normal.dist(start[None, :], level_sd, shape=(n_series, n_free)),
+                dims=("series", "category", "knot"),
+            )
+        n_knots = len(self.data.knot_dates)
+        init = pm.Normal("eta_init", start[None, :], level_sd, dims=("series", "category"))
+        steps = pm.Normal("eta_steps_z", 0.0, 1.0, shape=(n_series, n_free, n_knots - 1))
+        path = pt.concatenate(
+            [init[..., None], init[..., None] + pt.cumsum(steps * step_sd[None, :, None],
+                                                          axis=-1)], axis=-1)
+        return pm.Deterministic("eta", path, dims=("series", "category", "knot"))
 
     def _house(self, model: pm.Model, pollster_idx: np.ndarray, n_free: int) -> pt.TensorVariable:
         d, c = self.data, self.config
@@ -280,3 +296,22 @@ class PollAverage(BayesianModel):
         level = (eta[0] * weights[None, :]).sum(axis=-1)
         observed = np.log(shares[:-1] / shares[-1])
         pm.Normal("election_result", mu=level, sigma=0.005, observed=observed, dims="category")
+
+
+def _kalman(self: PollAverage, *, sigma_rw_pp: float | None = None, tau_pp: float | None = None,
+            sigma_house_pp: float | None = None, midpoint: bool = True):
+    """Exact Kalman smoother of this question family (two categories), in seconds.
+
+    Scales are in percentage points at 50% (``sigma_rw_pp`` per month); those not given are
+    estimated by maximum likelihood. Returns a :class:`KalmanResult` with ``trend()``.
+    """
+    from opinion.models.poll_average.kalman import kalman_smooth
+
+    def conv(v):
+        return None if v is None else pp_to_logit(v)
+
+    return kalman_smooth(self.data, self.config, sigma_rw=conv(sigma_rw_pp), tau=conv(tau_pp),
+                         sigma_house=conv(sigma_house_pp), midpoint=midpoint)
+
+
+PollAverage.kalman = _kalman
