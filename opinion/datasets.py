@@ -62,8 +62,9 @@ def load(name: str, *, verify: bool = True) -> PollFrame | pd.DataFrame:
     Returns
     -------
     PollFrame or pandas.DataFrame
-        A validated :class:`PollFrame` for poll data (``opinion_kind == "polls"``), otherwise
-        a DataFrame typed by the datapackage schema.
+        A validated :class:`PollFrame` for poll data (``opinion_kind == "polls"``; a
+        datapackage may set ``opinion_sum_tolerance`` when its source's responses are known to
+        sum above 100), otherwise a DataFrame typed by the datapackage schema.
 
     Raises
     ------
@@ -72,7 +73,8 @@ def load(name: str, *, verify: bool = True) -> PollFrame | pd.DataFrame:
     """
     path, descriptor = resource_file(name, verify=verify)
     if descriptor.get("opinion_kind") == "polls":
-        frame = read_polls(path)
+        tolerance = float(descriptor.get("opinion_sum_tolerance", 1.0))
+        frame = read_polls(path, sum_tolerance=tolerance)
         frame.source = f"datasets/{name}"
         return frame
     fields = ((descriptor.get("resources") or [{}])[0].get("schema") or {}).get("fields", [])

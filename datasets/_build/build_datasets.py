@@ -1345,6 +1345,11 @@ def write_dataset(
         "title": meta["title"],
         "description": meta["description"],
         "opinion_kind": meta["opinion_kind"],
+        **(
+            {"opinion_sum_tolerance": meta["opinion_sum_tolerance"]}
+            if "opinion_sum_tolerance" in meta
+            else {}
+        ),
         "licenses": meta.get("licenses", [FACTS_LICENSE]),
         "sources": meta["sources"],
         "created": CREATED,
@@ -1737,9 +1742,12 @@ def build(facts_dir: Path, ref_dir: Path, out_dir: Path) -> dict[str, int]:
             "published and flagged in notes: first-round shares of some polls sum above 101%, "
             "and shares that are not a multiple of 0.1 point look like the source's own "
             "imputations for candidates a poll did not test. The Economist's published trend "
-            "lines are in tests/reference/france2022/ for comparison."
+            "lines are in tests/reference/france2022/ for comparison. Because the source's "
+            "round-one rows can sum to about 115%, loading uses opinion_sum_tolerance = 15 "
+            "points instead of the default 1."
         ),
         "opinion_kind": "polls",
+        "opinion_sum_tolerance": 15.0,
         "licenses": [
             {
                 "name": "MIT",
