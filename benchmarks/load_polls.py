@@ -79,17 +79,23 @@ def generate(path: Path, n_polls: int = 25_000, seed: int = 20221004) -> int:
     return len(frame)
 
 
-def time_call(fn, repeats: int) -> tuple[float, float, object]:
-    """(cold seconds, best warm seconds of ``repeats``, last result)."""
+def time_call(fn, repeats: int) -> tuple[float, float, float, object]:
+    """(cold seconds, best warm seconds of ``repeats``, CPU seconds of that run, result).
+
+    Wall time is what the target is about; CPU time is printed beside it because on a busy
+    machine wall time is much larger than the CPU time the call needed.
+    """
     t0 = time.perf_counter()
     result = fn()
     cold = time.perf_counter() - t0
-    best = float("inf")
+    best, best_cpu = float("inf"), float("nan")
     for _ in range(repeats):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         result = fn()
-        best = min(best, time.perf_counter() - t0)
-    return cold, best, result
+        wall = time.perf_counter() - t0
+        if wall < best:
+            best, best_cpu = wall, time.process_time() - c0
+    return cold, best, best_cpu, result
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -105,13 +111,13 @@ def main(argv: list[str] | None = None) -> int:
         size_mb = path.stat().st_size / 1e6
 
         t0 = time.perf_counter()
-        import opinion  # noqa: PLC0415 - import time is reported separately
+        import opinion
 
         import_s = time.perf_counter() - t0
 
-        cold, best, frame = time_call(lambda: opinion.read_polls(path, today=TODAY),
-                                      args.repeats)
-        _, base, raw = time_call(lambda: pd.read_csv(path), args.repeats)
+        cold, best, cpu, frame = time_call(lambda: opinion.read_polls(path, today=TODAY),
+                                           args.repeats)
+        _, base, _, raw = time_call(lambda: pd.read_csv(path), args.repeats)
 
     lost = rows - len(frame.data) - len(frame.rejects)
     print(f"file: {rows:,} rows ({args.polls:,} polls x 4 responses), {size_mb:.1f} MB, "
@@ -119,7 +125,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"import opinion:            {import_s:6.2f} s")
     print(f"read_polls, first (cold): {cold:7.3f} s  ({rows / cold:,.0f} rows/s)")
     print(f"read_polls, best of {args.repeats}:   {best:7.3f} s  ({rows / best:,.0f} rows/s)  "
-          f"target {TARGET_SECONDS:.1f} s: {'OK' if best < TARGET_SECONDS else 'OVER'}")
+          f"target {TARGET_SECONDS:.1f} s: {'OK' if best < TARGET_SECONDS else 'OVER'} "
+          f"(CPU time {cpu:.3f} s)")
     print(f"pandas.read_csv, best of {args.repeats}: {base:6.3f} s  ({len(raw) / base:,.0f} "
           f"rows/s)  -> read_polls is {best / base:.1f}x plain read_csv")
     print(f"valid rows {len(frame.data):,}, rejected {len(frame.rejects):,}, lost {lost}, "

@@ -229,11 +229,32 @@ def test_spot_checks_issues() -> None:
     }
     assert set(g["n"]) == {"897"} and set(g["population"]) == {"rv"}
     assert set(g["question_format"]) == {"rating"}
-    # exit polls lack a published n: kept in the incomplete table with the intended poll ids
+    # NBC exit poll (FACTS.md §0/§2 IS006-IS010 final weights 31/27/11/11/10; IS001 election
+    # night inflation 32): no single published n, so n is DERIVED from the published
+    # components 17,912 in-person + 2,981 phone = 20,893 (a lower bound), said in notes
+    for poll_id, fact, pct in (("nep_nbc_final_2022-11-08", "IS006", "31"),
+                               ("nep_nbc_election_night_2022-11-08", "IS001", "32")):
+        r = row(iss, poll_id=poll_id, subgroup="all", response="inflation")
+        assert (r["pct"], r["population"], r["n"], r["fact_id"]) == (pct, "v", "20893", fact)
+        assert r["question_format"] == "single_choice"
+        assert "n DERIVED" in r["notes"] and "17912 in-person + 2981 phone" in r["notes"]
+        assert "lower bound" in r["notes"]
+    # party rows: IS011 Dem abortion 43 (final weights), IS016 Rep inflation 44 (election night)
+    r = row(iss, poll_id="nep_nbc_final_2022-11-08", subgroup="party:dem", response="abortion")
+    assert r["pct"] == "43" and r["subgroup_n"] == "" and r["n"] == "20893"
+    r = row(iss, poll_id="nep_nbc_election_night_2022-11-08", subgroup="party:rep",
+            response="inflation")
+    assert r["pct"] == "44" and r["subgroup_n"] == ""
+    assert "same exit poll reweighted" in row(
+        iss, poll_id="nep_nbc_final_2022-11-08", subgroup="all", response="crime")["notes"]
+    assert "DERIVED" in package("us_issues_2022")["description"]
+    # the CBS early wave has no verified n: still in the incomplete table, not in the frame
+    assert not iss["poll_id"].str.startswith("nep_cbs").any()
     inc = load("poll_figures_incomplete")
-    r = row(inc, poll_id="nep_nbc_final_2022-11-08", subgroup="all", response="inflation")
-    assert r["pct"] == "31" and r["population"] == "v" and r["n"] == ""
+    r = row(inc, poll_id="nep_cbs_early_2022-11-08", subgroup="all", response="inflation")
+    assert r["pct"] == "32" and r["population"] == "v" and r["n"] == ""
     assert r["intended_dataset"] == "us_issues_2022" and "n not published" in r["exclusion_reason"]
+    assert not inc["poll_id"].str.startswith("nep_nbc").any()
 
 
 def test_spot_checks_europe() -> None:

@@ -59,8 +59,8 @@ def test_bad_file_rejects_exactly_the_bad_rows(bad_poll_file) -> None:
 
 def test_bad_file_problem_values_are_the_raw_cells(bad_poll_file) -> None:
     pf = read_polls(bad_poll_file.path)
-    value = dict(zip(zip(pf.problems["row"], pf.problems["column"]), pf.problems["value"],
-                     strict=True))
+    cells = zip(pf.problems["row"], pf.problems["column"], strict=True)
+    value = dict(zip(cells, pf.problems["value"], strict=True))
     assert value[(5, "start_date")] == "2022-13-45"
     assert value[(8, "start_date")] == "2022-05"
     assert value[(9, "pct")] == "150"
@@ -80,9 +80,6 @@ def test_missing_required_columns_named_all_at_once(valid_poll_rows, poll_today)
     assert isinstance(info.value, OpinionError)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a file lacking response and pct is taken for a "
-                   "wide topline; the error then names only response/pct, not the other "
-                   "missing columns (pollframe._from_raw / layouts.melt_wide)")
 def test_missing_required_columns_including_response_and_pct(valid_poll_rows,
                                                               poll_today) -> None:
     frame = valid_poll_rows.drop(columns=["end_date", "population", "response", "pct"])
@@ -257,9 +254,6 @@ def test_duplicate_rows_case_insensitive(valid_poll_rows, poll_today) -> None:
     _assert_only(pf, {9}, "response", 6, "duplicate of row 3")
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: the sum rule counts the duplicate row, so the "
-                   "original row of a duplicated response is rejected too "
-                   "(validate._check_sums should skip rows flagged as duplicates)")
 def test_duplicate_row_does_not_reject_the_original(valid_poll_rows, poll_today) -> None:
     dup = valid_poll_rows.loc[[3]].copy()  # Support 60 again: 60 + 40 + 60 = 160
     dup.index = [9]

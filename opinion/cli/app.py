@@ -47,8 +47,11 @@ _register()
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return the exit code instead of raising (for tests and scripts)."""
+    from typer import Abort
+    from typer._click.exceptions import ClickException
+
     try:
-        app(args=argv, prog_name="opinion", standalone_mode=False)
+        result = app(args=argv, prog_name="opinion", standalone_mode=False)
     except OpinionError as exc:
         err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         return EXIT_USAGE
@@ -57,16 +60,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         err_console.print("interrupted")
         return 130
-    except Exception as exc:  # noqa: BLE001 - click usage errors
-        import click
-
-        if isinstance(exc, click.exceptions.Abort):
-            return 130
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            return EXIT_USAGE
-        raise
-    return EXIT_OK
+    except Abort:
+        return 130
+    except ClickException as exc:  # usage errors: one line, exit 2
+        exc.show()
+        return exc.exit_code
+    return result if isinstance(result, int) else EXIT_OK
 
 
 def entry_point() -> None:

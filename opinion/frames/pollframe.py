@@ -95,13 +95,23 @@ class PollFrame:
         frame = table.frame
         if len(frame) == 0:
             raise DataValidationError(f"{table.source}: no data rows")
-        if table.first_data_line is None:
+        if table.lines is not None:
+            labels = pd.Series(table.lines.to_numpy(), index=frame.index)
+        elif table.first_data_line is None:
             labels = pd.Series(frame.index, index=frame.index)
         else:
             labels = pd.Series(np.arange(len(frame)) + table.first_data_line, index=frame.index)
         frame = frame.reset_index(drop=True)
         labels = labels.reset_index(drop=True)
         frame, _ = apply_mapping(frame, mapping)
+        if response_columns is None and is_wide(frame):
+            missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
+            options = [c for c in frame.columns if c not in KNOWN_COLUMNS]
+            if not options or len(missing) > 2:
+                raise DataValidationError(
+                    f"{table.source}: missing required columns: {', '.join(missing)} "
+                    f"(found: {', '.join(map(str, frame.columns))})"
+                )
         if is_wide(frame) or response_columns is not None:
             positions = pd.Series(np.arange(len(frame)))
             frame, origin = melt_wide(frame.set_index(positions), response_columns=response_columns)

@@ -90,21 +90,39 @@ def _lower_mapped(text: pd.Series, aliases: dict[str, str]) -> pd.Series:
     return pd.Series(np.array([*mapped, None], dtype=object)[codes], index=text.index)
 
 
-def _number(text: pd.Series, *, percent: bool = False) -> tuple[pd.Series, pd.Series]:
-    """Parse numbers; return (values, mask of present-but-unparseable)."""
-    cleaned = text.astype(object)
-    present = cleaned.notna()
-    s = cleaned.where(present, None).astype("string")
-    s = s.str.replace(",", "", regex=False).str.replace("\u00b1", "", regex=False)
+def _by_unique(text: pd.Series, parse) -> pd.Series:
+    """Apply a vectorised parser to the distinct values only, then broadcast back."""
+    codes, uniques = pd.factorize(text, use_na_sentinel=True)
+    parsed = parse(pd.Series(uniques, dtype=object))
+    missing = np.array([np.datetime64("NaT") if parsed.dtype.kind == "M" else np.nan],
+                       dtype=parsed.dtype)
+    values = np.concatenate([parsed.to_numpy(), missing])  # code -1 (missing) -> last
+    return pd.Series(values[codes], index=text.index)
+
+
+def _parse_numbers(s: pd.Series, percent: bool) -> pd.Series:
+    s = s.astype("string").str.replace(",", "", regex=False).str.replace(
+        "\u00b1", "", regex=False)
     if percent:
         s = s.str.rstrip("%").str.strip()
-    values = pd.to_numeric(s, errors="coerce").astype(float)
-    bad = present & values.isna()
+    return pd.to_numeric(s, errors="coerce").astype(float)
+
+
+def _number(text: pd.Series, *, percent: bool = False) -> tuple[pd.Series, pd.Series]:
+    """Parse numbers; return (values, mask of present-but-unparseable)."""
+    values = _by_unique(text, lambda u: _parse_numbers(u, percent))
+    bad = text.notna() & values.isna()
     return values, bad
 
 
 def parse_dates(text: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Parse ISO (YYYY-MM-DD) and US slash (M/D/YYYY) dates; partial dates are errors."""
+    out = _by_unique(text, _parse_date_values).astype("datetime64[ns]")
+    bad = text.notna() & out.isna()
+    return out, bad
+
+
+def _parse_date_values(text: pd.Series) -> pd.Series:
     s = text.astype("string")
     out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
     iso = s.str.match(_ISO_DATE).fillna(False).astype(bool)
@@ -118,9 +136,7 @@ def parse_dates(text: pd.Series) -> tuple[pd.Series, pd.Series]:
         four = pd.to_datetime(s[slash], format="%m/%d/%Y", errors="coerce")
         two = pd.to_datetime(s[slash], format="%m/%d/%y", errors="coerce")
         out[slash] = four.fillna(two)
-    out = out.dt.normalize()
-    bad = text.notna() & out.isna()
-    return out, bad
+    return out.dt.normalize()
 
 
 def _has_tz(s: pd.Series) -> bool:
@@ -242,9 +258,9 @@ def validate_polls(
               f"unknown question_format (use {', '.join(QUESTION_FORMATS)})")
         typed["question_format"] = fmt
 
-    _check_duplicates(typed, row_labels, p)
+    duplicates = _check_duplicates(typed, row_labels, p)
     _check_poll_consistency(typed, row_labels, p)
-    _check_sums(typed, p, sum_tolerance)
+    _check_sums(typed, p, sum_tolerance, exclude=duplicates)
 
     for column in raw.columns:
         if column not in typed.columns:
@@ -269,36 +285,47 @@ def validate_polls(
     return ValidationResult(valid.reset_index(drop=True), rejects.reset_index(drop=True), problems)
 
 
-def _check_duplicates(typed: pd.DataFrame, rows: pd.Series, p: _Problems) -> None:
+def _check_duplicates(typed: pd.DataFrame, rows: pd.Series, p: _Problems) -> pd.Series:
+    """Flag repeats of (poll, question, subgroup, response); return the mask of repeats."""
     cols = ["poll_id", "question_id", "subgroup", "response"]
     key = pd.DataFrame({c: _lower_mapped(typed[c], {}) for c in cols})
     dup = key.duplicated(keep="first")
     if not dup.any():
-        return
+        return dup
     first_pos = key.groupby(cols, sort=False).ngroup()
     first_row = pd.Series(rows.to_numpy(), index=typed.index).groupby(first_pos).transform("first")
     p.add(dup, "response", "duplicate of row " + first_row.astype(str)
           + " (same poll_id, question_id, subgroup and response)")
+    return dup
 
 
 def _check_poll_consistency(typed: pd.DataFrame, rows: pd.Series, p: _Problems) -> None:
-    """Rows of one poll_id must agree on pollster and field dates."""
-    known = typed["poll_id"].notna()
+    """Rows of one poll_id must agree on pollster and field dates (first known value wins)."""
+    poll_codes, _ = pd.factorize(typed["poll_id"], use_na_sentinel=True)
+    known = poll_codes >= 0
     if not known.any():
         return
+    groups = pd.Series(poll_codes).where(known)
+    positions = pd.Series(np.arange(len(typed)), dtype=float)
     for column in ("pollster", "start_date", "end_date"):
-        values = typed[column].astype(str)
-        first = values.where(known).groupby(typed["poll_id"]).transform("first")
-        first_row = pd.Series(rows.to_numpy(), index=typed.index).where(known).groupby(
-            typed["poll_id"]).transform("first")
-        conflict = known & typed[column].notna() & (values != first)
-        p.add(conflict, column, f"{column} differs from row " + first_row.astype(str)
-              + " of the same poll_id (" + first.astype(str) + ")")
+        codes, uniques = pd.factorize(typed[column], use_na_sentinel=True)
+        present = codes >= 0
+        first_pos = positions.where(present).groupby(groups).transform("first")
+        has_first = first_pos.notna().to_numpy()
+        first_idx = first_pos.fillna(0).astype(int).to_numpy()
+        conflict = known & present & has_first & (codes != codes[first_idx])
+        if not conflict.any():
+            continue
+        first_value = pd.Series(np.asarray(uniques, dtype=object)[codes[first_idx]]).astype(str)
+        first_row = pd.Series(rows.to_numpy()[first_idx]).astype(str)
+        p.add(conflict, column, f"{column} differs from row " + first_row
+              + " of the same poll_id (" + first_value + ")")
 
 
-def _check_sums(typed: pd.DataFrame, p: _Problems, tolerance: float) -> None:
+def _check_sums(typed: pd.DataFrame, p: _Problems, tolerance: float,
+                exclude: pd.Series) -> None:
     group = ["poll_id", "question_id", "subgroup"]
-    usable = typed[group].notna().all(axis=1) & typed["pct"].between(0, 100)
+    usable = typed[group].notna().all(axis=1) & typed["pct"].between(0, 100) & ~exclude
     if "question_format" in typed:
         usable &= ~typed["question_format"].isin(list(_OVER_100_ALLOWED))
     if not usable.any():

@@ -55,10 +55,11 @@ def dataset_path(name: str) -> Path:
 
 def available() -> list[str]:
     """Names of all bundled datasets, sorted."""
-    root = datasets_dir()
+    root = datasets_dir().resolve()
     return sorted(
         p.name for p in root.iterdir()
-        if p.is_dir() and _NAME.fullmatch(p.name) and (p / "datapackage.json").is_file()
+        if p.is_dir() and _NAME.fullmatch(p.name) and p.resolve().parent == root
+        and (p / "datapackage.json").is_file()
     )
 
 

@@ -51,24 +51,23 @@ class RawTable:
     source: str
     first_data_line: int | None = 2
     encoding: str | None = None
+    lines: pd.Series | None = None
+    """Per-row line numbers when rows were skipped (blank lines); else derived."""
 
 
 def _decode(raw: bytes, path: Path) -> tuple[str, str]:
+    """UTF-8 (with or without BOM) first; otherwise Windows-1252, then Latin-1.
+
+    No statistical guessing: on short files encoding detectors confuse Windows-1252 with
+    other single-byte code pages and garble accented names.
+    """
     if not raw.strip():
         raise DataValidationError(f"{path}: the file is empty")
-    for encoding in ("utf-8-sig",):
+    for encoding, label in (("utf-8-sig", "utf-8"), ("cp1252", "cp1252")):
         try:
-            return raw.decode(encoding), "utf-8"
+            return raw.decode(encoding), label
         except UnicodeDecodeError:
             pass
-    try:
-        from charset_normalizer import from_bytes
-
-        best = from_bytes(raw).best()
-        if best is not None and best.encoding not in {"utf_8"}:
-            return str(best), best.encoding
-    except ImportError:  # pragma: no cover - charset_normalizer is a dependency
-        pass
     return raw.decode("latin-1"), "latin-1"
 
 
@@ -77,7 +76,7 @@ def _read_text(path: Path, sep: str) -> RawTable:
     try:
         frame = pd.read_csv(
             io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, na_values=[""],
-            skipinitialspace=True,
+            skipinitialspace=True, skip_blank_lines=False,
         )
     except pd.errors.EmptyDataError as exc:
         raise DataValidationError(f"{path}: the file is empty") from exc
@@ -86,7 +85,10 @@ def _read_text(path: Path, sep: str) -> RawTable:
     if frame.empty and len(frame.columns) == 0:
         raise DataValidationError(f"{path}: the file is empty")
     frame = pd.DataFrame({str(c).strip(): clean_text(frame[c]) for c in frame.columns})
-    return RawTable(frame, str(path), 2, encoding)
+    lines = pd.Series(np.arange(len(frame)) + 2, index=frame.index)
+    blank = frame.isna().all(axis=1)
+    frame, lines = frame[~blank].reset_index(drop=True), lines[~blank].reset_index(drop=True)
+    return RawTable(frame, str(path), 2, encoding, lines)
 
 
 def _read_json(path: Path) -> RawTable:
@@ -128,7 +130,8 @@ def _read_excel(path: Path, header_hints: frozenset[str]) -> RawTable:
     body = grid.iloc[header_pos + 1 :].copy()
     body.columns = columns
     first_line = int(header_label) + 2  # pandas rows are 0-based; Excel rows 1-based
-    return RawTable(_as_text(body.reset_index(drop=True)), str(path), first_line, None)
+    lines = pd.Series(body.index.to_numpy() + 1)  # Excel row numbers, blank rows skipped
+    return RawTable(_as_text(body.reset_index(drop=True)), str(path), first_line, None, lines)
 
 
 def _find_header_row(grid: pd.DataFrame, hints: frozenset[str]) -> int:

@@ -216,9 +216,8 @@ class PollAverageResults(ModelResults):
             m, lo, hi = _interval(sig[:, k], level)
             rows.append((f"random-walk sd per month: {resp} (pp at 50%)", m, lo, hi))
         tau = self._posterior("tau") * 25
-        for k, resp in enumerate(self.responses[:-1]):
-            m, lo, hi = _interval(tau[:, k], level)
-            rows.append((f"poll-level error sd: {resp} (pp at 50%)", m, lo, hi))
+        m, lo, hi = _interval(tau, level)
+        rows.append(("poll-level error sd (pp at 50%)", m, lo, hi))
         house = self.house_effects(level)
         for r in house.itertuples():
             rows.append((f"house effect of {r.pollster}: {r.response} (pp)", r.mean, r.lower,

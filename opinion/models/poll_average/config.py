@@ -35,7 +35,8 @@ class PollAverageConfig:
         most polls).
     grid_days
         Days between knots of the latent random walk; ``"auto"`` picks 1 day for spans up to
-        200 days, else 7 (the latent is linearly interpolated between knots).
+        200 days, else 7, and at least ``span / (2 x polls)`` days for sparse series (the
+        latent is linearly interpolated between knots).
     field_period
         Place each poll on the average of its field days (``True``) or on its end date.
     parameterization

@@ -69,11 +69,19 @@ def knot_count(n_days: int, grid_days: int) -> int:
     return int(np.ceil((n_days - 1) / grid_days)) + 1 if n_days > 1 else 1
 
 
-def resolve_grid(n_days: int, grid_days: int | str) -> int:
-    """The knot spacing in days (``"auto"``: daily up to 200 days, else weekly)."""
-    if grid_days == "auto":
-        return 1 if n_days <= 200 else 7
-    return int(grid_days)
+def resolve_grid(n_days: int, grid_days: int | str, n_polls: int | None = None) -> int:
+    """The knot spacing in days.
+
+    ``"auto"``: daily up to 200 days, else weekly, and never finer than one knot per half
+    poll (``span / (2 x polls)`` days): a sparse series gets a coarse, linearly interpolated
+    path instead of hundreds of knots the data cannot inform, which sample slowly.
+    """
+    if grid_days != "auto":
+        return int(grid_days)
+    base = 1 if n_days <= 200 else 7
+    if n_polls:
+        base = max(base, int(np.ceil(n_days / (2 * n_polls))))
+    return base
 
 
 def prepare(polls: PollFrame, config: PollAverageConfig) -> PollData:
@@ -133,7 +141,7 @@ def prepare(polls: PollFrame, config: PollAverageConfig) -> PollData:
             "them out or widen start/end"
         )
     n_days = int((end - start).days) + 1
-    grid = resolve_grid(n_days, config.grid_days)
+    grid = resolve_grid(n_days, config.grid_days, n_polls)
 
     cat_index = {r: k for k, r in enumerate(responses)}
     poll_rows = []

@@ -24,7 +24,7 @@ interpolation between knots. Poll :math:`i` (pollster :math:`h`, population :mat
 where :math:`\bar\eta_i` averages the latent over the poll's field days, house effects sum
 to zero over pollsters (or are measured against anchor pollsters / an election result),
 population, mode and item effects are zero for the reference level, and
-:math:`\nu_{i,k}` is poll-level non-sampling error of sd :math:`\tau_k` (logit scale). The
+:math:`\nu_{i,k}` is poll-level non-sampling error of sd :math:`\tau` (logit scale). The
 reported shares enter through a multinomial on the effective sample size
 :math:`n/\text{deff}`, written as stick-breaking binomials so that polls reporting only some
 categories are used exactly; the poll-level error is integrated out as beta-binomial
@@ -39,7 +39,7 @@ Priors (stated in percentage points at a 50% share, where 1 logit = 25 pp)
   points a month;
 - house effects ~ ZeroSumNormal(:math:`\sigma_h`), :math:`\sigma_h` ~
   HalfNormal(``house_pp``);
-- :math:`\tau_k` ~ HalfNormal(``poll_error_pp``);
+- :math:`\tau` ~ HalfNormal(``poll_error_pp``);
 - population and mode effects ~ N(0, ``effect_pp``); item offsets ~ N(0, ``item_pp``);
 - starting level ~ N(log-odds of the polls' average, ``level_sd_logit``).
 """
@@ -130,7 +130,7 @@ class PollAverage(BayesianModel):
 
     def summary_var_names(self) -> list[str]:
         names = ["sigma_rw", "tau", "eta"]
-        if len(self.data.pollsters) > 1:
+        if len(self.data.pollsters) > 1 or self.config.election is not None:
             names += ["house", "sigma_house"]
         return names
 
@@ -183,13 +183,9 @@ class PollAverage(BayesianModel):
             # (poll, category): latent averaged over each poll's field period
             eta_poll = (eta[series_idx] * field[:, None, :]).sum(axis=-1)
             mu = eta_poll + self._house(model, pollster_idx, n_free)
-            mu = mu + self._level_effects("population", polls["population"], d.populations,
-                                          c.effect_pp, n_free)
-            mu = mu + self._level_effects("mode", polls["mode"], d.modes, c.effect_pp, n_free)
-            if c.pool_items:
-                mu = mu + self._level_effects("item", polls["question_id"], d.questions,
-                                              c.item_pp, n_free)
-            tau = pm.HalfNormal("tau", sigma=pp_to_logit(c.poll_error_pp), dims="category")
+            for name, column, levels, sd in self.identified_effects():
+                mu = mu + self._level_effects(name, polls[column], levels, sd, n_free)
+            tau = pm.HalfNormal("tau", sigma=pp_to_logit(c.poll_error_pp))
             if c.likelihood == "normal":
                 self._normal_likelihood(mu, tau)
             else:
@@ -197,6 +193,45 @@ class PollAverage(BayesianModel):
             if c.election is not None:
                 self._election_anchor(eta)
         return model
+
+    def identified_effects(self) -> list[tuple[str, str, list[str], float]]:
+        """Population, mode and item effects that the data can identify.
+
+        An effect is only separable from house effects (and the overall level) when it varies
+        *within* a pollster: if every pollster uses a single mode, a mode effect is
+        indistinguishable from house effects, and fitting it only slows the sampler down. Such
+        effects are left out and stay part of the house effects (see :meth:`effects_report`).
+        """
+        d, c = self.data, self.config
+        out = []
+        candidates = [("population", "population", d.populations, c.effect_pp),
+                      ("mode", "mode", d.modes, c.effect_pp)]
+        if c.pool_items:
+            candidates.append(("item", "question_id", d.questions, c.item_pp))
+        for name, column, levels, sd in candidates:
+            if len(levels) < 2:
+                continue
+            within = d.polls.groupby("pollster")[column].nunique().max() > 1
+            if within or len(d.pollsters) < 2:
+                out.append((name, column, levels, sd))
+        return out
+
+    def effects_report(self) -> pd.DataFrame:
+        """Which population/mode/item effects are estimated and which are absorbed."""
+        d, c = self.data, self.config
+        used = {name for name, *_ in self.identified_effects()}
+        rows = []
+        for name, levels in (("population", d.populations), ("mode", d.modes),
+                             ("item", d.questions if c.pool_items else [])):
+            if len(levels) < 2:
+                status = "single level: no effect"
+            elif name in used:
+                status = f"estimated against reference {levels[0]!r}"
+            else:
+                status = "confounded with house effects (no pollster varies it): absorbed"
+            rows.append({"effect": name, "levels": ", ".join(map(str, levels)),
+                         "status": status})
+        return pd.DataFrame(rows)
 
     def centered(self) -> bool:
         """Whether the random walk is centred ("auto" is centred: measured to mix far better
@@ -209,7 +244,7 @@ class PollAverage(BayesianModel):
         level_sd = self.config.level_sd_logit
         if self.centered():
             return pm.GaussianRandomWalk(
-                "eta", sigma=step_sd[None, :, None],
+                "eta", sigma=step_sd[None, :],
                 init_dist=pm.Normal.dist(start[None, :], level_sd, shape=(n_series, n_free)),
                 dims=("series", "category", "knot"),
             )
@@ -229,12 +264,15 @@ class PollAverage(BayesianModel):
         if c.house_effects == "anchored" or c.election is not None:
             free = [p for p in d.pollsters if p not in set(c.anchor_pollsters)]
             model.add_coord("free_pollster", free)
-            raw = pm.Normal("house_free", 0.0, sigma_house, dims=("category", "free_pollster"))
+            z = pm.Normal("house_free_z", 0.0, 1.0, dims=("category", "free_pollster"))
+            raw = z * sigma_house
             cols = [free.index(p) if p in free else -1 for p in d.pollsters]
             padded = pt.concatenate([raw, pt.zeros((n_free, 1))], axis=1)
             house = pm.Deterministic("house", padded[:, cols], dims=("category", "pollster"))
         else:
-            house = pm.ZeroSumNormal("house", sigma=sigma_house, dims=("category", "pollster"))
+            # non-centred: few or thin pollsters make the centred form a funnel
+            z = pm.ZeroSumNormal("house_z", sigma=1.0, dims=("category", "pollster"))
+            house = pm.Deterministic("house", z * sigma_house, dims=("category", "pollster"))
         return house.T[pollster_idx]
 
     def _level_effects(self, name: str, values: pd.Series, levels: list[str], sd_pp: float,
@@ -266,7 +304,7 @@ class PollAverage(BayesianModel):
         p_cell = probs[cell_poll, cell_cat]
         used = (probs[cell_poll] * self.data.prev_mask).sum(axis=1)
         q = pt.clip(p_cell / pt.clip(1.0 - used, _EPS, 1.0), _EPS, 1 - _EPS)
-        tau_share = 0.25 * tau[pt.clip(cell_cat, 0, tau.shape[0] - 1)]
+        tau_share = 0.25 * tau
         phi = pt.maximum((0.5 / tau_share) ** 2 - 1.0, 1.0)
         pm.BetaBinomial("y", alpha=q * phi, beta=(1 - q) * phi, n=cells["trials"].to_numpy(),
                         observed=cells["count"].to_numpy(), dims="cell")
@@ -278,7 +316,7 @@ class PollAverage(BayesianModel):
         trials = polls["n_trials"].to_numpy()[poll]
         y = np.clip(share0, 0.5 / trials, 1 - 0.5 / trials)
         se2 = 1.0 / (trials * y * (1 - y))
-        pm.Normal("y", mu=mu[poll, 0], sigma=pt.sqrt(se2 + tau[0] ** 2),
+        pm.Normal("y", mu=mu[poll, 0], sigma=pt.sqrt(se2 + tau**2),
                   observed=np.log(y / (1 - y)), dims="cell")
 
     def _election_anchor(self, eta: pt.TensorVariable) -> None:

@@ -1,0 +1,189 @@
+# %% [markdown]
+# # How solid is "two-thirds"?
+#
+# In October 2022 a Reuters/Ipsos poll (n = 1,005 U.S. adults, online, fielded 4-5 October)
+# found 66% support for continuing to provide weapons to Ukraine; the news article that
+# started this project reported it as "two-thirds of Americans". This analysis asks how much
+# that single number can carry: its interval under a realistic design effect, whether it is
+# distinguishable from two-thirds or from a bare majority, and how it compares with other
+# 2022-23 polls on arming and aiding Ukraine, whose wordings differ.
+#
+# Run as a script (`python analyses/ipsos_two_thirds.py` or `opinion report ipsos_two_thirds`)
+# or open as a notebook with jupytext. It uses only bundled, checksummed data.
+
+# %%
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+import opinion
+from opinion.plots.theme import PALETTE, apply_theme, percent_axis, source_note
+from opinion.report import Report, format_interval, report_path
+from opinion.survey import deff_from_moe, difference_test, margin_of_error, proportion_ci
+
+DATASET = "us_ukraine_support"
+LEVEL = 0.95
+polls = opinion.datasets.load(DATASET)
+polls
+
+# %% [markdown]
+# ## The headline poll and its design effect
+#
+# Ipsos publishes a *credibility interval* rather than a margin of error. For its August 2022
+# Reuters poll of the same size (n = 1,005) it stated +/-3.8 points; backing the design effect
+# out of that (deff = n (moe / 1.96)^2 / 0.25) gives about 1.5, typical of a weighted online
+# panel. We use it for the October poll, whose own interval was not captured.
+
+# %%
+N = 1005
+SHARE = 0.66
+DEFF = float(deff_from_moe(N, 3.8))
+rows = []
+for label, deff in (("simple random sample (deff 1)", 1.0),
+                    (f"Ipsos' stated precision (deff {DEFF:.2f})", DEFF)):
+    lo, hi = proportion_ci(SHARE, N, method="wilson", deff=deff, level=LEVEL)
+    rows.append({"assumption": label, "estimate": 100 * SHARE, "lower": 100 * lo,
+                 "upper": 100 * hi, "margin of error (pts)": margin_of_error(N, SHARE, deff=deff),
+                 "effective n": N / deff})
+intervals = pd.DataFrame(rows)
+intervals
+
+# %% [markdown]
+# Two-thirds (66.7%) is well inside the interval, and so is anything from the low 60s to
+# about 70%: the poll cannot tell "two-thirds" from "three in five". A bare majority, on the
+# other hand, is far outside it.
+
+# %%
+lo_r, hi_r = proportion_ci(SHARE, N, method="wilson", deff=DEFF, level=LEVEL)
+z = (SHARE - 0.5) / np.sqrt(SHARE * (1 - SHARE) * DEFF / N)
+methods = pd.DataFrame([
+    {"method": m, "lower": 100 * a, "upper": 100 * b}
+    for m in ("wilson", "jeffreys", "agresti_coull", "clopper_pearson")
+    for a, b in [proportion_ci(SHARE, N, method=m, deff=DEFF, level=LEVEL)]
+])
+methods
+
+# %% [markdown]
+# ## Other 2022-23 polls on arming and aiding Ukraine
+#
+# Each comparison below is a *different question*: "continue providing weapons" (Ipsos),
+# "providing weapons: favor / oppose / neither" (AP-NORC, with an explicit middle option),
+# "support Ukraine as long as it takes" (Chicago Council), "help without risking war"
+# (Quinnipiac). Differences therefore mix real change, wording and house effects; the tests
+# treat each pair as independent samples, which is right for different polls and wrong for
+# two questions in the same poll (marked).
+
+# %%
+data = polls.data
+supportive = {
+    "ipsos_continue_weapons": "support",
+    "ipsos_continue_financial_aid": "support",
+    "ipsos_support_despite_nuclear_threats": "agree",
+    "apnorc_provide_weapons": "favor",
+    "apnorc_send_funds": "favor",
+    "ccga_as_long_as_it_takes": "as long as it takes",
+    "quinnipiac_help_without_risking_war": "without risking war",
+}
+pick = data[(data["subgroup"] == "all")
+            & data.apply(lambda r: supportive.get(r["question_id"]) == r["response"], axis=1)]
+base = pick[pick["question_id"] == "ipsos_continue_weapons"].iloc[0]
+comparison = []
+for row in pick.sort_values("end_date").itertuples():
+    lo, hi = proportion_ci(row.pct / 100, row.n, deff=row.deff, level=LEVEL)
+    same_poll = row.poll_id == base["poll_id"]
+    entry = {
+        "poll": f"{row.pollster} ({row.end_date:%b %Y})", "question": row.question_text,
+        "answer": row.response, "estimate": row.pct, "lower": 100 * lo, "upper": 100 * hi,
+        "n": row.n, "deff": row.deff, "deff source": row.deff_source,
+        "difference vs Ipsos weapons (pts)": np.nan, "p-value": np.nan,
+    }
+    if row.question_id != "ipsos_continue_weapons":
+        test = difference_test(row.pct / 100, row.n, SHARE, N, deff1=row.deff, deff2=DEFF)
+        entry["difference vs Ipsos weapons (pts)"] = 100 * test.diff
+        entry["p-value"] = test.pvalue
+        entry["note"] = "same poll: not independent" if same_poll else ""
+    else:
+        entry["note"] = "the headline figure"
+    comparison.append(entry)
+comparison = pd.DataFrame(comparison)
+comparison
+
+# %%
+apply_theme()
+fig, ax = plt.subplots(figsize=(8, 0.55 * len(comparison) + 1.5), layout="constrained")
+y = np.arange(len(comparison))[::-1]
+colours = [PALETTE[3] if "headline" in str(n) else PALETTE[0] for n in comparison["note"]]
+ax.hlines(y, comparison["lower"], comparison["upper"], color=colours, lw=3)
+ax.scatter(comparison["estimate"], y, color=colours, zorder=3, s=40)
+ax.axvline(200 / 3, color="#666666", lw=1, ls="--")
+ax.text(200 / 3, len(comparison) - 0.4, " two-thirds", color="#444444", fontsize=9)
+ax.axvline(50, color="#999999", lw=0.8, ls=":")
+ax.set_yticks(y, [f"{p}\n{q[:48]}" for p, q in zip(comparison["poll"], comparison["question"],
+                                                      strict=True)], fontsize=8)
+percent_axis(ax, "x")
+ax.set_xlabel(f"Share giving the supportive answer ({LEVEL:.0%} interval, design effects included)")
+source_note(ax, "Sources: Ipsos/Reuters, AP-NORC, Chicago Council/Ipsos, Quinnipiac; bundled "
+                "dataset us_ukraine_support.")
+
+# %% [markdown]
+# ## Report
+
+# %%
+report = Report("How solid is “two-thirds”? The Ipsos October 2022 poll on arming Ukraine",
+                subtitle="One poll, its uncertainty, and how it compares with other polls.",
+                seed=None)
+real = intervals.iloc[1]
+report.headline(
+    "Ipsos/Reuters (Oct 4-5 2022, n = 1,005): "
+    + format_interval(real["estimate"], real["lower"], real["upper"], 1, LEVEL).replace(
+        "interval", "confidence interval")
+    + f" support continuing to send weapons, allowing for a design effect of {DEFF:.2f}."
+)
+report.headline(
+    f"“Two-thirds” (66.7%) is inside that interval, but so is anything from "
+    f"{real['lower']:.0f}% to {real['upper']:.0f}%; a bare majority is not "
+    f"(z = {z:.1f} against 50%)."
+)
+other = comparison.dropna(subset=["p-value"])
+indep = other[other["note"] == ""]
+report.headline(
+    f"Other polls with other wordings range from {indep['estimate'].min():.0f}% to "
+    f"{indep['estimate'].max():.0f}%: wording (an explicit 'neither' option, 'as long as it "
+    "takes', risk of war) moves the number more than sampling error does."
+)
+report.section("The headline poll")
+report.text("A single poll's margin of error depends on its design effect: weighting an online "
+            "panel to the population inflates the variance. Ipsos' stated credibility "
+            f"interval for a poll of the same size (+/-3.8) implies deff = {DEFF:.2f}, an "
+            f"effective sample of about {N / DEFF:.0f} rather than 1,005.")
+report.table(intervals, caption="Interval for 66% under two assumptions (Wilson, 95%)",
+             percent_columns=("estimate", "lower", "upper"))
+report.table(methods, caption="The same interval by four methods (deff included)",
+             percent_columns=("lower", "upper"))
+report.section("Against other polls")
+report.figure(fig, alt="Dot-and-interval plot of the share giving a supportive answer in "
+              "seven 2022-23 U.S. polls on arming or aiding Ukraine, with the Ipsos 66% "
+              "highlighted and a dashed line at two-thirds.",
+              caption="Each line is a 95% interval with the poll's design effect. Different "
+                      "questions: compare wordings before comparing numbers.")
+report.table(comparison[["poll", "question", "answer", "estimate", "lower", "upper", "n",
+                         "difference vs Ipsos weapons (pts)", "p-value", "note"]],
+             caption="Supportive answers and difference tests against the Ipsos weapons item "
+                     "(two independent samples; statsmodels test_proportions_2indep)",
+             percent_columns=("estimate", "lower", "upper"), decimals=1)
+report.note("The article blended two Ipsos items: 66% support continuing to provide weapons; "
+            "73% say the U.S. should keep supporting Ukraine despite Russia's nuclear threats.")
+report.methodology(
+    "Intervals are Wilson score intervals on the effective sample size n/deff "
+    "(statsmodels proportion_confint). The design effect of a poll is taken as published, "
+    "else backed out of its published margin of error at p = 0.5 "
+    "(deff = n (moe/1.96)^2 / 0.25, floored at 1), else assumed 1 (stated in the table).",
+    "Differences between polls use statsmodels test_proportions_2indep (Wald, unpooled) on "
+    "effective sizes. Two questions asked in the same poll are not independent samples; "
+    "their tests are shown only for orientation and marked.",
+    "Figures come from the bundled dataset us_ukraine_support, built only from verified "
+    "rows of the project's fact sheet, each with its source URL.",
+)
+report.dataset(DATASET)
+out = report.write(report_path("ipsos_two_thirds"))
+print(f"wrote {out}")

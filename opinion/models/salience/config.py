@@ -1,0 +1,179 @@
+"""Configuration of the issue-salience model, with priors in percentage points.
+
+Salience shares are small (an issue named by 5-40% of people), so priors are stated in
+percentage points *at a 20% share*, where one unit of log-odds is 16 points
+(``d share / d logit = 0.2 * 0.8``); :func:`pp_to_logit` converts. Multiplicative readings are
+given too: a log-odds sd of 0.25 lets a share move by a factor of about 1.3.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+from opinion.errors import ModelInputError
+from opinion.frames.schema import DONT_KNOW_RESPONSES
+
+PP_PER_LOGIT_AT_20 = 16.0
+"""Percentage points per unit of log-odds at a 20% share (100 x 0.2 x 0.8)."""
+
+SALIENCE_FORMATS = ("single_choice", "multi_mention", "rating")
+"""Question formats the model understands."""
+
+DEFAULT_NON_ISSUES: tuple[str, ...] = tuple(sorted(
+    DONT_KNOW_RESPONSES | {"other", "others", "none", "nothing", "something else",
+                           "other (vol.)", "other issue", "no answer", "none of these"}))
+"""Responses that are not issues: in single-choice questions their share is part of the
+remainder ("other"); in multi-mention and rating questions they are dropped."""
+
+
+def pp_to_logit(pp: float) -> float:
+    """A scale in percentage points at a 20% share, as log-odds (1 logit = 16 pp there)."""
+    return pp / PP_PER_LOGIT_AT_20
+
+
+@dataclass(frozen=True)
+class IssueSalienceConfig:
+    """Settings of :class:`~opinion.models.IssueSalience`.
+
+    Data selection and cleaning
+    ---------------------------
+    questions
+        ``question_id`` values to model (default: every question whose format is
+        single_choice, multi_mention or rating; other formats are skipped and listed in
+        ``results.meta["skipped_questions"]``).
+    groups
+        Subgroups to model, e.g. ``("all", "party:dem", "party:rep")`` (default: every
+        subgroup in the chosen questions). A subgroup need not be in every poll: it is
+        estimated from the polls that report it, pooled toward the first group.
+    issues
+        Issues to model (default: every issue in the chosen questions, after aliases).
+        Responses of other issues are merged into the remainder of single-choice polls and
+        dropped from multi-mention and rating polls.
+    issue_aliases
+        Rename issues so that different spellings meet, e.g. ``{"the economy": "economy"}``.
+    non_issues
+        Responses that are not issues (don't know, other, none ...).
+    check_issue_names
+        Refuse issue names that look like the same issue spelled two ways ("Economy" and
+        "the economy", "immigration" and "imigration"); resolve with ``issue_aliases``.
+    question_formats
+        ``{question_id: format}`` for frames without a ``question_format`` column, or to
+        override it.
+    reference_question
+        The question whose scale results are reported on (default: the single-choice
+        question with the most polls, else the question with the most polls). Its format
+        effects are zero by definition.
+
+    Sample sizes
+    ------------
+    deff
+        Design effect(s) to use instead of the frame's: one number for every poll or
+        ``{poll_id: deff}``. Without it, the frame's ``deff`` is used (published, from the
+        margin of error, else 1) except for exit polls, below.
+    exit_poll_deff
+        Design effect assumed for exit polls (population ``"v"``) whose frame ``deff`` was
+        *assumed* 1 (nothing published). Default 2.0: exit polls are cluster samples of
+        polling places with heavy weighting; 2 is a deliberately cautious assumption, not a
+        published figure.
+    subgroup_n_fraction
+        Share of a poll's n taken as a subgroup's size when ``subgroup_n`` is not published
+        (default 1/3: roughly one of three party groups). An assumption; set it for your data.
+
+    Time
+    ----
+    time
+        ``"static"`` (one salience per group and issue), ``"monthly"`` (a random walk with
+        knots ``grid_days`` apart, linearly interpolated) or ``"auto"`` (monthly when polls
+        span at least ``auto_monthly_days`` days).
+    grid_days, auto_monthly_days
+        Knot spacing and the span that switches ``"auto"`` to monthly.
+    reference_date
+        Default date for shares, ranks and comparisons (default: the last poll's end date).
+
+    Priors (percentage points at a 20% share, 1 logit = 16 pp)
+    ----------------------------------------------------------
+    level_sd_logit
+        Sd of each issue's log-odds against "other" (reference scale), centred at 0. The
+        default 2.0 spans shares from a fraction of a percent to most of the sample; use
+        10 with ``poll_error_pp=0`` for flat priors.
+    group_pp
+        Half-normal scale of the spread of subgroup deviations from the first group.
+    rw_pp_per_month
+        Half-normal scale of the typical monthly move of an issue's salience.
+    wording_pp
+        Half-normal scale of issue-by-question wording effects (how far one question's
+        relative salience of an issue departs from the reference question's).
+    other_sd_logit
+        Sd of a single-choice question's "other"/remainder intercept against the reference.
+    intercept_sd_logit
+        Sd of the intercept of multi-mention and rating questions (logit of the share for an
+        issue at reference salience 0).
+    slope_sd
+        Log-normal sd of the slope linking multi-mention/rating log-odds to salience
+        (median 1; ratings compress differences, so slopes below 1 are expected).
+    house_pp
+        Half-normal scale of pollster effects per issue (zero-sum over pollsters; only when
+        some question is asked by two or more pollsters).
+    poll_intercept_pp
+        Half-normal scale of a multi-mention/rating poll's shared intercept (respondents who
+        name or rate many issues lift every issue of that poll: the correlation between
+        items answered by the same people).
+    poll_error_pp
+        Half-normal scale of non-sampling error of one reported share, in pp at 20%
+        (beta-binomial / Dirichlet-multinomial overdispersion). 0 switches it off (pure
+        multinomial/binomial sampling error).
+    """
+
+    questions: tuple[str, ...] | None = None
+    groups: tuple[str, ...] | None = None
+    issues: tuple[str, ...] | None = None
+    issue_aliases: dict[str, str] = field(default_factory=dict)
+    non_issues: tuple[str, ...] = DEFAULT_NON_ISSUES
+    check_issue_names: bool = True
+    question_formats: dict[str, str] = field(default_factory=dict)
+    reference_question: str | None = None
+    deff: float | dict[str, float] | None = None
+    exit_poll_deff: float = 2.0
+    subgroup_n_fraction: float = 1 / 3
+    time: Literal["auto", "static", "monthly"] = "auto"
+    grid_days: int = 30
+    auto_monthly_days: int = 60
+    reference_date: str | None = None
+    level_sd_logit: float = 2.0
+    group_pp: float = 10.0
+    rw_pp_per_month: float = 2.0
+    wording_pp: float = 4.0
+    other_sd_logit: float = 1.0
+    intercept_sd_logit: float = 2.0
+    slope_sd: float = 0.5
+    house_pp: float = 1.5
+    poll_intercept_pp: float = 3.0
+    poll_error_pp: float = 1.5
+
+    def __post_init__(self) -> None:
+        if self.time not in {"auto", "static", "monthly"}:
+            raise ModelInputError("time must be 'auto', 'static' or 'monthly'")
+        if not isinstance(self.grid_days, int) or self.grid_days < 1:
+            raise ModelInputError("grid_days must be a positive whole number of days")
+        for name in ("level_sd_logit", "group_pp", "rw_pp_per_month", "wording_pp",
+                     "other_sd_logit", "intercept_sd_logit", "slope_sd", "house_pp",
+                     "poll_intercept_pp", "exit_poll_deff"):
+            if not getattr(self, name) > 0:
+                raise ModelInputError(f"{name} must be positive")
+        if self.poll_error_pp < 0:
+            raise ModelInputError("poll_error_pp must be >= 0 (0 switches it off)")
+        if not 0 < self.subgroup_n_fraction <= 1:
+            raise ModelInputError("subgroup_n_fraction must be in (0, 1]")
+        bad = {q: f for q, f in self.question_formats.items() if f not in SALIENCE_FORMATS}
+        if bad:
+            raise ModelInputError(
+                f"question_formats must be one of {', '.join(SALIENCE_FORMATS)}; got {bad}")
+        deffs = (self.deff.values() if isinstance(self.deff, dict)
+                 else [] if self.deff is None else [self.deff])
+        if any(not float(d) > 0 for d in deffs):
+            raise ModelInputError("deff must be positive")
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-serialisable form."""
+        return asdict(self)

@@ -1,0 +1,475 @@
+"""Turn a PollFrame into the blocks and cells the issue-salience model needs.
+
+One *block* is one (poll_id, question_id, subgroup): the issues that one set of respondents
+answered. Its effective sample size is ``N = n_base / deff`` (rounded), where ``n_base`` is the
+published ``subgroup_n``, else the poll's n (group ``"all"``) or ``subgroup_n_fraction`` x n
+(other groups). Cells:
+
+- single choice: one stick-breaking cell per reported issue (in issue order). With counts
+  ``c_j = round(share_j N)`` the cells are ``c_j | earlier ~ (Beta-)Binomial(N - sum_{l<j}
+  c_l, ...)``: the exact (Dirichlet-)multinomial of the reported issues with every other
+  response (don't know, other, issues not offered or not reported) merged into one remainder.
+- multi-mention and rating: one (beta-)binomial cell per issue, ``c ~ Bin(N, q)``.
+
+Bad input raises :class:`~opinion.errors.ModelInputError` with the offending polls or names:
+shares given as fractions (0-1) rather than percent, issue names spelled two ways, polls
+without n, single-choice shares above 100%, unknown groups/questions/issues.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from opinion.errors import ModelInputError
+from opinion.frames.pollframe import PollFrame
+from opinion.models.poll_average.data import interpolation_matrix, knot_count
+from opinion.models.salience.config import SALIENCE_FORMATS, IssueSalienceConfig
+
+REQUIRED = ("poll_id", "pollster", "start_date", "end_date", "n", "question_id", "response",
+            "pct")
+SUM_TOLERANCE = 101.0
+NAME_SIMILARITY = 0.9
+
+
+@dataclass(frozen=True)
+class SalienceData:
+    """Arrays for the model and the labels that name results."""
+
+    blocks: pd.DataFrame  # one row per (poll, question, group)
+    cells: pd.DataFrame  # one row per reported (block, issue)
+    reported: np.ndarray  # blocks x issues: 1 where the block reports the issue
+    knot_weights: np.ndarray  # blocks x knots: linear interpolation at the field midpoint
+    issues: list[str]
+    groups: list[str]
+    questions: pd.DataFrame  # question_id, format, polls, pollsters, reference, intercepts
+    pollsters: list[str]
+    knot_dates: pd.DatetimeIndex
+    grid_days: int
+    time: str  # "static" or "monthly"
+    reference_question: str
+    reference_format: str
+    reference_date: pd.Timestamp
+    anchor_knot: int
+    skipped_questions: list[str]
+    notes: list[str]
+
+    @property
+    def use_house(self) -> bool:
+        """Pollster effects are identified only when some question has 2+ pollsters."""
+        return bool((self.questions["pollsters"] >= 2).any()) and len(self.pollsters) > 1
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def normalise_issue(name: str) -> str:
+    """Comparison key of an issue label: lower case, no leading 'the', no punctuation."""
+    key = re.sub(r"[^0-9a-z]+", " ", str(name).lower()).strip()
+    key = re.sub(r"^(the|a|an) ", "", key)
+    return re.sub(r"\s+", " ", key)
+
+
+def near_duplicate_issues(names: list[str]) -> list[list[str]]:
+    """Groups of issue names that look like one issue spelled differently.
+
+    Two names are near-duplicates when their :func:`normalise_issue` keys are equal
+    ("Economy", "the economy") or very similar (difflib ratio >= 0.9: "immigration",
+    "imigration").
+    """
+    keys = {n: normalise_issue(n) for n in names}
+    parent = {n: n for n in names}
+
+    def find(x: str) -> str:
+        while parent[x] != x:
+            x = parent[x]
+        return x
+
+    ordered = sorted(names)
+    for i, a in enumerate(ordered):
+        for b in ordered[i + 1:]:
+            ka, kb = keys[a], keys[b]
+            if ka == kb or difflib.SequenceMatcher(None, ka, kb).ratio() >= NAME_SIMILARITY:
+                parent[find(b)] = find(a)
+    groups: dict[str, list[str]] = {}
+    for n in ordered:
+        groups.setdefault(find(n), []).append(n)
+    return [g for g in groups.values() if len(g) > 1]
+
+
+def _frame(polls: PollFrame | pd.DataFrame) -> pd.DataFrame:
+    data = polls.data if isinstance(polls, PollFrame) else polls
+    if not isinstance(data, pd.DataFrame):
+        raise ModelInputError("polls must be a PollFrame or a pandas DataFrame")
+    missing = [c for c in REQUIRED if c not in data.columns]
+    if missing:
+        raise ModelInputError(f"polls lack column(s): {', '.join(missing)}")
+    data = data.copy()
+    for column in ("start_date", "end_date"):
+        data[column] = pd.to_datetime(data[column])
+    if "subgroup" not in data:
+        data["subgroup"] = "all"
+    data["subgroup"] = data["subgroup"].fillna("all").astype(str)
+    data["response"] = data["response"].astype(str).str.strip()
+    data["n"] = pd.to_numeric(data["n"], errors="coerce")
+    data["pct"] = pd.to_numeric(data["pct"], errors="coerce")
+    for column in ("subgroup_n", "deff"):
+        data[column] = (pd.to_numeric(data[column], errors="coerce") if column in data
+                        else np.nan)
+    if "deff_source" not in data:
+        data["deff_source"] = np.where(data["deff"].notna(), "published", "assumed 1")
+    if "population" not in data:
+        data["population"] = ""
+    return data
+
+
+def _check_rejected_n(polls: PollFrame | pd.DataFrame, questions: set[str]) -> None:
+    """Polls of the modelled questions that validation rejected for want of an n."""
+    if not isinstance(polls, PollFrame) or polls.rejects.empty:
+        return
+    rej = polls.rejects
+    if "question_id" not in rej or "reasons" not in rej:
+        return
+    hit = rej[rej["question_id"].isin(questions)
+              & rej["reasons"].astype(str).str.contains(r"(?:^|; )n:", regex=True)]
+    if len(hit):
+        ids = sorted(map(str, hit["poll_id"].unique()))
+        raise ModelInputError(
+            f"poll(s) without a usable sample size n: {', '.join(ids)} (rejected by "
+            "validation, see polls.rejects). The model weighs each poll by its n: fill in n "
+            "(a derived lower bound is fine if you say so in notes) or drop those rows.")
+
+
+def _formats(data: pd.DataFrame, config: IssueSalienceConfig) -> pd.Series:
+    """Format of every question_id (config overrides the frame)."""
+    frame_fmt = (data.groupby("question_id")["question_format"].first()
+                 if "question_format" in data else pd.Series(dtype=object))
+    out = {}
+    for q in data["question_id"].unique():
+        fmt = config.question_formats.get(q)
+        if fmt is None:
+            value = frame_fmt.get(q) if len(frame_fmt) else None
+            fmt = value if isinstance(value, str) and value else None
+        out[q] = fmt
+    return pd.Series(out, dtype=object)
+
+
+def _select_questions(data: pd.DataFrame, config: IssueSalienceConfig
+                      ) -> tuple[pd.DataFrame, pd.Series, list[str]]:
+    formats = _formats(data, config)
+    if config.questions is not None:
+        unknown = sorted(set(config.questions) - set(data["question_id"]))
+        if unknown:
+            raise ModelInputError(f"question_id not in the data: {', '.join(unknown)}")
+        chosen = list(config.questions)
+        no_fmt = [q for q in chosen if formats.get(q) is None]
+        if no_fmt:
+            raise ModelInputError(
+                f"no question_format for {', '.join(no_fmt)}: add a question_format column or "
+                "pass question_formats={question_id: 'single_choice'|'multi_mention'|'rating'}")
+        wrong = {q: formats[q] for q in chosen if formats[q] not in SALIENCE_FORMATS}
+        if wrong:
+            raise ModelInputError(
+                f"question(s) {wrong} are not salience questions (formats: "
+                f"{', '.join(SALIENCE_FORMATS)})")
+        skipped: list[str] = []
+    else:
+        if formats.isna().all():
+            raise ModelInputError(
+                "the frame has no question_format: pass question_formats={question_id: "
+                "'single_choice'|'multi_mention'|'rating'} or questions=[...] with formats")
+        chosen = [q for q in formats.index if formats[q] in SALIENCE_FORMATS]
+        skipped = sorted(q for q in formats.index if q not in chosen)
+        if not chosen:
+            raise ModelInputError(
+                f"no question has a salience format ({', '.join(SALIENCE_FORMATS)}); found "
+                f"{dict(formats)}")
+    data = data[data["question_id"].isin(chosen)].copy()
+    data["format"] = data["question_id"].map(formats)
+    return data, formats, skipped
+
+
+def _check_numbers(data: pd.DataFrame) -> None:
+    no_n = data.loc[data["n"].isna() | (data["n"] <= 0), "poll_id"].unique()
+    if len(no_n):
+        raise ModelInputError(
+            f"poll(s) without a sample size n: {', '.join(sorted(map(str, no_n)))}. The model "
+            "weighs each poll by its n: fill in n (a derived lower bound is fine if you say "
+            "so) or drop those polls.")
+    no_pct = data.loc[data["pct"].isna(), ["poll_id", "response"]]
+    if len(no_pct):
+        first = no_pct.iloc[0]
+        raise ModelInputError(f"{len(no_pct)} row(s) without pct (first: poll "
+                              f"{first['poll_id']}, response {first['response']!r})")
+    if (data["pct"] < 0).any() or (data["pct"] > 100).any():
+        bad = data.loc[(data["pct"] < 0) | (data["pct"] > 100), "poll_id"].unique()
+        raise ModelInputError(f"pct outside 0-100 in poll(s) {', '.join(map(str, bad))}")
+    block = ["poll_id", "question_id", "subgroup"]
+    max_pct = data.groupby(block)["pct"].max()
+    fractional = max_pct[max_pct <= 1.0]
+    if len(fractional):
+        polls = sorted({str(k[0]) for k in fractional.index})
+        mixed = len(fractional) < len(max_pct)
+        raise ModelInputError(
+            ("shares look like fractions (0-1) in poll(s) " if mixed else
+             "every share is at most 1: shares look like fractions (0-1), ")
+            + f"{', '.join(polls[:10])}{'...' if len(polls) > 10 else ''}"
+            + (" but like percentages in the others" if mixed else "")
+            + ". pct must be percent (0-100): multiply those shares by 100.")
+
+
+def _apply_aliases(data: pd.DataFrame, config: IssueSalienceConfig) -> pd.DataFrame:
+    aliases = {str(k).strip(): str(v).strip() for k, v in config.issue_aliases.items()}
+    lower = {k.lower(): v for k, v in aliases.items()}
+    data["issue"] = [aliases.get(r, lower.get(r.lower(), r)) for r in data["response"]]
+    non = {str(x).strip().lower() for x in config.non_issues}
+    data["is_issue"] = ~data["issue"].str.lower().isin(non)
+    return data
+
+
+def _check_names(data: pd.DataFrame, config: IssueSalienceConfig) -> None:
+    if not config.check_issue_names:
+        return
+    names = sorted(data.loc[data["is_issue"], "issue"].unique())
+    dups = near_duplicate_issues(names)
+    if dups:
+        lines = []
+        for group in dups:
+            where = []
+            for name in group:
+                polls = sorted(map(str, data.loc[data["issue"] == name, "poll_id"].unique()))
+                where.append(f"{name!r} (in {', '.join(polls[:3])}{'...' if len(polls) > 3 else ''})")
+            lines.append(" / ".join(where))
+        example = {g: dups[0][0] for g in dups[0][1:]}
+        raise ModelInputError(
+            "issue names that look like the same issue spelled differently: "
+            + "; ".join(lines)
+            + f". Merge them with issue_aliases={example!r} (or rename them in the data); "
+            "if they really are different issues, pass check_issue_names=False.")
+
+
+def _effective_n(data: pd.DataFrame, config: IssueSalienceConfig) -> pd.DataFrame:
+    """Add ``deff_used``, ``deff_rule``, ``n_base``, ``n_basis`` and ``N`` per row."""
+    deff = data["deff"].astype(float)
+    rule = np.where(data["deff_source"].astype(str) == "assumed 1", "assumed 1",
+                    "frame (" + data["deff_source"].astype(str) + ")")
+    deff = deff.fillna(1.0)
+    exit_poll = (data["population"].astype(str) == "v") & (rule == "assumed 1")
+    deff = deff.where(~exit_poll, config.exit_poll_deff)
+    rule = np.where(exit_poll, f"exit poll, assumed {config.exit_poll_deff:g}", rule)
+    if isinstance(config.deff, dict):
+        override = data["poll_id"].map(config.deff)
+        rule = np.where(override.notna(), "deff= option", rule)
+        deff = override.astype(float).fillna(deff)
+    elif config.deff is not None:
+        deff = pd.Series(float(config.deff), index=data.index)
+        rule = np.full(len(data), "deff= option", dtype=object)
+    sub_n = data["subgroup_n"]
+    is_all = data["subgroup"] == "all"
+    base = np.where(sub_n.notna(), sub_n,
+                    np.where(is_all, data["n"], data["n"] * config.subgroup_n_fraction))
+    basis = np.where(sub_n.notna(), "subgroup_n",
+                     np.where(is_all, "poll n",
+                              f"{config.subgroup_n_fraction:.3g} x poll n (subgroup size not "
+                              "published)"))
+    out = data.assign(deff_used=deff.astype(float), deff_rule=rule, n_base=base, n_basis=basis)
+    out["N"] = np.maximum(np.round(out["n_base"] / out["deff_used"]), 1).astype(int)
+    return out
+
+
+def _time_grid(data: pd.DataFrame, config: IssueSalienceConfig
+               ) -> tuple[str, pd.Timestamp, int, pd.DatetimeIndex]:
+    start = data["start_date"].min()
+    end = data["end_date"].max()
+    span = int((end - start).days)
+    monthly = config.time == "monthly" or (config.time == "auto"
+                                           and span >= config.auto_monthly_days)
+    if not monthly:
+        return "static", start, 1, pd.DatetimeIndex([end])
+    knots = knot_count(span + 1, config.grid_days)
+    dates = pd.DatetimeIndex([start + pd.Timedelta(days=config.grid_days * k)
+                              for k in range(knots)])
+    return "monthly", start, knots, dates
+
+
+def knot_weights_at(days: np.ndarray, n_knots: int, grid_days: int) -> np.ndarray:
+    """Linear-interpolation weights (len(days) x knots) at day offsets from the first knot."""
+    if n_knots == 1:
+        return np.ones((len(days), 1))
+    horizon = int(np.ceil(max(float(np.max(days)), 0.0))) + 1
+    total_days = max(horizon, (n_knots - 1) * grid_days + 1)
+    interp = interpolation_matrix(total_days, grid_days)[:, :n_knots]
+    lo = np.clip(np.floor(days).astype(int), 0, total_days - 1)
+    hi = np.clip(lo + 1, 0, total_days - 1)
+    frac = np.clip(days - lo, 0, 1)[:, None]
+    w = (1 - frac) * interp[lo] + frac * interp[hi]
+    return w / w.sum(axis=1, keepdims=True)
+
+
+# ----------------------------------------------------------------------------- main
+
+
+def prepare(polls: PollFrame | pd.DataFrame, config: IssueSalienceConfig) -> SalienceData:
+    """Select, check and encode the salience questions.
+
+    Raises
+    ------
+    ModelInputError
+        See the module docstring for the checks.
+    """
+    data = _frame(polls)
+    data, _, skipped = _select_questions(data, config)
+    _check_rejected_n(polls, set(data["question_id"]))
+    if data.empty:
+        raise ModelInputError("no rows for the chosen questions")
+    _check_numbers(data)
+    data = _apply_aliases(data, config)
+    _check_names(data, config)
+
+    groups_present = list(dict.fromkeys(
+        (["all"] if (data["subgroup"] == "all").any() else [])
+        + sorted(data["subgroup"].unique())))
+    if config.groups is not None:
+        unknown = [g for g in config.groups if g not in groups_present]
+        if unknown:
+            raise ModelInputError(
+                f"group(s) {', '.join(unknown)} not in the chosen questions (have: "
+                f"{', '.join(groups_present)})")
+        groups = list(config.groups)
+    else:
+        groups = groups_present
+    data = data[data["subgroup"].isin(groups)]
+
+    all_issues = list(dict.fromkeys(data.loc[data["is_issue"], "issue"]))
+    if config.issues is not None:
+        aliased = [config.issue_aliases.get(i, i) for i in config.issues]
+        unknown = [i for i in aliased if i not in all_issues]
+        if unknown:
+            raise ModelInputError(f"issue(s) not in the data: {', '.join(unknown)} (have: "
+                                  f"{', '.join(all_issues)})")
+        issues = list(dict.fromkeys(aliased))
+    else:
+        issues = all_issues
+    if len(issues) < 2:
+        raise ModelInputError(f"a ranking needs at least two issues; found {issues}")
+    issue_index = {i: k for k, i in enumerate(issues)}
+
+    block_key = ["poll_id", "question_id", "subgroup"]
+    single = data["format"] == "single_choice"
+    sums = data[single].groupby(block_key)["pct"].sum()
+    over = sums[sums > SUM_TOLERANCE]
+    if len(over):
+        (poll_id, question, group), total = next(iter(over.items()))
+        raise ModelInputError(
+            f"single-choice shares sum to {total:.1f}% (> {SUM_TOLERANCE:g}) in poll {poll_id}, "
+            f"question {question}, group {group}: is it really single choice? (use "
+            "question_formats={...: 'multi_mention'} for questions that allow several answers)")
+    modelled = data["issue"].isin(issues) & data["is_issue"]
+    dup = data[modelled & ~single].duplicated(block_key + ["issue"])
+    if dup.any():
+        row = data[modelled & ~single][dup].iloc[0]
+        raise ModelInputError(
+            f"two responses of poll {row['poll_id']} ({row['question_id']}) map to issue "
+            f"{row['issue']!r}: mentions/ratings overlap, so they cannot be added; fix "
+            "issue_aliases")
+
+    data = _effective_n(data, config)
+    time_mode, origin, n_knots, knot_dates = _time_grid(data, config)
+
+    block_rows, cell_rows = [], []
+    reported_rows = []
+    for (poll_id, question, group), rows in data.groupby(block_key, sort=True):
+        first = rows.iloc[0]
+        fmt = first["format"]
+        shares = (rows[rows["issue"].isin(issues) & rows["is_issue"]]
+                  .groupby("issue")["pct"].sum() / 100.0)
+        if shares.empty:
+            continue
+        n_trials = int(first["N"])
+        mask = np.zeros(len(issues))
+        order = sorted(shares.index, key=issue_index.get)
+        remaining = n_trials
+        b_idx = len(block_rows)
+        for issue in order:
+            share = float(shares[issue])
+            count = int(round(share * n_trials))
+            if fmt == "single_choice":
+                count = min(max(count, 0), remaining)
+                trials = remaining
+                remaining -= count
+            else:
+                count = min(max(count, 0), n_trials)
+                trials = n_trials
+            mask[issue_index[issue]] = 1.0
+            cell_rows.append({"block": b_idx, "issue": issue_index[issue], "format": fmt,
+                              "share": share, "count": count, "trials": trials})
+        mid = first["start_date"] + (first["end_date"] - first["start_date"]) / 2
+        block_rows.append({
+            "poll_id": poll_id, "question_id": question, "group": group, "format": fmt,
+            "pollster": first["pollster"], "population": first["population"],
+            "start_date": first["start_date"], "end_date": first["end_date"], "mid_date": mid,
+            "n": int(first["n"]), "n_base": float(first["n_base"]), "n_basis": first["n_basis"],
+            "deff": float(first["deff_used"]), "deff_rule": first["deff_rule"], "N": n_trials,
+            "reported_pct": float(rows["pct"].sum()),
+        })
+        reported_rows.append(mask)
+    blocks = pd.DataFrame(block_rows)
+    cells = pd.DataFrame(cell_rows)
+    if blocks.empty:
+        raise ModelInputError("no usable issue shares in the chosen questions")
+    reported = np.vstack(reported_rows)
+
+    days = ((blocks["mid_date"] - origin).dt.total_seconds() / 86400.0).to_numpy()
+    weights = knot_weights_at(days, n_knots, config.grid_days)
+
+    qtab = (blocks.groupby("question_id")
+            .agg(format=("format", "first"), polls=("poll_id", "nunique"),
+                 pollsters=("pollster", "nunique"), blocks=("poll_id", "size"))
+            .reset_index())
+    reference = _reference_question(qtab, config)
+    qtab["reference"] = qtab["question_id"] == reference
+    qtab["poll_intercepts"] = qtab["format"].isin(["multi_mention", "rating"]) & (
+        qtab["polls"] >= 2)
+    ref_format = str(qtab.loc[qtab["reference"], "format"].iloc[0])
+
+    ref_date = (pd.Timestamp(config.reference_date) if config.reference_date
+                else data["end_date"].max())
+    anchor = int(np.argmax(weights.sum(axis=0)))
+    pollsters = sorted(blocks["pollster"].unique())
+    notes = _notes(blocks, config)
+    return SalienceData(
+        blocks=blocks, cells=cells, reported=reported, knot_weights=weights, issues=issues,
+        groups=[g for g in groups if g in set(blocks["group"])], questions=qtab,
+        pollsters=pollsters, knot_dates=knot_dates, grid_days=config.grid_days,
+        time=time_mode, reference_question=reference, reference_format=ref_format,
+        reference_date=ref_date, anchor_knot=anchor, skipped_questions=skipped, notes=notes,
+    )
+
+
+def _reference_question(qtab: pd.DataFrame, config: IssueSalienceConfig) -> str:
+    if config.reference_question is not None:
+        if config.reference_question not in set(qtab["question_id"]):
+            raise ModelInputError(
+                f"reference_question {config.reference_question!r} is not among the modelled "
+                f"questions ({', '.join(qtab['question_id'])})")
+        return config.reference_question
+    ranked = qtab.assign(single=qtab["format"] == "single_choice").sort_values(
+        ["single", "polls", "blocks", "question_id"], ascending=[False, False, False, True])
+    return str(ranked["question_id"].iloc[0])
+
+
+def _notes(blocks: pd.DataFrame, config: IssueSalienceConfig) -> list[str]:
+    notes = []
+    exit_polls = blocks.loc[blocks["deff_rule"].str.startswith("exit poll"), "poll_id"].unique()
+    if len(exit_polls):
+        notes.append(f"exit poll(s) {', '.join(map(str, exit_polls))}: no published design "
+                     f"effect, deff {config.exit_poll_deff:g} assumed (exit_poll_deff)")
+    guessed = blocks.loc[blocks["n_basis"].str.contains("not published"), "poll_id"].unique()
+    if len(guessed):
+        notes.append(f"subgroup sizes not published in {', '.join(map(str, guessed))}: taken "
+                     f"as {config.subgroup_n_fraction:.3g} x the poll's n (subgroup_n_fraction)")
+    return notes

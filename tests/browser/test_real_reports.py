@@ -1,0 +1,64 @@
+"""Every report in ``reports/`` in headless Chromium, at phone and desktop width.
+
+A report is missing for an analysis? The session fixture renders it first (slow: models
+are fitted). Screenshots of every report at both widths are saved to
+``test-artifacts/screenshots/`` for people to look at.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from browser import checks
+from browser.conftest import real_report_names
+
+pytestmark = pytest.mark.browser
+NAMES = real_report_names()
+
+
+def _path(real_reports, name):
+    assert name not in real_reports.failures, real_reports.failures.get(name)
+    path = real_reports.folder / f"{name}.html"
+    assert path.is_file(), f"{path} was not rendered"
+    return path
+
+
+@pytest.mark.parametrize("label", sorted(checks.WIDTHS))
+@pytest.mark.parametrize("name", NAMES)
+def test_report_in_browser(browser_context, real_reports, name, label) -> None:
+    path = _path(real_reports, name)
+    shot = checks.screenshot_path(name, label)
+    result = checks.check_page(browser_context, path, checks.WIDTHS[label], screenshot=shot)
+    assert result.problems() == []
+    html = path.read_text("utf-8")
+    assert result.n_figures == html.count("<figure>")
+    assert shot.is_file() and shot.stat().st_size > 1000
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_report_structure_and_sources(browser_context, real_reports, name) -> None:
+    path = _path(real_reports, name)
+    assert checks.static_problems(path.read_text("utf-8")) == []
+    assert checks.structure_problems(browser_context, path) == []
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_report_prints_to_pdf(browser_context, real_reports, name) -> None:
+    path = _path(real_reports, name)
+    collapsed = checks.collapsed_text(path)
+    assert checks.print_problems(browser_context, path, collapsed) == []
+
+
+@pytest.mark.parametrize("label", sorted(checks.WIDTHS))
+def test_index_links_every_report(browser_context, real_reports, label) -> None:
+    index = real_reports.folder / "index.html"
+    if not NAMES:
+        pytest.skip("no analyses and no reports yet")
+    assert index.is_file()
+    assert checks.index_problems(index) == []
+    result = checks.check_page(browser_context, index, checks.WIDTHS[label],
+                               screenshot=checks.screenshot_path("index", label))
+    assert result.problems() == []
+    text = index.read_text("utf-8")
+    for name in NAMES:
+        assert f'href="{name}.html"' in text, f"index does not link {name}.html"

@@ -1,0 +1,202 @@
+"""The ``opinion`` command line, end to end, in-process through ``opinion.cli.main``.
+
+Exit codes: 0 ok, 1 validation failed, 2 user error (one line on stderr, no traceback). The
+expected rows of the bad file are listed, with the reason for each, in ``tests/conftest.py``.
+One test runs the console entry point in a subprocess.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import typer
+from rich.console import Console
+
+from opinion.cli import app, datasets_commands, main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _assert_one_line_error(err: str, *fragments: str) -> None:
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1, err
+    assert "Traceback" not in err
+    assert lines[0].startswith("error:")
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+
+
+# ---------------------------------------------------------------- datasets
+def test_datasets_list(capsys, monkeypatch) -> None:
+    monkeypatch.setattr(datasets_commands, "console", Console(width=300))
+    code, out, _ = _run(capsys, "datasets", "list")
+    assert code == 0
+    names = sorted(p.parent.name for p in (ROOT / "datasets").glob("*/datapackage.json"))
+    assert names, "no bundled datasets found"
+    for name in names:
+        assert name in out
+
+
+def test_datasets_show(capsys, monkeypatch) -> None:
+    monkeypatch.setattr(datasets_commands, "console", Console(width=300))
+    code, out, _ = _run(capsys, "datasets", "show", "us_ukraine_support", "--rows", "3")
+    assert code == 0
+    # the checksum printed is the file's SHA-256, computed here independently
+    digest = hashlib.sha256((ROOT / "datasets/us_ukraine_support/data.csv").read_bytes())
+    assert f"sha256: {digest.hexdigest()} (verified)" in out
+    assert "US opinion on aiding and arming Ukraine" in out
+    assert "0 rejected rows" in out
+
+
+def test_datasets_show_unknown(capsys) -> None:
+    code, out, err = _run(capsys, "datasets", "show", "nope")
+    assert code == 2
+    _assert_one_line_error(err, "unknown dataset 'nope'", "us_ukraine_support")
+
+
+def test_datasets_show_unsafe_name(capsys) -> None:
+    code, _, err = _run(capsys, "datasets", "show", "../etc")
+    assert code == 2
+    _assert_one_line_error(err, "invalid dataset name")
+
+
+# ---------------------------------------------------------------- validate
+def test_validate_good_file(capsys, good_poll_file) -> None:
+    code, out, err = _run(capsys, "validate", str(good_poll_file))
+    assert code == 0, out + err
+    assert "7 valid rows, 0 rejected" in out
+
+
+def test_validate_bad_file_names_every_bad_row(capsys, bad_poll_file) -> None:
+    main(["validate", str(bad_poll_file.path)])
+    out, _ = capsys.readouterr()
+    for kind, (rows, column) in bad_poll_file.expected.items():
+        for row in rows:
+            assert f"row {row}, column {column}:" in out, f"{kind} not printed"
+    n_bad = len({r for rows, _ in bad_poll_file.expected.values() for r in rows})
+    assert f"{bad_poll_file.rows - n_bad} valid rows, {n_bad} rejected" in out
+
+
+def test_validate_bad_file_exits_1(capsys, bad_poll_file) -> None:
+    code, _, _ = _run(capsys, "validate", str(bad_poll_file.path))
+    assert code == 1
+
+
+def test_validate_writes_rejects(capsys, bad_poll_file, tmp_path) -> None:
+    out_csv = tmp_path / "rejects.csv"
+    main(["validate", str(bad_poll_file.path), "--rejects", str(out_csv)])
+    capsys.readouterr()
+    rejects = pd.read_csv(out_csv)
+    expected = sorted({r for rows, _ in bad_poll_file.expected.values() for r in rows})
+    assert sorted(rejects["row"]) == expected
+    assert rejects["reasons"].notna().all()
+
+
+def test_validate_missing_columns(capsys, tmp_path) -> None:
+    path = tmp_path / "missing.csv"
+    path.write_text("poll_id,pollster,start_date,n,question_id,response,pct\n"
+                    "p1,Gallup,2022-01-01,1000,q,Yes,60\n")
+    code, out, err = _run(capsys, "validate", str(path))
+    assert code == 2
+    _assert_one_line_error(err, "missing required columns", "end_date", "population")
+
+
+@pytest.mark.parametrize("content", ["", "poll_id,pollster\n"])
+def test_validate_empty_files(capsys, tmp_path, content) -> None:
+    path = tmp_path / "empty.csv"
+    path.write_text(content)
+    code, _, err = _run(capsys, "validate", str(path))
+    assert code == 2
+    _assert_one_line_error(err)
+
+
+def test_validate_missing_file_and_bad_mapping(capsys, good_poll_file, tmp_path) -> None:
+    code, _, err = _run(capsys, "validate", str(tmp_path / "nope.csv"))
+    assert code == 2
+    _assert_one_line_error(err, "no such file")
+    code, _, err = _run(capsys, "validate", str(good_poll_file), "--mapping", "nope")
+    assert code == 2
+    _assert_one_line_error(err, "unknown mapping 'nope'", "fivethirtyeight")
+
+
+def test_validate_fivethirtyeight_mapping(capsys, tmp_path) -> None:
+    path = tmp_path / "538.csv"
+    path.write_text("poll_id,pollster,sponsors,start_date,end_date,sample_size,population,"
+                    "question_id,answer,pct,methodology\n"
+                    "1,Ipsos,Reuters,10/4/22,10/5/22,1005,a,1,Yes,66,Online Panel\n"
+                    "1,Ipsos,Reuters,10/4/22,10/5/22,1005,a,1,No,30,Online Panel\n")
+    code, out, _ = _run(capsys, "validate", str(path), "--mapping", "fivethirtyeight")
+    assert code == 0 and "2 valid rows, 0 rejected" in out
+
+
+# ---------------------------------------------------------------- report
+def test_report_needs_name_or_all(capsys) -> None:
+    code, _, err = _run(capsys, "report")
+    assert code == 2
+    _assert_one_line_error(err, "--all")
+
+
+def test_report_unknown_analysis(capsys, tmp_path, monkeypatch) -> None:
+    (tmp_path / "real_one.py").write_text("raise SystemExit('must not run')\n")
+    monkeypatch.setenv("OPINION_ANALYSES_DIR", str(tmp_path))
+    monkeypatch.setenv("OPINION_REPORTS_DIR", str(tmp_path / "out"))
+    code, _, err = _run(capsys, "report", "nope")
+    assert code == 2
+    _assert_one_line_error(err, "unknown analysis 'nope'", "real_one")
+    code, _, err = _run(capsys, "report", "real_one", "--all")
+    assert code == 2
+    assert not (tmp_path / "out").exists()
+
+
+# ---------------------------------------------------------------- help and usage errors
+def _command_paths() -> list[list[str]]:
+    """Every command and group of the CLI, found by walking the click tree."""
+    paths: list[list[str]] = []
+
+    def walk(command, prefix: list[str]) -> None:
+        paths.append(prefix)
+        for name, sub in getattr(command, "commands", {}).items():
+            walk(sub, [*prefix, name])
+
+    walk(typer.main.get_command(app), [])
+    return paths
+
+
+def test_every_command_is_walked() -> None:
+    found = {" ".join(p) for p in _command_paths()}
+    assert {"", "validate", "report", "datasets", "datasets list", "datasets show"} <= found
+
+
+@pytest.mark.parametrize("path", _command_paths(), ids=lambda p: " ".join(p) or "opinion")
+def test_help_on_every_command(capsys, path) -> None:
+    code, out, err = _run(capsys, *path, "--help")
+    assert code == 0, err
+    assert "Usage: opinion" in out
+
+
+@pytest.mark.parametrize("argv", [["validate"], ["bogus"], ["validate", "x.csv", "--nope"]])
+def test_usage_errors_exit_2(capsys, argv) -> None:
+    code, _, err = _run(capsys, *argv)
+    assert code == 2
+    assert "Traceback" not in err
+
+
+def test_console_script_help_subprocess() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", "from opinion.cli import entry_point; entry_point()", "--help"],
+        capture_output=True, text=True, timeout=120, cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr
+    for command in ("validate", "datasets", "report"):
+        assert command in result.stdout
