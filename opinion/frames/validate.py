@@ -94,7 +94,7 @@ def _by_unique(text: pd.Series, parse) -> pd.Series:
     """Apply a vectorised parser to the distinct values only, then broadcast back."""
     codes, uniques = pd.factorize(text, use_na_sentinel=True)
     parsed = parse(pd.Series(uniques, dtype=object))
-    missing = np.array([np.datetime64("NaT") if parsed.dtype.kind == "M" else np.nan],
+    missing = np.array([np.datetime64("NaT", "ns") if parsed.dtype.kind == "M" else np.nan],
                        dtype=parsed.dtype)
     values = np.concatenate([parsed.to_numpy(), missing])  # code -1 (missing) -> last
     return pd.Series(values[codes], index=text.index)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 import time
 from abc import ABC, abstractmethod
 from dataclasses import asdict, dataclass, replace
@@ -112,10 +113,25 @@ class BayesianModel(ABC):
         return None
 
     # -------------------------------------------------------------- hashing & cache
+    def code_hash(self) -> str:
+        """SHA-256 of the source of the model's modules (a changed model never hits the cache)."""
+        digest = hashlib.sha256()
+        for module_name in sorted({type(self).__module__, *self.code_modules()}):
+            module = sys.modules.get(module_name)
+            if module is not None and getattr(module, "__file__", None):
+                digest.update(Path(module.__file__).read_bytes())
+        return digest.hexdigest()
+
+    def code_modules(self) -> list[str]:
+        """Extra modules whose source defines the model (e.g. its data preparation)."""
+        return []
+
     def content_hash(self, settings: SamplerSettings, random_seed: int) -> str:
-        """SHA-256 of model name, data, configuration, sampler settings, seed and versions."""
+        """SHA-256 of model name and code, data, configuration, sampler settings, seed and
+        package versions."""
         payload = {
             "model": self.name,
+            "code": self.code_hash(),
             "data": hash_frame(self.data_frame()),
             "config": self.config_dict(),
             "settings": asdict(settings),

@@ -61,7 +61,7 @@ class PollAverageConfig:
     house_pp
         Prior scale (half-normal) of the spread of house effects, in pp.
     poll_error_pp
-        Prior scale (half-normal) of poll-level non-sampling error, in pp.
+        Prior mean (Gamma with shape 4) of poll-level non-sampling error, in pp.
     effect_pp
         Prior sd of population (a/rv/lv/v) and mode effects, in pp.
     item_pp

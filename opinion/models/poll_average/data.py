@@ -207,7 +207,8 @@ def prepare(polls: PollFrame, config: PollAverageConfig) -> PollData:
         questions.remove(config.reference_question)
         questions.insert(0, config.reference_question)
     populations = list(poll_table["population"].value_counts().index)
-    modes = list(poll_table["mode"].value_counts().index)
+    known_modes = poll_table.loc[poll_table["mode"] != "unknown", "mode"]
+    modes = list(known_modes.value_counts().index) or ["unknown"]
     pollsters = sorted(poll_table["pollster"].unique())
     if config.house_effects == "anchored":
         unknown = sorted(set(config.anchor_pollsters) - set(pollsters))

@@ -39,7 +39,8 @@ Priors (stated in percentage points at a 50% share, where 1 logit = 25 pp)
   points a month;
 - house effects ~ ZeroSumNormal(:math:`\sigma_h`), :math:`\sigma_h` ~
   HalfNormal(``house_pp``);
-- :math:`\tau` ~ HalfNormal(``poll_error_pp``);
+- :math:`\tau` ~ Gamma(4, 4 / ``poll_error_pp``): mean ``poll_error_pp``, bounded away
+  from zero (total survey error of polls is about twice their sampling error);
 - population and mode effects ~ N(0, ``effect_pp``); item offsets ~ N(0, ``item_pp``);
 - starting level ~ N(log-odds of the polls' average, ``level_sd_logit``).
 """
@@ -128,6 +129,9 @@ class PollAverage(BayesianModel):
             "series": self._series_labels(),
         }
 
+    def code_modules(self) -> list[str]:
+        return ["opinion.models.poll_average.data", "opinion.models.poll_average.config"]
+
     def summary_var_names(self) -> list[str]:
         names = ["sigma_rw", "tau", "eta"]
         if len(self.data.pollsters) > 1 or self.config.election is not None:
@@ -185,7 +189,11 @@ class PollAverage(BayesianModel):
             mu = eta_poll + self._house(model, pollster_idx, n_free)
             for name, column, levels, sd in self.identified_effects():
                 mu = mu + self._level_effects(name, polls[column], levels, sd, n_free)
-            tau = pm.HalfNormal("tau", sigma=pp_to_logit(c.poll_error_pp))
+            # Gamma(4, 4/m): mean m = poll_error_pp, 95% in about (0.3 m, 2.2 m). Polls' total
+            # error is about twice their sampling error (Shirani-Mehr et al. 2018), so the
+            # prior keeps non-sampling error away from exactly zero, which also spares the
+            # sampler a flat, slow tail towards tau = 0.
+            tau = pm.Gamma("tau", alpha=4.0, beta=4.0 / pp_to_logit(c.poll_error_pp))
             if c.likelihood == "normal":
                 self._normal_likelihood(mu, tau)
             else:
@@ -211,7 +219,8 @@ class PollAverage(BayesianModel):
         for name, column, levels, sd in candidates:
             if len(levels) < 2:
                 continue
-            within = d.polls.groupby("pollster")[column].nunique().max() > 1
+            known = d.polls[d.polls[column] != "unknown"]
+            within = known.groupby("pollster")[column].nunique().max() > 1
             if within or len(d.pollsters) < 2:
                 out.append((name, column, levels, sd))
         return out
@@ -234,9 +243,16 @@ class PollAverage(BayesianModel):
         return pd.DataFrame(rows)
 
     def centered(self) -> bool:
-        """Whether the random walk is centred ("auto" is centred: measured to mix far better
-        than the non-centred form on poll data with a beta-binomial likelihood)."""
-        return self.config.parameterization != "noncentered"
+        """Whether the random walk is centred.
+
+        ``"auto"``: centred when there are at least as many polls as knots (dense data, where
+        the centred path mixes far better), non-centred otherwise (sparse data, where the
+        centred form is a funnel between the random-walk scale and the path). Measured on
+        simulated dense series and on the 8-poll Pew/Gallup series.
+        """
+        if self.config.parameterization != "auto":
+            return self.config.parameterization == "centered"
+        return len(self.data.polls) >= len(self.data.knot_dates)
 
     def _random_walk(self, step_sd: pt.TensorVariable, n_series: int, n_free: int
                      ) -> pt.TensorVariable:
@@ -285,7 +301,8 @@ class PollAverage(BayesianModel):
         effect = pm.Normal(f"{name}_effect", 0.0, pp_to_logit(sd_pp),
                            dims=("category", f"{name}_level"))
         padded = pt.concatenate([pt.zeros((n_free, 1)), effect], axis=1)
-        idx = values.map({v: i for i, v in enumerate(levels)}).to_numpy()
+        # an unknown mode/population gets the reference level's (zero) effect
+        idx = values.map({v: i for i, v in enumerate(levels)}).fillna(0).astype(int).to_numpy()
         return padded.T[idx]
 
     def _multinomial_likelihood(self, mu: pt.TensorVariable, tau: pt.TensorVariable) -> None:

@@ -91,6 +91,16 @@ class IssueSalienceConfig:
     reference_date
         Default date for shares, ranks and comparisons (default: the last poll's end date).
 
+    Likelihood
+    ----------
+    likelihood
+        ``"exact"``: (beta-)binomial cells (a Dirichlet-multinomial for single-choice polls);
+        ``"normal"``: a Gaussian on each cell's empirical logit with the exact cell's mean and
+        variance (several times faster to evaluate: no log-gamma functions); ``"auto"``
+        (default): exact up to ``exact_max_cells`` reported shares, normal above.
+    exact_max_cells
+        Size limit of ``"auto"`` for the exact likelihood.
+
     Priors (percentage points at a 20% share, 1 logit = 16 pp)
     ----------------------------------------------------------
     level_sd_logit
@@ -140,6 +150,8 @@ class IssueSalienceConfig:
     grid_days: int = 30
     auto_monthly_days: int = 60
     reference_date: str | None = None
+    likelihood: Literal["auto", "exact", "normal"] = "auto"
+    exact_max_cells: int = 1500
     level_sd_logit: float = 2.0
     group_pp: float = 10.0
     rw_pp_per_month: float = 2.0
@@ -154,6 +166,8 @@ class IssueSalienceConfig:
     def __post_init__(self) -> None:
         if self.time not in {"auto", "static", "monthly"}:
             raise ModelInputError("time must be 'auto', 'static' or 'monthly'")
+        if self.likelihood not in {"auto", "exact", "normal"}:
+            raise ModelInputError("likelihood must be 'auto', 'exact' or 'normal'")
         if not isinstance(self.grid_days, int) or self.grid_days < 1:
             raise ModelInputError("grid_days must be a positive whole number of days")
         for name in ("level_sd_logit", "group_pp", "rw_pp_per_month", "wording_pp",

@@ -234,28 +234,25 @@ class IssueSalience(BayesianModel):
         blocks = d.blocks
         with pm.Model(coords=coords) as model:
             theta = self._theta(n_groups, n_issues, n_knots)
-            group_idx = blocks["group"].map({g: i for i, g in enumerate(d.groups)}).to_numpy()
-            if n_knots == 1:
-                lam = theta[group_idx, :, 0]
-            else:
-                weights = pt.as_tensor_variable(d.knot_weights)
-                lam = (theta[group_idx] * weights[:, None, :]).sum(axis=-1)
+            # (group, knot) x issue, so that each block's salience is one matrix product with
+            # its design row (group one-hot x knot interpolation weights): dense products
+            # are much cheaper to differentiate than gathers
+            theta_flat = theta.transpose(0, 2, 1).reshape((n_groups * n_knots, n_issues))
+            terms = [(self._design_theta(), theta_flat)]
             if d.use_house:
                 sigma_house = pm.HalfNormal("sigma_house", pp_to_logit(c.house_pp))
                 house_z = pm.ZeroSumNormal("house_z", sigma=1.0, dims=("issue", "pollster"))
                 house = pm.Deterministic("house", sigma_house * house_z,
                                          dims=("issue", "pollster"))
-                pollster_idx = blocks["pollster"].map(
-                    {p: i for i, p in enumerate(d.pollsters)}).to_numpy()
-                lam = lam + house.T[pollster_idx]
-            wording = self._wording(n_issues)
+                terms.append((_one_hot(blocks["pollster"], d.pollsters), house.T))
             errors = self._poll_errors(coords["error_format"])
+            wording = (self._design_question(), self._wording(n_issues))
             single = np.flatnonzero(blocks["format"].to_numpy() == "single_choice")
             scaled = np.flatnonzero(blocks["format"].isin(_SCALED).to_numpy())
             if len(single):
-                self._single_choice(lam, wording, single, errors)
+                self._single_choice(terms, wording, single, errors)
             if len(scaled):
-                self._scaled(lam, wording, scaled, errors)
+                self._scaled(terms, wording, scaled, errors)
         return model
 
     def _theta(self, n_groups: int, n_issues: int, n_knots: int) -> pt.TensorVariable:
@@ -290,7 +287,12 @@ class IssueSalience(BayesianModel):
         z = pm.Normal("wording_z", 0.0, 1.0, dims="wording_pair")
         rows = np.array([q_rows[q] for q, _ in pairs])
         cols = np.array([k for _, k in pairs])
-        return pt.set_subtensor(table[rows, cols], sigma * z)
+        # centred within each question: a common shift of all of a question's issues is its
+        # intercept ('other' intercept / a_q), not a wording effect (removes a ridge)
+        members = (rows[:, None] == rows[None, :]).astype(float)
+        centre = members / members.sum(axis=1, keepdims=True)
+        effect = sigma * (z - pt.dot(centre, z))
+        return pt.set_subtensor(table[rows, cols], effect)
 
     def _poll_errors(self, formats: list[str]) -> tuple[pt.TensorVariable, dict] | None:
         """Dirichlet-multinomial concentration per format, and the format -> index map."""
@@ -306,12 +308,31 @@ class IssueSalience(BayesianModel):
         nonref = [q for q in d.questions["question_id"] if q != d.reference_question]
         return {d.reference_question: 0, **{q: i + 1 for i, q in enumerate(nonref)}}
 
-    def _single_choice(self, lam: pt.TensorVariable, wording: pt.TensorVariable,
-                       rows: np.ndarray, errors: dict | None) -> None:
+    def _design_theta(self) -> np.ndarray:
+        """Blocks x (group, knot): the block's group one-hot times its knot weights."""
+        d = self.data
+        group = _one_hot(d.blocks["group"], d.groups)
+        return (group[:, :, None] * d.knot_weights[:, None, :]).reshape(len(d.blocks), -1)
+
+    def _design_question(self) -> np.ndarray:
+        """Blocks x questions one-hot (in wording-table order)."""
+        rows = self._question_rows()
+        order = sorted(rows, key=rows.get)
+        return _one_hot(self.data.blocks["question_id"], order)
+
+    @staticmethod
+    def _linear(terms: list, rows: np.ndarray) -> pt.TensorVariable:
+        out = None
+        for design, value in terms:
+            part = pt.dot(design[rows], value)
+            out = part if out is None else out + part
+        return out
+
+    def _single_choice(self, terms: list, wording: tuple, rows: np.ndarray,
+                       errors: tuple | None) -> None:
         d, c = self.data, self.config
         blocks = d.blocks.iloc[rows]
-        q_row = blocks["question_id"].map(self._question_rows()).to_numpy()
-        mu = lam[rows] + wording[q_row]
+        mu = self._linear(terms, rows) + pt.dot(wording[0][rows], wording[1])
         others = [q for q in d.questions.loc[d.questions["format"] == "single_choice",
                                              "question_id"] if q != d.reference_question]
         if others:
@@ -333,28 +354,22 @@ class IssueSalience(BayesianModel):
         after = p_rep.sum(axis=1)[:, None] - pt.cumsum(p_rep, axis=1)
         tail = p_rem[:, None] + after
         cells = d.cells[d.cells["format"] == "single_choice"]
-        local = {b: i for i, b in enumerate(rows)}
-        cb = cells["block"].map(local).to_numpy()
-        ck = cells["issue"].to_numpy()
-        pc = pt.clip(p[cb, ck], 1e-12, 1.0)
-        tc = pt.clip(tail[cb, ck], 1e-12, 1.0)
-        model = pm.modelcontext(None)
-        model.add_coord("single_cell", np.arange(len(cells)))
-        trials = cells["trials"].to_numpy()
-        counts = cells["count"].to_numpy()
-        if errors is None:
-            pm.Binomial("y_single", n=trials, p=pc / (pc + tc), observed=counts,
-                        dims="single_cell")
-        else:
-            phi = errors[0][errors[1]["single_choice"]]
-            pm.BetaBinomial("y_single", alpha=phi * pc, beta=phi * tc, n=trials,
-                            observed=counts, dims="single_cell")
+        flat = self._flat_index(cells, rows)
+        pc = pt.clip(p.ravel()[flat], 1e-12, 1.0)
+        tc = pt.clip(tail.ravel()[flat], 1e-12, 1.0)
+        phi = None if errors is None else errors[0][errors[1]["single_choice"]]
+        self._likelihood("y_single", "single_cell", cells, pc, tc, phi)
 
-    def _scaled(self, lam: pt.TensorVariable, wording: pt.TensorVariable, rows: np.ndarray,
-                errors: dict | None) -> None:
+    def _flat_index(self, cells: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
+        """Position of each cell in the raveled (rows x issues) matrix."""
+        local = {b: i for i, b in enumerate(rows)}
+        return (cells["block"].map(local).to_numpy() * len(self.data.issues)
+                + cells["issue"].to_numpy())
+
+    def _scaled(self, terms: list, wording: tuple, rows: np.ndarray,
+                errors: tuple | None) -> None:
         d, c = self.data, self.config
         blocks = d.blocks.iloc[rows]
-        q_row = blocks["question_id"].map(self._question_rows()).to_numpy()
         scaled_q = [q for q in d.questions.loc[d.questions["format"].isin(_SCALED),
                                                "question_id"] if q != d.reference_question]
         if scaled_q:
@@ -367,7 +382,8 @@ class IssueSalience(BayesianModel):
             a, b = a_all[idx], b_all[idx]
         else:
             a, b = pt.zeros(len(rows)), pt.ones(len(rows))
-        eta = a[:, None] + b[:, None] * lam[rows] + wording[q_row]
+        eta = (a[:, None] + b[:, None] * self._linear(terms, rows)
+               + pt.dot(wording[0][rows], wording[1]))
         with_u = self._intercept_blocks()
         if len(with_u):
             sigma_u = pm.HalfNormal("sigma_poll", pp_to_logit(c.poll_intercept_pp))
@@ -377,18 +393,54 @@ class IssueSalience(BayesianModel):
             u_idx = np.array([pos.get(b_, 0) for b_ in blocks.index])
             eta = eta + padded[u_idx][:, None]
         cells = d.cells[d.cells["format"].isin(_SCALED)]
-        local = {b_: i for i, b_ in enumerate(rows)}
-        cb = cells["block"].map(local).to_numpy()
-        ck = cells["issue"].to_numpy()
-        q = pt.clip(pm.math.invlogit(eta[cb, ck]), 1e-12, 1 - 1e-12)
-        model = pm.modelcontext(None)
-        model.add_coord("scaled_cell", np.arange(len(cells)))
-        trials = cells["trials"].to_numpy()
-        counts = cells["count"].to_numpy()
-        if errors is None:
-            pm.Binomial("y_scaled", n=trials, p=q, observed=counts, dims="scaled_cell")
-        else:
+        eta_c = pt.clip(eta.ravel()[self._flat_index(cells, rows)], -25.0, 25.0)
+        q = pm.math.invlogit(eta_c)
+        phi = None
+        if errors is not None:
             phi_all, index = errors
             phi = phi_all[cells["format"].map(index).to_numpy()]
-            pm.BetaBinomial("y_scaled", alpha=phi * q, beta=phi * (1 - q), n=trials,
-                            observed=counts, dims="scaled_cell")
+        self._likelihood("y_scaled", "scaled_cell", cells, q, 1.0 - q, phi)
+
+    def uses_exact_likelihood(self) -> bool:
+        """Exact (beta-)binomial cells, or the Gaussian empirical-logit approximation."""
+        like = self.config.likelihood
+        return like == "exact" or (like == "auto"
+                                   and len(self.data.cells) <= self.config.exact_max_cells)
+
+    def _likelihood(self, name: str, dim: str, cells: pd.DataFrame, p: pt.TensorVariable,
+                    rest: pt.TensorVariable, phi: pt.TensorVariable | None) -> None:
+        """Cells with success weight ``p`` against ``rest`` (probability ``p / (p + rest)``).
+
+        Exact: Binomial, or beta-binomial with ``alpha = phi p, beta = phi rest`` (the
+        Dirichlet-multinomial stick). Approximate: the empirical logit
+        ``log((c + 1/2) / (n - c + 1/2))`` is normal with mean ``log(p / rest)`` and variance
+        ``(n + phi') / (n q (1 - q) (1 + phi'))``, ``phi' = phi (p + rest)`` (the same mean and
+        variance as the exact cell, to first order).
+        """
+        model = pm.modelcontext(None)
+        model.add_coord(dim, np.arange(len(cells)))
+        trials = cells["trials"].to_numpy()
+        counts = cells["count"].to_numpy()
+        if self.uses_exact_likelihood():
+            if phi is None:
+                pm.Binomial(name, n=trials, p=p / (p + rest), observed=counts, dims=dim)
+            else:
+                pm.BetaBinomial(name, alpha=phi * p, beta=phi * rest, n=trials,
+                                observed=counts, dims=dim)
+            return
+        observed = np.log((counts + 0.5) / (trials - counts + 0.5))
+        q = p / (p + rest)
+        var = 1.0 / (trials * q * (1.0 - q))
+        if phi is not None:
+            phi_cell = phi * (p + rest)
+            var = var * (trials + phi_cell) / (1.0 + phi_cell)
+        pm.Normal(name, mu=pt.log(p) - pt.log(rest), sigma=pt.sqrt(var), observed=observed,
+                  dims=dim)
+
+
+def _one_hot(values: pd.Series, levels: list[str]) -> np.ndarray:
+    """Rows x levels indicator matrix."""
+    index = {v: i for i, v in enumerate(levels)}
+    out = np.zeros((len(values), len(levels)))
+    out[np.arange(len(values)), [index[v] for v in values]] = 1.0
+    return out

@@ -1,0 +1,185 @@
+"""The poll average's results API: named summaries, consistency identities, caching, save/load.
+
+One small binary fit (simulated, known truth) is shared by every test in this module.
+Known answers here are identities of the model (house effects sum to zero; the trend is the
+softmax of the latent path; P(majority) is the share of draws above 50%), simulation truth,
+and exact round-trips.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.axes import Axes
+
+import opinion
+from opinion.errors import ModelInputError, OpinionError
+from opinion.models import PollAverage
+from opinion.results.poll_average import PollAverageResults
+
+TRUE_SHARE = 0.58
+HOUSE_PP = {"Alpha": 3.0, "Beta": -3.0, "Gamma": 0.0}
+
+
+def _polls(seed: int = 7) -> opinion.PollFrame:
+    """40 polls of a flat 58% truth from three pollsters with house effects of +3/-3/0 pp."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    start = pd.Timestamp("2023-01-01")
+    for i in range(40):
+        pollster = list(HOUSE_PP)[i % 3]
+        share = TRUE_SHARE + HOUSE_PP[pollster] / 100
+        n = 1500
+        pct = 100 * rng.binomial(n, share) / n
+        day = start + pd.Timedelta(days=int(i * 3))
+        rows.append({"poll_id": f"p{i}", "pollster": pollster, "start_date": day,
+                     "end_date": day + pd.Timedelta(days=2), "population": "a", "n": n,
+                     "question_id": "q", "response": "yes", "pct": round(pct, 1)})
+    return opinion.read_polls(pd.DataFrame(rows))
+
+
+@pytest.fixture(scope="module")
+def cache_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("fit-cache")
+
+
+@pytest.fixture(scope="module")
+def fitted(cache_dir) -> tuple[PollAverage, PollAverageResults]:
+    model = PollAverage(_polls())
+    fit = model.fit(random_seed=3, draws=500, tune=500, chains=2, cache=cache_dir,
+                    progressbar=False)
+    return model, fit
+
+
+def test_recovers_flat_truth_and_house_effects(fitted) -> None:
+    _, fit = fitted
+    latest = fit.latest(0.9)
+    yes = latest[latest["response"] == "yes"].iloc[0]
+    assert yes["lower"] < 100 * TRUE_SHARE < yes["upper"]
+    assert abs(yes["mean"] - 100 * TRUE_SHARE) < 1.5
+    house = fit.house_effects(0.9).query("response == 'yes'").set_index("pollster")
+    for pollster, truth in HOUSE_PP.items():
+        assert house.loc[pollster, "lower"] - 0.5 < truth < house.loc[pollster, "upper"] + 0.5
+
+
+def test_house_effects_sum_to_zero_on_the_logit_scale(fitted) -> None:
+    _, fit = fitted
+    house = fit.idata["posterior"]["house"].values  # chain, draw, category, pollster
+    assert np.abs(house.sum(axis=-1)).max() < 1e-8
+
+
+def test_trend_is_softmax_of_latent_path(fitted) -> None:
+    _, fit = fitted
+    eta = fit._posterior("eta")[:, 0, 0, :]  # draws, knots (binary: one free category)
+    from opinion.models.poll_average.data import interpolation_matrix
+
+    daily = eta @ interpolation_matrix(len(fit.dates), fit.grid_days).T
+    expected = 100 / (1 + np.exp(-daily))
+    trend = fit.trend(0.9)
+    yes = trend[trend["response"] == "yes"]
+    np.testing.assert_allclose(yes["mean"].to_numpy(), expected.mean(axis=0), rtol=1e-10)
+    no = trend[trend["response"] != "yes"]
+    np.testing.assert_allclose(yes["mean"].to_numpy() + no["mean"].to_numpy(), 100, rtol=1e-10)
+    assert list(trend.columns) == ["date", "response", "mean", "lower", "upper"]
+    assert (trend["lower"] <= trend["mean"]).all() and (trend["mean"] <= trend["upper"]).all()
+
+
+def test_probabilities_match_draws(fitted) -> None:
+    _, fit = fitted
+    draws = fit.daily_shares()[:, 0, -1, 0]
+    assert fit.prob_majority("yes") == pytest.approx((draws > 50).mean())
+    change = fit.change("2023-01-01", None, response="yes").iloc[0]
+    delta = fit.daily_shares()[:, 0, -1, 0] - fit.daily_shares()[:, 0, 0, 0]
+    assert change["p_increase"] == pytest.approx((delta > 0).mean())
+    assert change["mean"] == pytest.approx(delta.mean())
+
+
+def test_summary_names_parameters(fitted) -> None:
+    _, fit = fitted
+    summary = fit.summary()
+    names = list(summary.index)
+    assert "house effect of Alpha: yes (pp)" in names
+    assert any(n.startswith("random-walk sd per month") for n in names)
+    assert not any("[" in n for n in names)  # never "h[3]"
+    assert {"mean", "lower", "upper"} <= set(summary.columns)
+
+
+def test_diagnostics_are_surfaced(fitted) -> None:
+    _, fit = fitted
+    d = fit.diagnostics
+    assert d.chains == 2 and d.draws == 500
+    assert np.isfinite(d.max_rhat) and d.min_ess_bulk > 0
+    assert d.status().startswith(("converged", "NOT converged"))
+    table = fit.convergence()
+    assert {"ess_bulk", "ess_tail", "r_hat"} <= set(table.columns)
+
+
+def test_predictive_checks(fitted) -> None:
+    _, fit = fitted
+    ppc = fit.posterior_predictive_check(0.9)
+    assert len(ppc) == 40
+    assert 0.75 <= ppc["inside"].mean() <= 1.0
+    prior = fit.prior_predictive_check(0.9)
+    # the priors alone allow a wide range of poll results around the data's average
+    row = prior.iloc[0]
+    assert row["lower"] < 45 and row["upper"] > 70
+
+
+def test_cache_hit_returns_same_numbers_without_sampling(fitted, cache_dir, monkeypatch) -> None:
+    model, fit = fitted
+    import pymc
+
+    def boom(*args, **kwargs):
+        raise AssertionError("sampled again despite a cached fit")
+
+    monkeypatch.setattr(pymc, "sample", boom)
+    again = model.fit(random_seed=3, draws=500, tune=500, chains=2, cache=cache_dir,
+                      progressbar=False)
+    pd.testing.assert_frame_equal(again.trend(), fit.trend())
+
+
+def test_save_load_roundtrip(fitted, tmp_path) -> None:
+    _, fit = fitted
+    folder = fit.save(tmp_path / "fit")
+    assert (folder / "posterior.nc").is_file() and (folder / "meta.json").is_file()
+    loaded = PollAverageResults.load(folder)
+    pd.testing.assert_frame_equal(loaded.trend(), fit.trend())
+    pd.testing.assert_frame_equal(loaded.house_effects(), fit.house_effects())
+    assert loaded.diagnostics == fit.diagnostics
+
+
+def test_plots_return_axes(fitted) -> None:
+    import matplotlib.pyplot as plt
+
+    _, fit = fitted
+    ax = fit.plot_trend()
+    assert isinstance(ax, Axes) and len(ax.lines) >= 2
+    _, given = plt.subplots()
+    assert fit.plot_house_effects(ax=given) is given
+    plt.close("all")
+
+
+def test_repr_and_html(fitted) -> None:
+    _, fit = fitted
+    assert "PollAverageResults" in repr(fit) and "0x" not in repr(fit)
+    html = fit._repr_html_()
+    assert "<table" in html and "House effects" in html
+
+
+def test_unknown_response_and_date_are_clear_errors(fitted) -> None:
+    _, fit = fitted
+    with pytest.raises(OpinionError, match="unknown response"):
+        fit.prob_majority("maybe")
+    with pytest.raises(OpinionError, match="outside the trend"):
+        fit.change("1999-01-01")
+
+
+def test_config_validation() -> None:
+    polls = _polls()
+    with pytest.raises(ModelInputError, match="anchor_pollsters"):
+        PollAverage(polls, house_effects="anchored")
+    with pytest.raises(ModelInputError, match="grid_days"):
+        PollAverage(polls, grid_days=0)
+    with pytest.raises(ModelInputError, match="not in the data"):
+        PollAverage(polls, questions=["nope"])
