@@ -89,18 +89,23 @@ pick = data[(data["subgroup"] == "all")
 base = pick[pick["question_id"] == "ipsos_continue_weapons"].iloc[0]
 comparison = []
 for row in pick.sort_values("end_date").itertuples():
-    lo, hi = proportion_ci(row.pct / 100, row.n, deff=row.deff, level=LEVEL)
+    # polls without a published margin get Ipsos' stated precision for the same n, not deff 1
+    deff = DEFF if row.deff_source == "assumed 1" else row.deff
+    lo, hi = proportion_ci(row.pct / 100, row.n, deff=deff, level=LEVEL)
     same_poll = row.poll_id == base["poll_id"]
     entry = {
         "poll": f"{row.pollster} ({row.end_date:%b %Y})", "question": row.question_text,
         "answer": row.response, "estimate": row.pct, "lower": 100 * lo, "upper": 100 * hi,
-        "n": row.n, "deff": row.deff, "deff source": row.deff_source,
+        "n": row.n, "deff": deff,
+        "deff source": "Ipsos' stated precision" if row.deff_source == "assumed 1"
+        else row.deff_source,
         "difference vs Ipsos weapons (pts)": np.nan, "p-value": np.nan,
     }
     if row.question_id != "ipsos_continue_weapons":
-        test = difference_test(row.pct / 100, row.n, SHARE, N, deff1=row.deff, deff2=DEFF)
+        test = difference_test(row.pct / 100, row.n, SHARE, N, deff1=deff, deff2=DEFF)
         entry["difference vs Ipsos weapons (pts)"] = 100 * test.diff
         entry["p-value"] = test.pvalue
+        entry["p"] = "< 0.001" if test.pvalue < 0.001 else f"{test.pvalue:.3f}"
         entry["note"] = "same poll: not independent" if same_poll else ""
     else:
         entry["note"] = "the headline figure"
@@ -167,7 +172,7 @@ report.figure(fig, alt="Dot-and-interval plot of the share giving a supportive a
               caption="Each line is a 95% interval with the poll's design effect. Different "
                       "questions: compare wordings before comparing numbers.")
 report.table(comparison[["poll", "question", "answer", "estimate", "lower", "upper", "n",
-                         "difference vs Ipsos weapons (pts)", "p-value", "note"]],
+                         "difference vs Ipsos weapons (pts)", "p", "note"]],
              caption="Supportive answers and difference tests against the Ipsos weapons item "
                      "(two independent samples; statsmodels test_proportions_2indep)",
              percent_columns=("estimate", "lower", "upper"), decimals=1)

@@ -14,6 +14,7 @@ import json
 import os
 import sys
 import time
+import warnings
 from abc import ABC, abstractmethod
 from dataclasses import asdict, dataclass, replace
 from importlib.metadata import PackageNotFoundError, version
@@ -218,7 +219,7 @@ class BayesianModel(ABC):
         seeds = rng.integers(0, 2**31 - 1, size=3)
         show = _interactive() if progressbar is None else progressbar
         model = self.build_model()
-        with model:
+        with model, _quiet_compilation():
             prior = pm.sample_prior_predictive(settings.prior_draws, random_seed=int(seeds[0]))
             start = time.perf_counter()
             kwargs: dict[str, Any] = dict(
@@ -246,6 +247,29 @@ class BayesianModel(ABC):
         clone.__dict__.update(self.__dict__)
         clone.config = replace(self.config, **changes)  # type: ignore[attr-defined]
         return clone
+
+
+class _quiet_compilation:  # noqa: N801 - used as a context manager
+    """Silence two known-harmless compile-time messages (not sampler diagnostics).
+
+    PyTensor logs a traceback when one optional graph rewrite fails (the rewrite is skipped;
+    results are unaffected), and numba notes that the beta-binomial *random number generator*
+    (used only for predictive draws) runs in object mode. Convergence warnings are untouched.
+    """
+
+    def __enter__(self) -> None:
+        import logging
+
+        self._logger = logging.getLogger("pytensor.graph.rewriting.basic")
+        self._level = self._logger.level
+        self._logger.setLevel(logging.CRITICAL)
+        self._warnings = warnings.catch_warnings()
+        self._warnings.__enter__()
+        warnings.filterwarnings("ignore", message="Numba will use object mode")
+
+    def __exit__(self, *exc: object) -> None:
+        self._warnings.__exit__(*exc)
+        self._logger.setLevel(self._level)
 
 
 def _interactive() -> bool:

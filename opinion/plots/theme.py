@@ -6,10 +6,10 @@ import matplotlib
 
 matplotlib.use("Agg", force=False)
 
-import matplotlib.pyplot as plt  # noqa: E402
-import seaborn as sns  # noqa: E402
-from matplotlib.axes import Axes  # noqa: E402
-from matplotlib.ticker import FuncFormatter  # noqa: E402
+import matplotlib.pyplot as plt
+import seaborn as sns
+from matplotlib.axes import Axes
+from matplotlib.ticker import FuncFormatter
 
 PALETTE = sns.color_palette("colorblind")
 """Okabe-Ito-like palette that stays distinguishable for colour-blind readers."""
@@ -45,5 +45,5 @@ def percent_axis(ax: Axes, axis: str = "y", decimals: int = 0) -> None:
 
 def source_note(ax: Axes, text: str) -> None:
     """Small source line under the plot area."""
-    ax.annotate(text, xy=(0, 0), xycoords="axes fraction", xytext=(0, -32),
+    ax.annotate(text, xy=(0, 0), xycoords="axes fraction", xytext=(0, -44),
                 textcoords="offset points", fontsize=8, color="#555555", ha="left", va="top")

@@ -210,7 +210,9 @@ class Report:
         """The complete HTML document as a string."""
         env = _environment()
         css = (_TEMPLATES / "report.css").read_text("utf-8")
-        runtime = time.perf_counter() - self._t0
+        import opinion
+
+        runtime = time.perf_counter() - min(self._t0, opinion._START)
         provenance = {
             "generated": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
             "runtime": f"{runtime:.1f} s",

@@ -171,7 +171,7 @@ class PollStateSpace(MLEModel):
     def start_params(self) -> np.ndarray:
         return np.log([0.1, 0.05, 0.1])
 
-    def update(self, params, transformed=True, **kwargs) -> None:  # noqa: D102
+    def update(self, params, transformed=True, **kwargs) -> None:
         params = super().update(params, transformed=transformed, **kwargs)
         sigma_rw, tau, sigma_house = np.exp(params) + _MIN_SCALE
         dtype = np.result_type(np.asarray(params), float)

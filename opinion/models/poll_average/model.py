@@ -79,9 +79,10 @@ class PollAverage(BayesianModel):
 
     Examples
     --------
-    >>> polls = opinion.datasets.load("us_ukraine_support")        # doctest: +SKIP
-    >>> fit = PollAverage(polls, questions=["pew_support_amount"]).fit(random_seed=1)  # doctest: +SKIP
-    >>> fit.trend().tail()                                          # doctest: +SKIP
+    >>> polls = opinion.datasets.load("us_ukraine_support")  # doctest: +SKIP
+    >>> model = PollAverage(polls, questions=["pew_support_amount"])  # doctest: +SKIP
+    >>> fit = model.fit(random_seed=1)  # doctest: +SKIP
+    >>> fit.trend().tail()  # doctest: +SKIP
     """
 
     name = "poll_average"
