@@ -16,6 +16,7 @@ import pandas as pd
 import opinion
 from opinion.models import PollAverage
 from opinion.report import Report, format_interval, report_path
+from opinion.survey import deff_from_moe, proportion_ci
 
 SEED = 20221005
 DATASET = "us_ukraine_support"
@@ -67,9 +68,11 @@ shares = fit.daily_shares()[:, 0, fit._day_index(ipsos_date)]
 idx = {r: i for i, r in enumerate(fit.responses)}
 at_least = shares[:, idx["about the right amount"]] + shares[:, idx["not enough"]]
 not_too_much = 100 - shares[:, idx["too much"]]
+ipsos_deff = float(deff_from_moe(1005, 3.8))  # Ipsos' stated precision for n = 1,005
+ipsos_lo, ipsos_hi = proportion_ci(0.66, 1005, deff=ipsos_deff, level=0.9)
 comparison = pd.DataFrame([
-    {"measure": "Ipsos: continue providing weapons (one poll, 95% CI, deff 1.51)",
-     "estimate": 66.0, "lower": 60.5, "upper": 71.0},
+    {"measure": f"Ipsos: continue providing weapons (one poll, 90% CI, deff {ipsos_deff:.2f})",
+     "estimate": 66.0, "lower": 100 * ipsos_lo, "upper": 100 * ipsos_hi},
     {"measure": "Average: right amount or not enough (90% band)",
      "estimate": at_least.mean(), "lower": np.quantile(at_least, 0.05),
      "upper": np.quantile(at_least, 0.95)},

@@ -165,6 +165,12 @@ def test_escaped_stylesheet_is_flagged(chromium, clean_report, tmp_path) -> None
     assert len(problems) == 1 and "the embedded CSS is damaged" in problems[0]
 
 
+def test_stale_stylesheet_is_flagged(clean_report, tmp_path) -> None:
+    assert checks.stylesheet_is_current(clean_report.path)
+    stale = _corrupt(clean_report, tmp_path, "th.num { text-align: right; }", "")
+    assert not checks.stylesheet_is_current(stale)
+
+
 @pytest.mark.browser
 def test_structure_faults_are_flagged(chromium, clean_report, tmp_path) -> None:
     no_toc = _corrupt(clean_report, tmp_path, re.compile(r'<li><a href="#trend">.*?</li>'), "")

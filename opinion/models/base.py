@@ -241,6 +241,18 @@ class BayesianModel(ABC):
                 idata[group] = prior[group]
         return idata, seconds
 
+    def __repr__(self) -> str:
+        return (f"<{type(self).__name__}: {len(self.data_frame()):,} data rows, not fitted: "
+                "call .fit(random_seed=...)>")
+
+    def _repr_html_(self) -> str:
+        import html
+
+        cfg = self.config_dict()
+        table = pd.DataFrame({"setting": list(cfg), "value": [str(v) for v in cfg.values()]})
+        return (f"<div><strong>{html.escape(repr(self))}</strong></div>"
+                + table.to_html(index=False, escape=True))
+
     def with_settings(self, **changes: Any) -> BayesianModel:
         """A copy of this model with configuration fields changed (configs are frozen)."""
         clone = object.__new__(type(self))

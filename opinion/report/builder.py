@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import matplotlib
 import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.axes import Axes
@@ -141,7 +142,9 @@ class Report:
             raise ValueError("a figure needs alt text describing what it shows")
         figure = fig.figure if isinstance(fig, Axes) else fig
         buffer = io.BytesIO()
-        figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+        # a fixed salt makes SVG element ids, hence the HTML, identical between runs
+        with matplotlib.rc_context({"svg.hashsalt": "opinion-report"}):
+            figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
         plt.close(figure)
         svg = buffer.getvalue()
         width, height = _svg_size(svg)
@@ -161,9 +164,11 @@ class Report:
             for column, value in zip(data.columns, record, strict=True):
                 cells.append(_cell(value, decimals, str(column) in percent_columns))
             rows.append(cells)
+        numeric = [bool(rows) and all(r[j]["numeric"] or not r[j]["text"] for r in rows)
+                   for j in range(len(data.columns))]
         self._current().blocks.append({
             "kind": "table", "caption": caption, "columns": [str(c) for c in data.columns],
-            "rows": rows,
+            "rows": rows, "numeric": numeric,
         })
         return self
 

@@ -118,6 +118,13 @@ class Design(Estimates):
         Missing, zero or negative weights.
     """
 
+
+    def _repr_html_(self) -> str:
+        import html
+
+        return (f"<div><strong>{html.escape(repr(self))}</strong></div>"
+                + self.diagnostics().to_html(escape=True, float_format=lambda v: f"{v:,.3f}"))
+
     def __init__(
         self,
         data: Any,

@@ -280,16 +280,28 @@ def css_rule_count(context: BrowserContext, css: str | None = None) -> int:
         page.close()
 
 
+def embedded_css(path: Path) -> str:
+    """The text of a report's (first) ``<style>`` element, as written in the file."""
+    m = re.search(r"<style>(.*?)</style>", Path(path).read_text("utf-8"), re.S)
+    return m.group(1) if m else ""
+
+
+def stylesheet_is_current(path: Path) -> bool:
+    """The report embeds the package's current ``report.css`` (it is not a stale rendering)."""
+    return embedded_css(path).strip() == REPORT_CSS.read_text("utf-8").strip()
+
+
 def structure_problems(context: BrowserContext, path: Path) -> list[str]:
     """Theme and layout rules every report follows.
 
     One ``h1``; a table of contents listing every section; headline findings first, each
     percentage in them with its interval; methodology (and diagnostics) in ``<details>``,
-    methodology collapsed; provenance last; the stylesheet intact (as many rules as the
-    package's ``report.css`` parses to on its own: an HTML-escaped stylesheet loses rules);
-    percentages written the same way everywhere (no space before ``%``, at most one decimal).
+    methodology collapsed; provenance last; the stylesheet intact (the page keeps as many
+    rules as its own ``<style>`` text parses to on its own: an HTML-escaped stylesheet loses
+    rules); percentages written the same way everywhere (no space before ``%``, at most one
+    decimal).
     """
-    expected_rules = css_rule_count(context)
+    expected_rules = css_rule_count(context, html.unescape(embedded_css(path)))
     page = context.new_page()
     try:
         page.goto(Path(path).resolve().as_uri(), wait_until="load")
@@ -302,7 +314,7 @@ def structure_problems(context: BrowserContext, path: Path) -> list[str]:
     if s["lang"] != "en" or not s["viewport"]:
         problems.append("missing lang attribute or viewport meta tag")
     if s["rules"] != expected_rules:
-        problems.append(f"stylesheet parsed to {s['rules']} rules, report.css has "
+        problems.append(f"stylesheet parsed to {s['rules']} rules instead of "
                         f"{expected_rules}: the embedded CSS is damaged (escaped?)")
     if not s["sections"] or s["sections"][0] != "headlines":
         problems.append(f"headline findings are not the first section ({s['sections'][:3]})")

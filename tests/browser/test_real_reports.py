@@ -43,6 +43,14 @@ def test_report_structure_and_sources(browser_context, real_reports, name) -> No
 
 
 @pytest.mark.parametrize("name", NAMES)
+def test_report_uses_current_theme(real_reports, name) -> None:
+    path = _path(real_reports, name)
+    assert checks.stylesheet_is_current(path), (
+        f"{path} was rendered with an older report.css: re-render the reports "
+        "(uv run opinion report --all) so every report has the same theme")
+
+
+@pytest.mark.parametrize("name", NAMES)
 def test_report_prints_to_pdf(browser_context, real_reports, name) -> None:
     path = _path(real_reports, name)
     collapsed = checks.collapsed_text(path)

@@ -104,6 +104,11 @@ class PollAverage(BayesianModel):
         if self.config.likelihood == "normal" and len(self.data.responses) != 2:
             raise ModelInputError("likelihood='normal' needs a two-category question")
 
+    def __repr__(self) -> str:
+        d = self.data
+        return (f"<PollAverage: {', '.join(d.questions)}; {len(d.polls):,} polls by "
+                f"{len(d.pollsters)} pollsters, {d.start:%Y-%m-%d}..{d.end:%Y-%m-%d}>")
+
     # ------------------------------------------------------------------ protocol
     def config_dict(self) -> dict[str, Any]:
         return self.config.to_dict()
