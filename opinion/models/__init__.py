@@ -1,11 +1,14 @@
 """Bayesian models (PyMC) and their frequentist baselines."""
 
 from opinion.models.base import BayesianModel, SamplerSettings
+from opinion.models.coalition import CoalitionConfig, CoalitionPressure
 from opinion.models.diagnostics import ConvergenceWarning, Diagnostics
 from opinion.models.poll_average import PollAverage, PollAverageConfig
 
 __all__ = [
     "BayesianModel",
+    "CoalitionConfig",
+    "CoalitionPressure",
     "ConvergenceWarning",
     "Diagnostics",
     "PollAverage",
