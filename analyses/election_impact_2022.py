@@ -223,6 +223,10 @@ report.methodology(
     "exit poll's Democrats and Republicans are party identifiers, not exactly each party's "
     "voters (independents are split between the groups only approximately). Bayes' rule gives "
     "P(party | issue).",
+    "The national House vote (Republicans 51.5% of the two-party vote) is a documented "
+    "constant, not a verified row of the project's fact sheet: it is the final tally reported "
+    "by jabberwocking.com and consistent with the New York Times' '51% to 48%' (Star "
+    "Tribune); check it against the official Clerk of the House statistics before citing.",
     "Design effect: 2 (assumed; exit polls are cluster samples of polling places, weighted to "
     "the count; no design effect is published). n = 20,893 is a lower bound derived from the "
     "published in-person and phone interview counts. The overall and party tables come from "

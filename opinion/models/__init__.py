@@ -3,6 +3,7 @@
 from opinion.models.base import BayesianModel, SamplerSettings
 from opinion.models.coalition import CoalitionConfig, CoalitionPressure
 from opinion.models.diagnostics import ConvergenceWarning, Diagnostics
+from opinion.models.election import IssueVote, IssueVoteConfig
 from opinion.models.poll_average import PollAverage, PollAverageConfig
 
 __all__ = [
@@ -11,6 +12,8 @@ __all__ = [
     "CoalitionPressure",
     "ConvergenceWarning",
     "Diagnostics",
+    "IssueVote",
+    "IssueVoteConfig",
     "PollAverage",
     "PollAverageConfig",
     "SamplerSettings",
