@@ -98,9 +98,10 @@ report.headline(
     f"scale): {top['name']} at {fmt(top)}; "
     f"lowest among polled members: {polled.iloc[-1]['name']} at {fmt(polled.iloc[-1])}.")
 report.headline(
-    f"Probability that at least one member's pressure passes 50% in some month (the "
-    f"unanimity risk): {100 * p_unan:.0f}%; that members holding more than 35% of 2022 aid "
-    f"do (a blocking minority under a qualified-majority rule): {100 * p_qm:.0f}%.")
+    f"Probability that at least one member's pressure passes the halfway mark in some month "
+    f"(the unanimity risk): P = {p_unan:.2f}; that members holding more than a 35 percent "
+    f"share of 2022 aid do (a blocking minority under a qualified-majority rule): "
+    f"P = {p_qm:.2f}.")
 report.headline(
     f"{len(unpolled)} of 30 members have no poll in these data (including the United States, "
     "Canada, Turkey and Hungary): their estimates are their region's pooled value, with "

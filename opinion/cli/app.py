@@ -30,9 +30,15 @@ err_console = Console(stderr=True)
 
 
 def _register() -> None:
-    from opinion.cli import datasets_commands, report_command, validate_command
+    from opinion.cli import (
+        batch_commands,
+        datasets_commands,
+        report_command,
+        validate_command,
+    )
 
     datasets_commands.register(app)
+    batch_commands.register(app)
     validate_command.register(app)
     report_command.register(app)
     try:

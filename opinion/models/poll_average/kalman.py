@@ -173,7 +173,10 @@ class PollStateSpace(MLEModel):
 
     def update(self, params, transformed=True, **kwargs) -> None:
         params = super().update(params, transformed=transformed, **kwargs)
-        sigma_rw, tau, sigma_house = np.exp(params) + _MIN_SCALE
+        scales = np.exp(params)
+        # floor at _MIN_SCALE (real part: complex-step derivatives pass complex params)
+        scales = np.where(scales.real < _MIN_SCALE, _MIN_SCALE, scales)
+        sigma_rw, tau, sigma_house = scales
         dtype = np.result_type(np.asarray(params), float)
         self["state_cov"] = np.array([[sigma_rw**2 / 30.0]], dtype=dtype)
         obs = self._obs_base.astype(dtype)

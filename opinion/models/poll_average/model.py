@@ -329,8 +329,10 @@ class PollAverage(BayesianModel):
         q = pt.clip(p_cell / pt.clip(1.0 - used, _EPS, 1.0), _EPS, 1 - _EPS)
         tau_share = 0.25 * tau
         phi = pt.maximum((0.5 / tau_share) ** 2 - 1.0, 1.0)
+        # counts as data: one compiled model can serve many data sets (SBC, batches)
+        counts = pm.Data("y_count", cells["count"].to_numpy().astype("int64"), dims="cell")
         pm.BetaBinomial("y", alpha=q * phi, beta=(1 - q) * phi, n=cells["trials"].to_numpy(),
-                        observed=cells["count"].to_numpy(), dims="cell")
+                        observed=counts, dims="cell")
 
     def _normal_likelihood(self, mu: pt.TensorVariable, tau: pt.TensorVariable) -> None:
         cells, polls = self.data.cells, self.data.polls
