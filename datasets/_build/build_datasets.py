@@ -17,7 +17,10 @@ What the script does, step by step
    Unverified rows are never written; their ids are listed in ``unverified_not_used``.
 2. **Poll frames are strict.** A fact row enters a poll frame (``opinion_kind: polls``) only
    when the poll's total sample size is a published integer *and* both field dates are full
-   ISO dates. No value is invented, imputed or bounded. Verified rows that fail are listed in
+   ISO dates. No value is invented, imputed or bounded, with one documented exception: the
+   NBC 2022 exit poll in ``us_issues_2022`` gets a *derived* n (:func:`derive_exit_poll_n`:
+   the sum of its published components, a lower bound), said so in every row's ``notes`` and
+   in the datapackage description. Verified rows that fail are listed in
    the datapackage's ``excluded`` array with the reason, and their figures are kept, with
    ``n``/dates left empty, in the table dataset ``poll_figures_incomplete`` (the Eurobarometer
    rows in ``eurobarometer_support_2022`` instead) so that every verified opinion figure is
@@ -761,6 +764,42 @@ def convert_issue(row: pd.Series) -> dict[str, Any]:
     return rec
 
 
+EXIT_POLL_N_COMPONENTS = (17912, 2981)
+"""Published components of the NBC 2022 national exit poll's sample (FACTS.md §2, IS001: 17,912
+in-person interviews + 2,981 phone interviews; the Reuters source text is truncated, so other
+components are possible)."""
+EXIT_POLL_DERIVED_N_SERIES = (
+    "2022 midterm exit poll (NBC, election night)",
+    "2022 midterm exit poll (NBC, final weights)",
+)
+
+
+def derive_exit_poll_n(rec: dict[str, Any], series: str) -> None:
+    """Give an NBC 2022 exit-poll record a derived n (a lower bound), noted in the row.
+
+    n = 17,912 + 2,981 = 20,893, the published in-person and phone components (IS001). The
+    final-weights rows are the same exit poll reweighted, so they carry the same n. The CBS
+    early wave is left without n (no verified figure). Subgroup sizes stay empty.
+    """
+    if series not in EXIT_POLL_DERIVED_N_SERIES or rec["n"] not in ("", None):
+        return
+    in_person, phone = EXIT_POLL_N_COMPONENTS
+    n = in_person + phone
+    note = (
+        f"n DERIVED, not published as one figure: {n} = {in_person} in-person + {phone} phone "
+        "interviews, the published components (IS001); the source text is truncated and other "
+        "components are possible, so the true n may be larger (a lower bound)"
+    )
+    if series.endswith("(NBC, final weights)"):
+        note += (
+            "; final-weights figures are the same exit poll reweighted, so the same n is used "
+            "(same respondents as the election-night rows: do not pool both waves as "
+            "independent polls)"
+        )
+    rec["n"] = n
+    rec["notes"] = join_notes(rec["notes"], note)
+
+
 # ----------------------------------------------------------------------------- Europe
 
 
@@ -1465,7 +1504,11 @@ def build(facts_dir: Path, ref_dir: Path, out_dir: Path) -> dict[str, int]:
 
     # 2. US issues 2022
     iss = facts["facts_issues"]
-    recs = [convert_issue(r) for _, r in iss[iss["verified"] == "yes"].iterrows()]
+    recs = []
+    for _, r in iss[iss["verified"] == "yes"].iterrows():
+        rec = convert_issue(r)
+        derive_exit_poll_n(rec, r["series"])
+        recs.append(rec)
     keep, excl = split(recs, "us_issues_2022")
     poll_dataset(
         "us_issues_2022",
@@ -1481,11 +1524,21 @@ def build(facts_dir: Path, ref_dir: Path, out_dir: Path) -> dict[str, int]:
                 "sum to 100. `gallup_mip` (format multi_mention) is Gallup's open-ended most "
                 "important problem (mentions overlap); `gallup_mip_net_economic` is the net "
                 "share naming any economic problem. Issue labels are harmonised across sources "
-                "(`issue_name_mapping`; the source label stays in `notes`). The 2022 exit polls "
-                "(NBC election night, NBC final weights, CBS early wave) and most "
-                "most-important-problem items are NOT in this frame: their sample sizes or full "
-                "field dates are not published in the facts. They are listed in `excluded` and "
-                "kept, with poll ids ready, in the table `poll_figures_incomplete`."
+                "(`issue_name_mapping`; the source label stays in `notes`). "
+                "`exit_most_important_issue` (format single_choice, population v) is the NBC "
+                "2022 national exit poll (Edison Research/NEP), 'which ONE issue mattered most', "
+                "in two weightings: election night (`nep_nbc_election_night_2022-11-08`; all "
+                "voters and Republicans) and final weights (`nep_nbc_final_2022-11-08`; all "
+                "voters and Democrats). Their n is DERIVED, not published as one figure: "
+                "20,893 = 17,912 in-person + 2,981 phone interviews, the published components; "
+                "the source text is truncated, so the true n may be larger (a lower bound). The "
+                "final-weights rows are the same respondents reweighted and carry the same n: "
+                "do not pool the two weightings as independent polls. Party rows have no "
+                "published subgroup size (`subgroup_n` empty). The CBS early wave of the same "
+                "exit poll and most other most-important-problem items are NOT in this frame: "
+                "their sample sizes or full field dates are not published in the facts. They "
+                "are listed in `excluded` and kept, with poll ids ready, in the table "
+                "`poll_figures_incomplete`."
             ),
             "unverified_not_used": unverified(iss),
             "issue_name_mapping": ISSUE_NAMES,
