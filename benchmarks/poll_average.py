@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import resource
 import tempfile
 import time
 import warnings
@@ -43,6 +44,7 @@ class Run:
     tune: int
     chains: int
     wall: float
+    cpu: float
     sampling: float
     min_ess: float
     worst: str
@@ -54,6 +56,13 @@ class Run:
         return self.min_ess / self.wall
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process (all threads) plus its finished child processes."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def fit_once(label: str, polls, draws: int, tune: int, chains: int, cores: int, seed: int,
              **kwargs) -> Run:
     """Fit and time one configuration (``sampler`` in kwargs goes to ``fit``)."""
@@ -61,16 +70,16 @@ def fit_once(label: str, polls, draws: int, tune: int, chains: int, cores: int, 
     from opinion.models.diagnostics import convergence_table
 
     sampler = kwargs.pop("sampler", "nutpie")
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), cpu_seconds()
     model = PollAverage(polls, **kwargs)
     fit = model.fit(random_seed=seed, draws=draws, tune=tune, chains=chains, cores=cores,
                     sampler=sampler, cache=False, progressbar=False)
-    wall = time.perf_counter() - t0
+    wall, cpu = time.perf_counter() - t0, cpu_seconds() - c0
     table = convergence_table(fit.idata)
     stats = fit.idata["sample_stats"].to_dataset()
     return Run(label=label, polls=int(model.data.polls.shape[0]),
                knots=len(model.data.knot_dates), draws=draws, tune=tune, chains=chains,
-               wall=wall, sampling=float(fit.diagnostics.sampling_seconds or np.nan),
+               wall=wall, cpu=cpu, sampling=float(fit.diagnostics.sampling_seconds or np.nan),
                min_ess=float(table["ess_bulk"].min()), worst=str(table["ess_bulk"].idxmin()),
                max_rhat=float(table["r_hat"].max()),
                divergences=int(stats["diverging"].sum()))
@@ -79,7 +88,8 @@ def fit_once(label: str, polls, draws: int, tune: int, chains: int, cores: int, 
 def show(run: Run) -> None:
     print(f"  {run.label}: {run.polls} polls, {run.knots} knots, {run.chains} chains x "
           f"{run.draws} draws (tune {run.tune})", flush=True)
-    print(f"    wall {run.wall:.1f} s (of which pm.sample incl. compile {run.sampling:.1f} s), "
+    print(f"    wall {run.wall:.1f} s (pm.sample incl. compile {run.sampling:.1f} s; CPU "
+          f"{run.cpu:.1f} s), "
           f"min bulk ESS {run.min_ess:.0f} ({run.worst}), ESS/s {run.ess_per_s:.2f}, "
           f"max R-hat {run.max_rhat:.4f}, divergences {run.divergences}", flush=True)
 
@@ -108,7 +118,8 @@ def main() -> None:
     os.environ.setdefault("OPINION_CACHE_DIR", tempfile.mkdtemp(prefix="opinion-bench-"))
     from opinion.models.poll_average.simulate import simulate_polls
 
-    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}", flush=True)
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} (other "
+          "processes compete for the cores: compare CPU seconds too)", flush=True)
     polls, _ = simulate_polls(1000, 730, 25, seed=args.seed)
     common = dict(chains=args.chains, cores=args.cores, seed=1)
 
@@ -120,7 +131,8 @@ def main() -> None:
         b_draws = args.baseline_draws or args.draws
         b_tune = args.baseline_tune or args.tune
         baseline = fit_once("baseline (daily centred walk, PyMC NUTS)", polls, b_draws, b_tune,
-                            grid_days=1, sampler="pymc", **common)
+                            grid_days=1, parameterization="centered", sampler="pymc",
+                            **common)
         show(baseline)
         if (b_draws, b_tune) != (args.draws, args.tune):
             print(f"    NOTE: baseline ran {b_draws}/{b_tune} draws/tune instead of "
@@ -140,21 +152,22 @@ def main() -> None:
             show(run)
             scaling.append(run)
 
-    print("\n" + "=" * 96)
-    print(f"{'fit':<44}{'wall s':>8}{'minESS':>8}{'ESS/s':>8}{'R-hat':>8}{'div':>5}"
+    print("\n" + "=" * 104)
+    print(f"{'fit':<44}{'wall s':>8}{'CPU s':>8}{'minESS':>8}{'ESS/s':>8}{'R-hat':>8}{'div':>5}"
           f"{'draws':>7}{'knots':>7}")
     rows = [default] + ([baseline] if baseline else []) + [r for r in scaling if r is not default]
     for r in rows:
-        print(f"{r.label:<44}{r.wall:>8.1f}{r.min_ess:>8.0f}{r.ess_per_s:>8.2f}"
+        print(f"{r.label:<44}{r.wall:>8.1f}{r.cpu:>8.1f}{r.min_ess:>8.0f}{r.ess_per_s:>8.2f}"
               f"{r.max_rhat:>8.4f}{r.divergences:>5}{r.draws:>7}{r.knots:>7}")
-    print("-" * 96)
+    print("-" * 104)
     if baseline:
         ratio = default.ess_per_s / baseline.ess_per_s
         print(f"ESS/s ratio default / baseline: {ratio:.1f}x   target >= 10x: "
               f"{verdict(ratio >= 10)}")
     print(f"default max R-hat {default.max_rhat:.4f} <= 1.01: {verdict(default.max_rhat <= 1.01)}")
     print(f"default divergences {default.divergences} == 0: {verdict(default.divergences == 0)}")
-    print(f"default whole fit {default.wall:.1f} s < 60 s: {verdict(default.wall < 60)}")
+    print(f"default whole fit {default.wall:.1f} s < 60 s: {verdict(default.wall < 60)} "
+          f"(CPU {default.cpu:.1f} s; load average now {os.getloadavg()[0]:.1f})")
     if scaling:
         times = ", ".join(f"{r.polls:,} polls {r.wall:.0f} s" for r in scaling)
         print(f"default fit time by size: {times}")

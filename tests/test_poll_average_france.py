@@ -1,0 +1,98 @@
+"""The poll average on real polls no one here collected: France 2022 (The Economist's data).
+
+The bundled ``france2022`` dataset holds the polls The Economist's 2022 France model used
+(end dates only). Their published daily averages of those same polls
+(``tests/reference/france2022``, MIT licence) are an independent implementation of the same
+idea (a different model with its own poll weights), so we expect agreement within about a
+point, not exactly. We compare on the days both averages cover.
+
+- Run-off, Macron vs Le Pen (104 polls, 7 pollsters): mean |difference| of Macron's daily
+  share < 1 pp (default suite).
+- First round, 13 candidates (138 polls, 8 pollsters): mean |difference| for the five main
+  candidates below the tolerance measured in ``ROUND_ONE_MAD_PP`` (slow: a 12-dimensional walk).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from opinion import datasets
+from opinion.models import PollAverage
+
+REFERENCE = Path(__file__).parent / "reference" / "france2022"
+RUNOFF = "fr2022_r2_macron_le_pen"
+ROUND_ONE = "fr2022_round1"
+MAIN = ["macron", "le_pen", "zemmour", "pecresse", "melenchon"]
+ROUND_ONE_MAD_PP = 1.0  # measured 0.33-0.68 pp per main candidate (see report)
+
+
+@pytest.fixture(scope="module")
+def france():
+    return datasets.load("france2022")
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory):
+    return tmp_path_factory.mktemp("cache")
+
+
+@pytest.fixture(scope="module")
+def runoff(france, cache):
+    model = PollAverage(france, questions=RUNOFF)
+    return model, model.fit(random_seed=2022, draws=500, tune=500, chains=2, cache=cache,
+                            progressbar=False)
+
+
+def _economist(name: str) -> pd.DataFrame:
+    frame = pd.read_csv(REFERENCE / name)
+    frame["date"] = pd.to_datetime(frame["end_date"])
+    return frame
+
+
+def test_runoff_data_is_what_the_economist_used(runoff):
+    model, _ = runoff
+    assert len(model.data.polls) == 104
+    assert len(model.data.pollsters) == 7
+    assert sorted(model.data.responses) == ["le_pen", "macron"]
+
+
+def test_runoff_trend_within_a_point_of_the_economist(runoff):
+    _, fit = runoff
+    ref = _economist("economist_round_two_trends.csv").query("matchup == 'macronVVle_pen'")
+    both = fit.trend(response="macron").merge(ref, on="date")
+    assert len(both) >= 150  # 2021-09-02 .. 2022-02-11
+    diff = both["mean"] - 100 * both["cand1_trend"]
+    print(f"\nrun-off: {len(both)} days, mean |diff| {diff.abs().mean():.2f} pp, "
+          f"max {diff.abs().max():.2f} pp, mean diff {diff.mean():+.2f} pp; "
+          f"{fit.diagnostics.status()}")
+    assert diff.abs().mean() < 1.0
+    assert fit.diagnostics.max_rhat <= 1.05  # loose here; strict check below
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "the sparse run-off uses the non-centred walk (104 polls < 163 daily knots), which has "
+    "~10-20 divergent transitions at target_accept=0.9 (0 at 0.99, or with nutpie's low-rank "
+    "mass matrix); remove this mark once the model samples it cleanly"))
+def test_runoff_fit_converges_cleanly(runoff):
+    _, fit = runoff
+    assert fit.diagnostics.max_rhat <= 1.01, fit.diagnostics.status()
+    assert fit.diagnostics.divergences == 0, fit.diagnostics.status()
+
+
+@pytest.mark.slow
+def test_round_one_main_candidates_match_the_economist(france, cache):
+    fit = PollAverage(france, questions=ROUND_ONE).fit(
+        random_seed=2022, draws=500, tune=500, chains=2, cache=cache, progressbar=False)
+    assert len(fit.responses) == 13
+    ref = _economist("economist_round_one_trends.csv")
+    both = fit.trend().merge(ref, left_on=["date", "response"], right_on=["date", "cand"])
+    both["diff"] = both["mean"] - 100 * both["trend"]
+    mad = both.groupby("response")["diff"].apply(lambda d: d.abs().mean())
+    print(f"\nround one mean |diff| (pp):\n{mad.round(2).to_string()}\n"
+          f"{fit.diagnostics.status()}")
+    assert (mad[MAIN] < ROUND_ONE_MAD_PP).all(), mad[MAIN]
+    assert mad.mean() < 0.5
+    assert fit.diagnostics.max_rhat <= 1.01, fit.diagnostics.status()
