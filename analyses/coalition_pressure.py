@@ -99,8 +99,8 @@ report.headline(
     f"lowest among polled members: {polled.iloc[-1]['name']} at {fmt(polled.iloc[-1])}.")
 report.headline(
     f"Probability that at least one member's pressure passes the halfway mark in some month "
-    f"(the unanimity risk): P = {p_unan:.2f}; that members holding more than a 35 percent "
-    f"share of 2022 aid do (a blocking minority under a qualified-majority rule): "
+    f"(the unanimity risk): P = {p_unan:.2f}; that members holding a blocking minority "
+    f"of 2022 aid (over a third) do, under a qualified-majority rule: "
     f"P = {p_qm:.2f}.")
 report.headline(
     f"{len(unpolled)} of 30 members have no poll in these data (including the United States, "
