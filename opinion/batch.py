@@ -37,7 +37,7 @@ CONNECT_TIMEOUT = 10.0
 REPORT_COLUMNS = ["spec_id", "model", "status", "error", "cache_path", "seconds", "random_seed"]
 
 _DEFAULT_FIT = {"draws": 1000, "tune": 1000, "chains": 4, "sampler": "nutpie",
-                "target_accept": 0.9}
+                "target_accept": None}
 
 
 class BatchError(OpinionError):
@@ -140,7 +140,8 @@ def _cache_folder(model: Any, payload: dict[str, Any]) -> Path:
     kw = payload["fit_kwargs"]
     settings = SamplerSettings(sampler=kw["sampler"], draws=kw["draws"], tune=kw["tune"],
                                chains=kw["chains"], cores=kw["cores"],
-                               target_accept=kw["target_accept"])
+                               target_accept=model.default_target_accept()
+                               if kw["target_accept"] is None else kw["target_accept"])
     key = model.content_hash(settings, payload["random_seed"])
     return cached_fit_folder(Path(payload["cache_dir"]), model.name, key)
 

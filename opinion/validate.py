@@ -137,7 +137,7 @@ def run_chunk(design_json: dict[str, Any], n: int, seed: int, sims: list[int],
                 trace = nutpie.sample(
                     compiled.with_data(y_count=counts_all[:, sim].astype("int64")),
                     draws=design.draws, tune=design.tune, chains=1, seed=seed * 100_003 + sim,
-                    progress_bar=False)
+                    target_accept=model.default_target_accept(), progress_bar=False)
             posterior = trace.posterior
             draws = _quantities({v: _draws_last(posterior, v) for v in names
                                  if v in posterior}, names)

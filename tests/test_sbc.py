@@ -113,3 +113,21 @@ def test_poll_average_sbc_ranks_are_uniform():
     assert (table["p_value"] > 0.001).all(), table
     cov = res.coverage()
     assert (abs(cov["coverage_90"] - 0.9) < 4 * cov["se_90"]).all(), cov
+
+
+@pytest.mark.slow
+def test_poll_average_sbc_auto_centred_design_is_calibrated():
+    """The dense side of the ``"auto"`` rule: 40 polls on 10 knots (4 per knot, 20 per
+    pollster) get the centred walk *and* centred house effects, and must be calibrated too
+    (100 simulations; same criteria as above)."""
+    from opinion.validate import _sbc_model
+
+    design = SBCDesign(n_polls=40)
+    model = _sbc_model(design)
+    assert model.centered() and model.centered_house()
+    res = sbc("poll_average", n=100, seed=2, design=design)
+    assert len(res.failures) == 0
+    table = res.chi_square()
+    assert (table["p_value"] > 0.001).all(), table
+    cov = res.coverage()
+    assert (abs(cov["coverage_90"] - 0.9) < 4 * cov["se_90"]).all(), cov

@@ -3,8 +3,9 @@
 from opinion.models.base import BayesianModel, SamplerSettings
 from opinion.models.coalition import CoalitionConfig, CoalitionPressure
 from opinion.models.diagnostics import ConvergenceWarning, Diagnostics
-from opinion.models.election import IssueVote, IssueVoteConfig
+from opinion.models.election import IssueVote, IssueVoteConfig, VoteMRP
 from opinion.models.poll_average import PollAverage, PollAverageConfig
+from opinion.models.salience import IssueSalience, IssueSalienceConfig
 
 __all__ = [
     "BayesianModel",
@@ -12,9 +13,12 @@ __all__ = [
     "CoalitionPressure",
     "ConvergenceWarning",
     "Diagnostics",
+    "IssueSalience",
+    "IssueSalienceConfig",
     "IssueVote",
     "IssueVoteConfig",
     "PollAverage",
     "PollAverageConfig",
     "SamplerSettings",
+    "VoteMRP",
 ]

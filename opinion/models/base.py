@@ -114,6 +114,11 @@ class BayesianModel(ABC):
         return None
 
     # -------------------------------------------------------------- hashing & cache
+    def default_target_accept(self) -> float:
+        """NUTS target acceptance used when ``fit(target_accept=None)`` (0.9 unless a model
+        has measured a better default for its geometry)."""
+        return SamplerSettings.target_accept
+
     def code_hash(self) -> str:
         """SHA-256 of the source of the model's modules (a changed model never hits the cache)."""
         digest = hashlib.sha256()
@@ -155,7 +160,7 @@ class BayesianModel(ABC):
         tune: int = 1000,
         chains: int = 4,
         sampler: str = "nutpie",
-        target_accept: float = 0.9,
+        target_accept: float | None = None,
         cores: int | None = None,
         cache: bool | str | Path = True,
         progressbar: bool | None = None,
@@ -167,7 +172,8 @@ class BayesianModel(ABC):
         random_seed
             Seed for every random step (sampling, prior and posterior predictive draws).
         draws, tune, chains, sampler, target_accept, cores
-            Sampler settings (see :class:`SamplerSettings`).
+            Sampler settings (see :class:`SamplerSettings`). ``target_accept=None`` uses the
+            model's measured default (:meth:`default_target_accept`).
         cache
             ``True`` (default cache folder ``$OPINION_CACHE_DIR`` or ``~/.cache/opinion``),
             a folder path, or ``False`` to always re-sample.
@@ -181,7 +187,9 @@ class BayesianModel(ABC):
         """
         settings = SamplerSettings(
             sampler=sampler, draws=draws, tune=tune, chains=chains,
-            cores=cores or SamplerSettings.cores, target_accept=target_accept,
+            cores=cores or SamplerSettings.cores,
+            target_accept=self.default_target_accept() if target_accept is None
+            else target_accept,
         )
         key = self.content_hash(settings, random_seed)
         folder = None
@@ -194,10 +202,26 @@ class BayesianModel(ABC):
                 warn_if_unconverged(results.diagnostics, self.name)
                 return results
         idata, seconds = self._sample(settings, random_seed, progressbar)
-        diag, _ = diagnose(idata, self.summary_var_names(), sampling_seconds=seconds)
+        results = self.results_from_idata(idata, settings=settings, random_seed=random_seed,
+                                          sampling_seconds=seconds, content_hash=key)
+        if folder is not None:
+            write_fit(folder, idata, results.meta)
+        warn_if_unconverged(results.diagnostics, self.name)
+        return results
+
+    def results_from_idata(self, idata: xr.DataTree, *, settings: SamplerSettings,
+                           random_seed: int, sampling_seconds: float | None = None,
+                           content_hash: str | None = None) -> ModelResults:
+        """Wrap draws of this model (sampled here or elsewhere) in its results object.
+
+        ``fit`` uses it; so do simulation studies that sample one compiled model on many data
+        sets of the same design (``nutpie`` ``with_data``) and need the very results object a
+        user gets, with its diagnostics.
+        """
+        diag, _ = diagnose(idata, self.summary_var_names(), sampling_seconds=sampling_seconds)
         meta = {
             "model": self.name,
-            "content_hash": key,
+            "content_hash": content_hash or self.content_hash(settings, random_seed),
             "config": self.config_dict(),
             "settings": asdict(settings),
             "random_seed": int(random_seed),
@@ -206,11 +230,7 @@ class BayesianModel(ABC):
             "data": _frame_to_records(self.data_frame()),
             **self.results_metadata(),
         }
-        results = self.results_class(idata, meta)
-        if folder is not None:
-            write_fit(folder, idata, meta)
-        warn_if_unconverged(diag, self.name)
-        return results
+        return self.results_class(idata, meta)
 
     def _sample(
         self, settings: SamplerSettings, random_seed: int, progressbar: bool | None

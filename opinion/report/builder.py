@@ -156,7 +156,8 @@ class Report:
 
     def table(self, frame: pd.DataFrame, *, caption: str = "", decimals: int = 1,
               percent_columns: tuple[str, ...] = (), index: bool = False) -> Report:
-        """Add a table; numbers are rounded, ``percent_columns`` get a % sign."""
+        """Add a table; numbers are rounded to ``decimals``, ``percent_columns`` get a % sign
+        (and at most one decimal)."""
         data = frame.reset_index() if index else frame
         rows = []
         for record in data.itertuples(index=False):
@@ -252,7 +253,8 @@ def _cell(value: Any, decimals: int, percent: bool) -> dict[str, Any]:
     if isinstance(value, float):
         if value != value:
             return {"text": "–", "numeric": True}
-        text = format_pct(value, decimals) if percent else f"{value:,.{decimals}f}"
+        # percentages carry at most one decimal in every report (the house style)
+        text = format_pct(value, min(decimals, 1)) if percent else f"{value:,.{decimals}f}"
         return {"text": text, "numeric": True}
     if hasattr(value, "item") and not isinstance(value, str):  # numpy scalars
         return _cell(value.item(), decimals, percent)

@@ -10,7 +10,7 @@ group and date. Intervals are equal-tailed posterior intervals at ``level`` (def
 from __future__ import annotations
 
 import html
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -18,6 +18,9 @@ import xarray as xr
 
 from opinion.errors import OpinionError
 from opinion.results.base import ModelResults
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 DEFAULT_LEVEL = 0.9
 
@@ -286,26 +289,62 @@ class IssueSalienceResults(ModelResults):
 
         return poll_baseline(self.data(), level=level, simultaneous=simultaneous)
 
+    def block_share_draws(self, poll_id: str, group: str) -> tuple[list[str], np.ndarray]:
+        """The model's shares (percent) for one reference-question poll and group.
+
+        The population share *that poll* would measure with its own list of issues (for a
+        single-choice poll: Luce choice among its offered issues and "other"), at its field
+        midpoint, with its pollster's effect: the pooled counterpart of the poll's own
+        estimate. Returns the poll's reported issues and draws (draws x issues).
+        """
+        data = self.data()
+        block = data[(data["poll_id"] == poll_id) & (data["group"] == group)
+                     & (data["question_id"] == self.reference_question)]
+        if block.empty:
+            raise OpinionError(f"no {self.reference_question} rows for poll {poll_id!r}, "
+                               f"group {group!r}")
+        theta = self.theta_at(block["mid_date"].iloc[0])[:, self._group_index(group)]
+        post = self.idata["posterior"]
+        if "house" in post:
+            pollsters = list(post["house"].coords["pollster"].values)
+            pollster = block["pollster"].iloc[0]
+            if pollster in pollsters:
+                theta = theta + self._posterior("house")[:, :, pollsters.index(pollster)]
+        reported = list(block["issue"])
+        idx = [self.issues.index(i) for i in reported]
+        if self.reference_format != "single_choice":
+            return reported, 100 / (1 + np.exp(-theta[:, idx]))
+        config = self.meta["config"]
+        offered = set(reported)
+        if config.get("choice_set", "offered") == "all":
+            offered = set(self.issues)
+        for key, names in (config.get("offered") or {}).items():
+            if key in (poll_id, self.reference_question):
+                aliases = config.get("issue_aliases") or {}
+                offered |= {aliases.get(n, n) for n in names}
+        cols = [self.issues.index(i) for i in self.issues if i in offered]
+        top = np.maximum(theta[:, cols].max(axis=1, keepdims=True), 0.0)
+        denom = np.exp(theta[:, cols] - top).sum(axis=1, keepdims=True) + np.exp(-top)
+        return reported, 100 * np.exp(theta[:, idx] - top) / denom
+
     def compare_baseline(self, level: float = DEFAULT_LEVEL, *, simultaneous: bool = False
                          ) -> pd.DataFrame:
-        """Single polls of the reference question beside the pooled model at their date.
+        """Each reference-question poll on its own beside the pooled model's estimate of it.
 
         Columns ``poll_id, group, issue, poll_share, poll_lower, poll_upper, model_mean,
-        model_lower, model_upper, width_ratio`` (model interval width / poll interval width).
-        The model's share is the population share on the reference scale at the poll's field
-        midpoint, so it differs from a poll that omits issues (their share sits in the poll's
-        remainder) and it carries the pooled information of every other poll.
+        model_lower, model_upper, width_ratio`` (model width / poll width). The poll's
+        interval uses that poll alone (:meth:`baseline`, per share by default); the model's
+        is the posterior of the same quantity (:meth:`block_share_draws`), informed by every
+        poll: what pooling adds.
         """
         base = self.baseline(level, simultaneous=simultaneous)
         base = base[base["question_id"] == self.reference_question]
-        data = self.data().drop_duplicates(["poll_id", "question_id", "group"])
-        mids = data.set_index(["poll_id", "group"])["mid_date"]
         rows = []
         for (poll_id, group), block in base.groupby(["poll_id", "group"], sort=False):
-            draws = self.share_draws(mids[(poll_id, group)])[:, self._group_index(group)]
+            reported, draws = self.block_share_draws(poll_id, group)
             mean, lower, upper = _interval(draws, level)
             for r in block.itertuples():
-                k = self.issues.index(r.issue)
+                k = reported.index(r.issue)
                 rows.append({"poll_id": poll_id, "group": group, "issue": r.issue,
                              "poll_share": r.share, "poll_lower": r.lower,
                              "poll_upper": r.upper, "model_mean": float(mean[k]),
@@ -330,7 +369,10 @@ class IssueSalienceResults(ModelResults):
             pred = np.asarray(self.idata["posterior_predictive"][name].values, dtype=float)
             pred = pred.reshape((-1,) + pred.shape[2:])
             trials = np.maximum(sub["trials"].to_numpy(), 1)
-            share = 100 * pred / trials
+            if self.meta.get("likelihood") == "normal":  # draws of the empirical logit
+                share = 100 / (1 + np.exp(-pred))
+            else:
+                share = 100 * pred / trials
             observed = 100 * sub["count"].to_numpy() / trials
             _, lower, upper = _interval(share, level)
             frames.append(pd.DataFrame({
@@ -339,6 +381,44 @@ class IssueSalienceResults(ModelResults):
                 "observed": observed, "lower": lower, "upper": upper,
                 "inside": (observed >= lower) & (observed <= upper)}))
         return pd.concat(frames, ignore_index=True)
+
+    def prior_predictive_check(self, level: float = DEFAULT_LEVEL) -> pd.DataFrame:
+        """Range of reported shares the priors alone imply, per question (percent).
+
+        Columns ``question_id, format, observed_min, observed_max, lower, median, upper``:
+        the prior predictive interval of one reported share (single-choice cells as shares
+        of their stick, as in :meth:`posterior_predictive_check`) beside the range actually
+        observed. Priors that put most of their mass far outside what polls report, or that
+        cannot reach it, show here before any data are used.
+        """
+        if "prior_predictive" not in self.idata.children:
+            return pd.DataFrame(columns=["question_id", "format", "observed_min",
+                                         "observed_max", "lower", "median", "upper"])
+        data = self.data()
+        rows = []
+        for fmt_mask, name in ((data["format"] == "single_choice", "y_single"),
+                               (data["format"] != "single_choice", "y_scaled")):
+            if name not in self.idata["prior_predictive"]:
+                continue
+            sub = data[fmt_mask.to_numpy()]
+            pred = np.asarray(self.idata["prior_predictive"][name].values, dtype=float)
+            pred = pred.reshape((-1,) + pred.shape[2:])
+            trials = np.maximum(sub["trials"].to_numpy(), 1)
+            if self.meta.get("likelihood") == "normal":
+                share = 100 / (1 + np.exp(-pred))
+            else:
+                share = 100 * pred / trials
+            observed = 100 * sub["count"].to_numpy() / trials
+            for q in dict.fromkeys(sub["question_id"]):
+                cols = (sub["question_id"] == q).to_numpy()
+                values = share[:, cols].ravel()
+                rows.append({"question_id": q, "format": sub.loc[cols, "format"].iloc[0],
+                             "observed_min": float(observed[cols].min()),
+                             "observed_max": float(observed[cols].max()),
+                             "lower": float(np.quantile(values, (1 - level) / 2)),
+                             "median": float(np.median(values)),
+                             "upper": float(np.quantile(values, 1 - (1 - level) / 2))})
+        return pd.DataFrame(rows)
 
     # ------------------------------------------------------------------ summaries
     def summary(self, level: float = DEFAULT_LEVEL) -> pd.DataFrame:
@@ -386,23 +466,26 @@ class IssueSalienceResults(ModelResults):
                 f"(P(rank 1) = {top['p_top']:.2f})")
 
     # ------------------------------------------------------------------ plots
-    def plot_ranks(self, ax=None, *, group: str | None = None, date: str | None = None):
+    def plot_ranks(self, ax: Axes | None = None, *, group: str | None = None,
+                   date: str | None = None, highlight: str | None = None) -> Axes:
         """Heat map of rank probabilities (issues by mean rank x rank 1..K)."""
         from opinion.plots.salience import plot_ranks
 
-        return plot_ranks(self, ax=ax, group=group, date=date)
+        return plot_ranks(self, ax=ax, group=group, date=date, highlight=highlight)
 
-    def plot_shares(self, ax=None, *, date: str | None = None, level: float = DEFAULT_LEVEL):
+    def plot_shares(self, ax: Axes | None = None, *, date: str | None = None,
+                    level: float = DEFAULT_LEVEL) -> Axes:
         """Share of each issue with its interval, one colour per group."""
         from opinion.plots.salience import plot_shares
 
         return plot_shares(self, ax=ax, date=date, level=level)
 
-    def plot_baseline(self, ax=None, *, level: float = DEFAULT_LEVEL):
-        """Single-poll intervals (baseline) beside the pooled model's."""
+    def plot_baseline(self, ax: Axes | None = None, *, level: float = DEFAULT_LEVEL,
+                      poll_id: str | None = None) -> Axes:
+        """Single-poll intervals (baseline) beside the pooled model's, for one poll."""
         from opinion.plots.salience import plot_baseline
 
-        return plot_baseline(self, ax=ax, level=level)
+        return plot_baseline(self, ax=ax, level=level, poll_id=poll_id)
 
     def _repr_html_(self) -> str:
         f = lambda v: f"{v:.2f}"  # noqa: E731

@@ -2,5 +2,6 @@
 
 from opinion.models.election.config import IssueVoteConfig
 from opinion.models.election.model import IssueVote
+from opinion.models.election.mrp import VoteMRP
 
-__all__ = ["IssueVote", "IssueVoteConfig"]
+__all__ = ["IssueVote", "IssueVoteConfig", "VoteMRP"]

@@ -42,7 +42,9 @@ class PollAverageConfig:
     parameterization
         Random-walk parameterisation. ``"centered"`` samples the path itself (best when polls
         are dense: at least one per knot), ``"noncentered"`` samples standardised steps (best
-        when polls are sparse); ``"auto"`` picks by polls per knot.
+        when polls are sparse); ``"auto"`` picks by polls per knot (centred from 2 per knot)
+        and centres zero-sum house effects only when every pollster has 10 or more polls.
+        Explicit values apply to the walk and the house effects alike.
     start, end
         Date range of the trend (default: the polls' range). Polls outside it are an error.
     house_effects

@@ -62,7 +62,7 @@ def simulate_polls(
     n_polls: int, n_days: int, n_pollsters: int, *, seed: int,
     sigma_rw_pp_per_month: float = 3.0, house_sd_pp: float = 2.0, poll_error_pp: float = 1.0,
     n: int = 1000, field_days: int = 3, start: str = "2022-01-01",
-    categories: list[str] | None = None,
+    categories: list[str] | None = None, design_seed: int | None = None,
 ) -> tuple[PollFrame, SimulationTruth]:
     """Simulate ``n_polls`` polls over ``n_days`` days from ``n_pollsters`` pollsters.
 
@@ -70,6 +70,10 @@ def simulate_polls(
     end days are uniform over the span, each poll is in the field ``field_days`` days.
     ``categories`` defaults to ``["support", "oppose"]``; the starting latent is
     ``N(0, 0.3)`` logit per category against the last one.
+
+    ``design_seed`` fixes the design (which pollster fields each poll, and when) apart from
+    ``seed``, which then draws only the truth and the counts: data sets of one design differ
+    only in their counts, so one compiled model serves them all (recovery studies).
 
     Returns
     -------
@@ -87,9 +91,10 @@ def simulate_polls(
     house -= house.mean(axis=1, keepdims=True)
     pollsters = [f"P{j:02d}" for j in range(n_pollsters)]
 
+    design = rng if design_seed is None else np.random.default_rng(design_seed)
     who = np.concatenate([np.arange(min(n_polls, n_pollsters)),
-                          rng.integers(0, n_pollsters, size=max(n_polls - n_pollsters, 0))])
-    end = rng.integers(field_days - 1, n_days, size=n_polls)
+                          design.integers(0, n_pollsters, size=max(n_polls - n_pollsters, 0))])
+    end = design.integers(field_days - 1, n_days, size=n_polls)
     cum = np.vstack([np.zeros((1, n_free)), eta.cumsum(axis=0)])
     eta_bar = (cum[end + 1] - cum[end + 1 - field_days]) / field_days
     probs = _softmax_ref(eta_bar + house.T[who])

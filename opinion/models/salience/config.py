@@ -60,6 +60,19 @@ class IssueSalienceConfig:
     question_formats
         ``{question_id: format}`` for frames without a ``question_format`` column, or to
         override it.
+    choice_set
+        How single-choice polls treat issues they did not list. ``"offered"`` (default):
+        the respondents chose among the listed options (+ other), so an issue that was not
+        offered is not in the denominator (Luce choice / IIA: had it been offered it would
+        have drawn from every option in proportion). ``"all"``: every modelled issue is in
+        every choice set and the mass of issues not listed falls into the remainder ("other"),
+        which caps every unlisted issue at the poll's remainder share. The default is
+        ``"offered"`` because closed lists (exit polls offer 5 issues, leaving 9% for the
+        rest) push respondents to the nearest listed option rather than to "other".
+    offered
+        ``{question_id or poll_id: [issues]}``: issues that were on a single-choice list but
+        are not reported (their share then counts in the remainder). Default: the offered
+        issues are the reported ones.
     reference_question
         The question whose scale results are reported on (default: the single-choice
         question with the most polls, else the question with the most polls). Its format
@@ -100,6 +113,10 @@ class IssueSalienceConfig:
         (default): exact up to ``exact_max_cells`` reported shares, normal above.
     exact_max_cells
         Size limit of ``"auto"`` for the exact likelihood.
+    parameterization, centered_min_blocks
+        Random effects (subgroup deviations, monthly steps, wording, pollster and poll
+        effects) ``"centered"``, ``"noncentered"`` or ``"auto"``: centred when there are at
+        least ``centered_min_blocks`` poll x question x group blocks.
 
     Priors (percentage points at a 20% share, 1 logit = 16 pp)
     ----------------------------------------------------------
@@ -129,10 +146,13 @@ class IssueSalienceConfig:
         Half-normal scale of a multi-mention/rating poll's shared intercept (respondents who
         name or rate many issues lift every issue of that poll: the correlation between
         items answered by the same people).
-    poll_error_pp
-        Half-normal scale of non-sampling error of one reported share, in pp at 20%
-        (beta-binomial / Dirichlet-multinomial overdispersion). 0 switches it off (pure
-        multinomial/binomial sampling error).
+    poll_error_pp, poll_error_sd_log
+        Non-sampling error of one reported share, in pp at 20% (Dirichlet-multinomial /
+        beta-binomial overdispersion): log-normal with median ``poll_error_pp`` (1.5) and
+        log-sd ``poll_error_sd_log`` (0.5: 90% between 0.7 and 3.4 pp), one per format. Not
+        half-normal: with few polls the data barely inform it, and a prior reaching zero lets
+        a huge poll's weight swing a hundredfold (a funnel the sampler cannot cross, measured
+        on the 2022 exit poll). 0 switches it off (pure multinomial/binomial sampling error).
     """
 
     questions: tuple[str, ...] | None = None
@@ -142,6 +162,8 @@ class IssueSalienceConfig:
     non_issues: tuple[str, ...] = DEFAULT_NON_ISSUES
     check_issue_names: bool = True
     question_formats: dict[str, str] = field(default_factory=dict)
+    choice_set: Literal["offered", "all"] = "offered"
+    offered: dict[str, tuple[str, ...]] = field(default_factory=dict)
     reference_question: str | None = None
     deff: float | dict[str, float] | None = None
     exit_poll_deff: float = 2.0
@@ -152,6 +174,8 @@ class IssueSalienceConfig:
     reference_date: str | None = None
     likelihood: Literal["auto", "exact", "normal"] = "auto"
     exact_max_cells: int = 1500
+    parameterization: Literal["auto", "centered", "noncentered"] = "auto"
+    centered_min_blocks: int = 40
     level_sd_logit: float = 2.0
     group_pp: float = 10.0
     rw_pp_per_month: float = 2.0
@@ -162,17 +186,22 @@ class IssueSalienceConfig:
     house_pp: float = 1.5
     poll_intercept_pp: float = 3.0
     poll_error_pp: float = 1.5
+    poll_error_sd_log: float = 0.5
 
     def __post_init__(self) -> None:
         if self.time not in {"auto", "static", "monthly"}:
             raise ModelInputError("time must be 'auto', 'static' or 'monthly'")
+        if self.choice_set not in {"offered", "all"}:
+            raise ModelInputError("choice_set must be 'offered' or 'all'")
         if self.likelihood not in {"auto", "exact", "normal"}:
             raise ModelInputError("likelihood must be 'auto', 'exact' or 'normal'")
+        if self.parameterization not in {"auto", "centered", "noncentered"}:
+            raise ModelInputError("parameterization must be 'auto', 'centered' or 'noncentered'")
         if not isinstance(self.grid_days, int) or self.grid_days < 1:
             raise ModelInputError("grid_days must be a positive whole number of days")
         for name in ("level_sd_logit", "group_pp", "rw_pp_per_month", "wording_pp",
                      "other_sd_logit", "intercept_sd_logit", "slope_sd", "house_pp",
-                     "poll_intercept_pp", "exit_poll_deff"):
+                     "poll_intercept_pp", "exit_poll_deff", "poll_error_sd_log"):
             if not getattr(self, name) > 0:
                 raise ModelInputError(f"{name} must be positive")
         if self.poll_error_pp < 0:

@@ -8,7 +8,10 @@ published ``subgroup_n``, else the poll's n (group ``"all"``) or ``subgroup_n_fr
 - single choice: one stick-breaking cell per reported issue (in issue order). With counts
   ``c_j = round(share_j N)`` the cells are ``c_j | earlier ~ (Beta-)Binomial(N - sum_{l<j}
   c_l, ...)``: the exact (Dirichlet-)multinomial of the reported issues with every other
-  response (don't know, other, issues not offered or not reported) merged into one remainder.
+  response (don't know, other, offered issues that were not reported) merged into one
+  remainder. The block's *choice set* is its reported issues plus any declared with
+  ``offered=``; issues outside it were not on the list (``choice_set="all"``: every
+  modelled issue counts as offered, their mass falling into the remainder).
 - multi-mention and rating: one (beta-)binomial cell per issue, ``c ~ Bin(N, q)``.
 
 Bad input raises :class:`~opinion.errors.ModelInputError` with the offending polls or names:
@@ -43,6 +46,7 @@ class SalienceData:
     blocks: pd.DataFrame  # one row per (poll, question, group)
     cells: pd.DataFrame  # one row per reported (block, issue)
     reported: np.ndarray  # blocks x issues: 1 where the block reports the issue
+    offered: np.ndarray  # blocks x issues: 1 where the issue is in the block's choice set
     knot_weights: np.ndarray  # blocks x knots: linear interpolation at the field midpoint
     issues: list[str]
     groups: list[str]
@@ -105,6 +109,10 @@ def _frame(polls: PollFrame | pd.DataFrame) -> pd.DataFrame:
     data = polls.data if isinstance(polls, PollFrame) else polls
     if not isinstance(data, pd.DataFrame):
         raise ModelInputError("polls must be a PollFrame or a pandas DataFrame")
+    if data.empty:
+        rejected = len(polls.rejects) if isinstance(polls, PollFrame) else 0
+        raise ModelInputError("polls has no valid rows" + (
+            f" ({rejected} rejected by validation: see polls.rejects)" if rejected else ""))
     missing = [c for c in REQUIRED if c not in data.columns]
     if missing:
         raise ModelInputError(f"polls lack column(s): {', '.join(missing)}")
@@ -242,7 +250,8 @@ def _check_names(data: pd.DataFrame, config: IssueSalienceConfig) -> None:
             where = []
             for name in group:
                 polls = sorted(map(str, data.loc[data["issue"] == name, "poll_id"].unique()))
-                where.append(f"{name!r} (in {', '.join(polls[:3])}{'...' if len(polls) > 3 else ''})")
+                more = "..." if len(polls) > 3 else ""
+                where.append(f"{name!r} (in {', '.join(polls[:3])}{more})")
             lines.append(" / ".join(where))
         example = {g: dups[0][0] for g in dups[0][1:]}
         raise ModelInputError(
@@ -422,6 +431,7 @@ def prepare(polls: PollFrame | pd.DataFrame, config: IssueSalienceConfig) -> Sal
     if blocks.empty:
         raise ModelInputError("no usable issue shares in the chosen questions")
     reported = np.vstack(reported_rows)
+    offered = _offered(blocks, reported, issues, config)
 
     days = ((blocks["mid_date"] - origin).dt.total_seconds() / 86400.0).to_numpy()
     weights = knot_weights_at(days, n_knots, config.grid_days)
@@ -442,12 +452,36 @@ def prepare(polls: PollFrame | pd.DataFrame, config: IssueSalienceConfig) -> Sal
     pollsters = sorted(blocks["pollster"].unique())
     notes = _notes(blocks, config)
     return SalienceData(
-        blocks=blocks, cells=cells, reported=reported, knot_weights=weights, issues=issues,
+        blocks=blocks, cells=cells, reported=reported, offered=offered, knot_weights=weights,
+        issues=issues,
         groups=[g for g in groups if g in set(blocks["group"])], questions=qtab,
         pollsters=pollsters, knot_dates=knot_dates, grid_days=config.grid_days,
         time=time_mode, reference_question=reference, reference_format=ref_format,
         reference_date=ref_date, anchor_knot=anchor, skipped_questions=skipped, notes=notes,
     )
+
+
+def _offered(blocks: pd.DataFrame, reported: np.ndarray, issues: list[str],
+             config: IssueSalienceConfig) -> np.ndarray:
+    """Choice set of each block: reported issues, plus those declared in ``offered``."""
+    if config.choice_set == "all":
+        return np.ones_like(reported)
+    offered = reported.copy()
+    keys = set(blocks["poll_id"]) | set(blocks["question_id"])
+    unknown_keys = sorted(set(config.offered) - keys)
+    if unknown_keys:
+        raise ModelInputError(f"offered= names unknown poll_id/question_id: "
+                              f"{', '.join(map(str, unknown_keys))}")
+    for key, names in config.offered.items():
+        aliased = [config.issue_aliases.get(n, n) for n in names]
+        unknown = [n for n in aliased if n not in issues]
+        if unknown:
+            raise ModelInputError(f"offered[{key!r}] names issues not modelled: "
+                                  f"{', '.join(unknown)} (have: {', '.join(issues)})")
+        rows = ((blocks["poll_id"] == key) | (blocks["question_id"] == key)).to_numpy()
+        cols = [issues.index(n) for n in aliased]
+        offered[np.ix_(rows, cols)] = 1.0
+    return offered
 
 
 def _reference_question(qtab: pd.DataFrame, config: IssueSalienceConfig) -> str:

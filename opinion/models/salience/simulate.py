@@ -4,11 +4,12 @@ Truth: :math:`\theta_{g,k,t}` (log-odds against "other" on the reference questio
 level + subgroup deviation + a monthly random walk. Each poll asks one question (format
 single_choice, multi_mention or rating) of one pollster, on a random day, for the groups it
 reports (subgroups appear in each poll with probability ``subgroup_rate``). Single-choice
-polls offer a subset of issues (``offered``); the rest of the mass, with "other", is the
-remainder (Luce choice), then a Dirichlet-multinomial draw with concentration
-:math:`\phi = 0.16 / e^2 - 1` gives the counts. Multi-mention/rating polls draw one
-beta-binomial per issue with :math:`\operatorname{logit} q = a_q + b_q \lambda + \delta_{q,k}
-+ u_b`. Shares are reported in percent with one decimal.
+polls offer a subset of issues (``offered``) and respondents choose among those and "other"
+(Luce choice; issues not offered are not in the choice set), then a Dirichlet-multinomial
+draw with concentration :math:`\phi = 0.16 / e^2 - 1` gives the counts. Multi-mention/rating
+polls draw one beta-binomial per issue with
+:math:`\operatorname{logit} q = a_q + b_q \lambda + \delta_{q,k} + u_b`.
+Shares are reported in percent with one decimal.
 """
 
 from __future__ import annotations
@@ -117,6 +118,7 @@ def simulate_salience(
     poll_error: float = 0.01,
     poll_intercept_sd: float = 0.15,
     deff: float = 1.0,
+    design_seed: int | None = None,
 ) -> tuple[PollFrame, SalienceTruth]:
     """Simulate polls from the salience model; return a PollFrame and the truth.
 
@@ -142,8 +144,13 @@ def simulate_salience(
         Sd of the shared block intercept of multi-mention/rating polls.
     deff
         Published design effect written on every row.
+    design_seed
+        Seed of the design (field dates, pollsters' turns, offered issues, which polls report
+        subgroups); default ``seed``. Simulations with one ``design_seed`` and different
+        ``seed`` share the design and differ in truth and sampling noise only.
     """
     rng = np.random.default_rng(seed)
+    design = np.random.default_rng(seed if design_seed is None else design_seed)
     if issues is None:
         issues = [f"issue {chr(ord('a') + k)}" for k in range(6)]
     n_issues = len(issues)
@@ -177,16 +184,16 @@ def simulate_salience(
         for j in range(spec.polls):
             pollster = spec.pollsters[j % len(spec.pollsters)]
             p_idx = pollsters.index(pollster)
-            day0 = int(rng.integers(0, max(days - 2, 1)))
+            day0 = int(design.integers(0, max(days - 2, 1)))
             s_date = origin + pd.Timedelta(days=day0)
             e_date = s_date + pd.Timedelta(days=2)
             mid = day0 + 1.0
             w = knot_weights_at(np.array([mid]), n_knots, grid_days)[0]
             poll_id = f"{spec.question_id}_{j:03d}"
             present = [g for gi, g in enumerate(groups) if gi == 0
-                       or rng.random() < subgroup_rate]
+                       or design.random() < subgroup_rate]
             offered = (np.arange(n_issues) if spec.offered is None
-                       else np.sort(rng.choice(n_issues, spec.offered, replace=False)))
+                       else np.sort(design.choice(n_issues, spec.offered, replace=False)))
             for group in present:
                 g = groups.index(group)
                 n = spec.n if g == 0 else max(int(spec.n / 3), 30)
@@ -195,9 +202,8 @@ def simulate_salience(
                 if spec.format == "single_choice":
                     mu = lam + wording
                     weights = np.exp(mu)
-                    other = np.exp(spec.other) + weights[np.setdiff1d(np.arange(n_issues),
-                                                                      offered)].sum()
-                    p = np.append(weights[offered], other)
+                    # Luce choice among the offered issues and "other"
+                    p = np.append(weights[offered], np.exp(spec.other))
                     p = p / p.sum()
                     if phi is not None:
                         p = rng.dirichlet(phi * p)

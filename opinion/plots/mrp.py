@@ -1,0 +1,84 @@
+"""Figures for the MRP vote model: poststratified vote by issue, counterfactual priority."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from matplotlib.axes import Axes
+
+from opinion.plots.theme import PALETTE, get_ax, percent_axis, source_note
+
+if TYPE_CHECKING:
+    from opinion.results.mrp import VoteMRPResults
+
+
+def plot_vote_by_issue(results: VoteMRPResults, ax: Axes | None = None, *,
+                       party: str | None = None, level: float = 0.9) -> Axes:
+    """Poststratified share of ``party`` among each issue's voters, with its interval.
+
+    Parameters
+    ----------
+    results
+        A fitted :class:`~opinion.models.election.mrp.VoteMRP` with an issue column.
+    ax
+        Axes to draw on (default: a new figure).
+    party
+        The party shown (default: the party with the largest poststratified vote).
+    level
+        Interval level.
+    """
+    q = results.vote_by_issue(level)
+    vote = results.vote(level)
+    party = party or vote.sort_values("mean", ascending=False)["party"].iloc[0]
+    results._check_party(party)
+    rows = q[q["party"] == party].sort_values("mean").reset_index(drop=True)
+    ax = get_ax(ax, figsize=(7, 0.45 * len(rows) + 1.5))
+    y = np.arange(len(rows))
+    ax.hlines(y, rows["lower"], rows["upper"], color=PALETTE[0], lw=2.5)
+    ax.scatter(rows["mean"], y, color=PALETTE[0], zorder=3)
+    overall = float(vote.loc[vote["party"] == party, "mean"].iloc[0])
+    ax.axvline(overall, color="#444444", lw=0.8, ls="--")
+    ax.axvline(50, color="#999999", lw=0.6)
+    ax.set_yticks(y, rows["issue"])
+    percent_axis(ax, "x")
+    ax.set_xlim(0, 100)
+    ax.set_xlabel(f"Vote share of {party} among voters naming the issue ({level:.0%} interval)")
+    ax.set_title(f"Who votes {party}, by most important issue (MRP; dashed: overall)",
+                 fontsize=10, loc="left")
+    source_note(ax, "Multilevel regression of survey respondents, poststratified to the "
+                    "population table.")
+    return ax
+
+
+def plot_counterfactual(results: VoteMRPResults, ax: Axes | None = None, *,
+                        issue: str | None = None, shifts: np.ndarray | list[float] | None = None,
+                        source: str | dict[str, float] = "proportional",
+                        level: float = 0.9) -> Axes:
+    """Margin change (points) against the shift in priority of one issue, with its band.
+
+    Default issue: the issue named by the largest share of the population. Shifts go up to
+    the largest shift every population cell can take (at most 30 points).
+    """
+    shares = results.issue_shares().sort_values("share", ascending=False)
+    issue = issue or str(shares["issue"].iloc[0])
+    if shifts is None:
+        k = results._issue_index(issue)
+        room = float((1 - results.mass[:, k] / results.mass.sum(axis=1)).min())
+        shifts = np.linspace(0, min(0.3, room), 31)
+    curve = results.shift_curve(issue, shifts, source, level=level)
+    ax = get_ax(ax)
+    ax.fill_between(curve["shift"], curve["lower"], curve["upper"], color=PALETTE[0],
+                    alpha=0.25, lw=0)
+    ax.plot(curve["shift"], curve["mean"], color=PALETTE[0], lw=2)
+    ax.axhline(0, color="#444444", lw=0.8)
+    for level_pp in (-1, 1):
+        ax.axhline(level_pp, color="#999999", lw=0.6, ls=":")
+    ax.set_xlabel(f"Rise in the share of voters naming '{issue}' in every cell (points)")
+    ax.set_ylabel(f"Change in {results.margin_label} (points)")
+    ax.set_title(f"Counterfactual priority of '{issue}' (MRP, {level:.0%} band)", fontsize=10,
+                 loc="left")
+    src = source if isinstance(source, str) else ", ".join(source)
+    source_note(ax, f"New voters of the issue vote like its modelled voters in their cell; "
+                    f"they come from other issues ({src}). Dotted lines: one point either way.")
+    return ax

@@ -1,0 +1,364 @@
+"""Issue-salience model: data checks, likelihood, single-poll agreement, results API.
+
+Reference values:
+- the likelihood of a single-choice block is compared with ``scipy.stats.multinomial`` on
+  Luce probabilities computed by hand;
+- a single poll under flat priors is compared with the closed-form posterior (a flat prior on
+  log-odds is the Dirichlet(0, ..., 0) prior, so share k is Beta(c_k, N - c_k): mean c_k / N)
+  and with the frequentist baseline (Wilson = Goodman at alpha = K (1 - level));
+- the mixed fit is checked against the simulation truth it was generated from and against
+  direct numpy computations on its own posterior draws.
+
+Two fits are compiled in this file (session-scoped fixtures).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+from statsmodels.stats.proportion import multinomial_proportions_confint, proportion_confint
+
+from opinion.errors import ModelInputError, OpinionError
+from opinion.frames.pollframe import PollFrame
+from opinion.models.salience import IssueSalience, poll_baseline
+from opinion.models.salience.data import knot_weights_at, near_duplicate_issues
+from opinion.models.salience.model import zero_sum_basis
+from opinion.models.salience.simulate import QuestionSpec, simulate_salience
+from opinion.results.salience import IssueSalienceResults, ordinal, rank_draws
+
+TODAY = pd.Timestamp("2030-01-01").date()
+
+
+def frame(rows: list[tuple], **extra) -> pd.DataFrame:
+    """Long poll rows: (poll_id, question_id, format, subgroup, response, pct, n)."""
+    out = pd.DataFrame(rows, columns=["poll_id", "question_id", "question_format", "subgroup",
+                                      "response", "pct", "n"])
+    out["pollster"] = out["poll_id"].str.split("_").str[0]
+    out["start_date"] = "2022-10-01"
+    out["end_date"] = "2022-10-03"
+    out["population"] = "rv"
+    for key, value in extra.items():
+        out[key] = value
+    return out
+
+
+def polls_of(rows: list[tuple], **extra) -> PollFrame:
+    return PollFrame.from_frame(frame(rows, **extra).astype(str), today=TODAY)
+
+
+SINGLE = [("exit_1", "mii", "single_choice", "all", issue, pct, 1000)
+          for issue, pct in [("inflation", 32), ("abortion", 27), ("crime", 11),
+                             ("gun policy", 11), ("immigration", 10)]]
+
+
+# ----------------------------------------------------------------------------- bad input
+
+
+def test_fractions_in_one_poll_and_percent_in_another() -> None:
+    rows = SINGLE + [("ipsos_2", "mii", "single_choice", "all", i, p / 100, 1000)
+                     for _, _, _, _, i, p, _ in SINGLE]
+    with pytest.raises(ModelInputError, match=r"fractions .*ipsos_2.*percentages"):
+        IssueSalience(polls_of(rows))
+
+
+def test_all_fractions() -> None:
+    rows = [r[:5] + (r[5] / 100, r[6]) for r in SINGLE]
+    with pytest.raises(ModelInputError, match="multiply those shares by 100"):
+        IssueSalience(polls_of(rows))
+
+
+def test_issue_spelled_two_ways_and_aliases() -> None:
+    rows = [("gallup_1", "rate", "rating", "all", "Economy", 49, 900),
+            ("gallup_1", "rate", "rating", "all", "crime", 40, 900),
+            ("ipsos_2", "rate", "rating", "all", "the economy", 45, 900),
+            ("ipsos_2", "rate", "rating", "all", "crime", 38, 900)]
+    with pytest.raises(ModelInputError) as err:
+        IssueSalience(polls_of(rows))
+    message = str(err.value)
+    assert "'Economy'" in message and "'the economy'" in message
+    assert "issue_aliases" in message and "gallup_1" in message
+    model = IssueSalience(polls_of(rows), issue_aliases={"the economy": "Economy"})
+    assert model.data.issues == ["Economy", "crime"]
+    assert len(model.data.cells) == 4
+
+
+def test_typo_is_a_near_duplicate() -> None:
+    assert near_duplicate_issues(["immigration", "imigration", "crime"]) == [
+        ["imigration", "immigration"]]
+    assert near_duplicate_issues(["gun policy", "climate change", "crime"]) == []
+    assert near_duplicate_issues(["The Economy!", "economy"]) == [["The Economy!", "economy"]]
+
+
+def test_poll_without_n() -> None:
+    rows = frame(SINGLE + [("cbs_2", "mii", "single_choice", "all", "crime", 12, 1)])
+    rows.loc[rows["poll_id"] == "cbs_2", "n"] = np.nan
+    with pytest.raises(ModelInputError, match="without a sample size n: cbs_2"):
+        IssueSalience(rows)  # a DataFrame
+    pf = PollFrame.from_frame(rows.astype(str).replace({"nan": None}), today=TODAY)
+    assert len(pf.rejects) == 1  # validation set the row aside ...
+    with pytest.raises(ModelInputError, match="cbs_2"):  # ... and the model says so
+        IssueSalience(pf)
+
+
+def test_subgroup_missing_from_some_polls() -> None:
+    rows = SINGLE + [(p, q, f, g, i, v, n) for p, q, f, g, i, v, n in [
+        ("exit_1", "mii", "single_choice", "party:dem", "abortion", 43, 1000),
+        ("exit_1", "mii", "single_choice", "party:dem", "inflation", 18, 1000),
+        ("nbc_2", "mii", "single_choice", "all", "inflation", 30, 800),
+        ("nbc_2", "mii", "single_choice", "all", "abortion", 25, 800)]]
+    model = IssueSalience(polls_of(rows))
+    blocks = model.data.blocks
+    assert model.data.groups == ["all", "party:dem"]
+    assert set(blocks.loc[blocks["group"] == "party:dem", "poll_id"]) == {"exit_1"}
+    # a subgroup without published size: 1/3 of n, noted; the "all" rows keep n
+    dem = blocks[blocks["group"] == "party:dem"].iloc[0]
+    assert dem["N"] == round(1000 / 3) and "not published" in dem["n_basis"]
+    assert any("subgroup sizes not published" in note for note in model.data.notes)
+    with pytest.raises(ModelInputError, match="party:rep"):
+        IssueSalience(polls_of(rows), groups=["all", "party:rep"])
+
+
+def test_other_input_errors() -> None:
+    over = [r[:5] + (r[5] + 5, r[6]) for r in SINGLE]  # 116%
+    with pytest.raises(ModelInputError, match="sum to 116"):
+        IssueSalience(frame(over))  # a DataFrame: PollFrame validation would reject it
+    with pytest.raises(ModelInputError, match="no valid rows .5 rejected"):
+        IssueSalience(polls_of(over))
+    with pytest.raises(ModelInputError, match="not in the data: nope"):
+        IssueSalience(polls_of(SINGLE), questions=["nope"])
+    no_format = frame(SINGLE).drop(columns="question_format")
+    with pytest.raises(ModelInputError, match="question_formats"):
+        IssueSalience(no_format)
+    assert IssueSalience(no_format, question_formats={"mii": "single_choice"}).data.issues
+    with pytest.raises(ModelInputError, match="at least two issues"):
+        IssueSalience(polls_of(SINGLE[:1]))
+    with pytest.raises(ModelInputError, match="offered"):
+        IssueSalience(polls_of(SINGLE), offered={"mii": ["war"]})
+
+
+def test_design_effects() -> None:
+    pf = polls_of(SINGLE, population="v")  # an exit poll without published deff
+    assert set(IssueSalience(pf).data.blocks["N"]) == {500}  # exit_poll_deff = 2
+    assert set(IssueSalience(pf, exit_poll_deff=1.25).data.blocks["N"]) == {800}
+    assert set(IssueSalience(pf, deff={"exit_1": 4}).data.blocks["N"]) == {250}
+    rows = frame(SINGLE)
+    rows["deff"] = 1.6  # published: used as is
+    assert set(IssueSalience(rows).data.blocks["N"]) == {625}
+
+
+def test_helpers_closed_forms() -> None:
+    basis = zero_sum_basis(np.array(["a", "a", "a", "b", "b", "c"]))
+    assert basis.shape == (6, 3)  # 6 members - 3 labels
+    np.testing.assert_allclose(basis.T @ basis, np.eye(3), atol=1e-12)  # orthonormal
+    np.testing.assert_allclose(basis[:3].sum(axis=0), 0, atol=1e-12)  # zero-sum per label
+    np.testing.assert_allclose(basis[3:5].sum(axis=0), 0, atol=1e-12)
+    np.testing.assert_allclose(basis[5], 0)  # a label with one member gets 0
+    # linear interpolation between knots 30 days apart: day 45 is halfway between 1 and 2
+    w = knot_weights_at(np.array([0.0, 45.0, 60.0]), 4, 30)
+    np.testing.assert_allclose(w, [[1, 0, 0, 0], [0, 0.5, 0.5, 0], [0, 0, 1, 0]])
+    assert [ordinal(i) for i in (1, 2, 3, 4, 11, 12, 13, 21, 22)] == [
+        "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd"]
+    np.testing.assert_array_equal(rank_draws(np.array([[0.1, 2.0, -1.0]])), [[2, 1, 3]])
+
+
+def test_single_choice_likelihood_is_luce_multinomial() -> None:
+    """Luce choice among the offered issues: an issue that is not offered (added later) is
+    not in the denominator, an offered-but-unreported issue sits in the remainder."""
+    rows = [("a_1", "mii", "single_choice", "all", i, p, 1000)
+            for i, p in [("inflation", 30), ("abortion", 25), ("crime", 10)]]
+    rows += [("a_2", "mii", "single_choice", "all", i, p, 800)
+             for i, p in [("inflation", 28), ("abortion", 20), ("crime", 9), ("war", 6)]]
+    model = IssueSalience(polls_of(rows), offered={"a_1": ["inflation", "abortion", "crime",
+                                                           "war"]}, poll_error_pp=0,
+                          likelihood="exact")
+    model2 = IssueSalience(polls_of(rows), poll_error_pp=0, likelihood="exact")
+    theta = np.array([0.9, 0.7, -0.3, -1.1])  # inflation, abortion, crime, war
+    for m, war_offered_in_a1 in ((model, True), (model2, False)):
+        pm_model = m.build_model()
+        logp = pm_model.compile_logp(vars=[pm_model["y_single"]], jacobian=False, mode="CVM")
+        point = {k: v for k, v in pm_model.initial_point().items()}
+        point["theta_anchor"] = theta
+        expected = 0.0
+        for poll, n_issues in (("a_1", 3), ("a_2", 4)):
+            cells = m.data_frame()
+            block = cells[cells["poll_id"] == poll]
+            counts = block["count"].to_numpy()
+            n = int(block["N"].iloc[0])
+            offered = 4 if (poll == "a_2" or war_offered_in_a1) else 3
+            weights = np.exp(theta[:offered])
+            probs = weights / (1 + weights.sum())
+            probs = np.append(probs[:n_issues], 1 - probs[:n_issues].sum())
+            expected += stats.multinomial.logpmf(np.append(counts, n - counts.sum()), n, probs)
+        assert logp(point) == pytest.approx(expected, rel=1e-9)
+
+
+# ----------------------------------------------------------------------------- one poll
+
+
+@pytest.fixture(scope="session")
+def single_fit() -> tuple[IssueSalience, IssueSalienceResults]:
+    model = IssueSalience(polls_of(SINGLE), level_sd_logit=10.0, poll_error_pp=0)
+    return model, model.fit(random_seed=11, draws=1500, tune=700, chains=4, cache=False,
+                            progressbar=False)
+
+
+def test_single_poll_flat_priors_match_the_poll(single_fit) -> None:
+    model, fit = single_fit
+    assert fit.diagnostics.ok, fit.diagnostics.status()
+    counts = model.data_frame().set_index("issue")["count"]
+    n = 1000
+    shares = fit.shares(0.9).set_index("issue")
+    # closed form: Beta(c, N - c) (flat prior on log-odds = Dirichlet(0,...,0) prior);
+    # tolerance 0.3 pp covers Monte Carlo error (sd of a share ~1.5 pp / sqrt(ESS > 1000))
+    for issue, c in counts.items():
+        assert shares.loc[issue, "mean"] == pytest.approx(100 * c / n, abs=0.3)
+        lo, hi = stats.beta.ppf([0.05, 0.95], c, n - c)
+        assert shares.loc[issue, "lower"] == pytest.approx(100 * lo, abs=0.3)
+        assert shares.loc[issue, "upper"] == pytest.approx(100 * hi, abs=0.3)
+    # the baseline (Goodman at alpha = K (1 - level) = Wilson per share): within 0.5 pp
+    base = fit.baseline(0.9, simultaneous=False).set_index("issue")
+    full = np.append(counts.to_numpy(), n - counts.sum())
+    ci = multinomial_proportions_confint(full, alpha=0.1 * len(full), method="goodman")
+    wilson = np.array(proportion_confint(counts.to_numpy(), n, alpha=0.1, method="wilson")).T
+    np.testing.assert_allclose(ci[:-1], wilson, atol=1e-9)  # the identity used above
+    np.testing.assert_allclose(base[["lower", "upper"]].to_numpy(), 100 * wilson, atol=1e-9)
+    for issue in counts.index:
+        assert shares.loc[issue, "lower"] == pytest.approx(base.loc[issue, "lower"], abs=0.5)
+        assert shares.loc[issue, "upper"] == pytest.approx(base.loc[issue, "upper"], abs=0.5)
+    # simultaneous Goodman intervals are wider than per-share ones
+    simultaneous = fit.baseline(0.9).set_index("issue")
+    assert (simultaneous["upper"] - simultaneous["lower"] > base["upper"] - base["lower"]).all()
+
+
+# ----------------------------------------------------------------------------- mixed formats
+
+QUESTIONS = [
+    QuestionSpec("mii", "single_choice", polls=5, n=1000, pollsters=("A", "B")),
+    QuestionSpec("mii_short", "single_choice", polls=3, n=1000, pollsters=("C",), offered=4,
+                 other=0.4, wording_sd=0.15),
+    QuestionSpec("mip", "multi_mention", polls=3, n=1000, pollsters=("A",), intercept=-0.6,
+                 slope=0.8, wording_sd=0.15),
+    QuestionSpec("rate", "rating", polls=2, n=900, pollsters=("B",), intercept=0.2,
+                 slope=0.4, wording_sd=0.15),
+]
+LEVELS = np.array([-0.2, -0.5, -0.9, -1.0, -1.6, -2.6])
+
+
+@pytest.fixture(scope="session")
+def mixed() -> tuple[IssueSalience, IssueSalienceResults, object]:
+    polls, truth = simulate_salience(QUESTIONS, seed=3, levels=LEVELS,
+                                     groups=("all", "party:dem"), subgroup_rate=0.6,
+                                     days=120, house_sd=0.05)
+    model = IssueSalience(polls)
+    fit = model.fit(random_seed=5, draws=1000, tune=1000, chains=4, cache=False,
+                    progressbar=False)
+    return model, fit, truth
+
+
+def test_mixed_fit_recovers_truth(mixed) -> None:
+    model, fit, truth = mixed
+    assert model.data.time == "monthly" and len(model.data.knot_dates) == 5
+    assert not model.uses_exact_likelihood() or len(model.data.cells) <= 1500
+    assert fit.diagnostics.ok, fit.diagnostics.status()
+    est = fit.shares(0.9).merge(truth.shares(fit.reference_date), on=["issue", "group"])
+    inside = (est["share"] >= est["lower"]) & (est["share"] <= est["upper"])
+    assert inside.mean() >= 0.75, est
+    # the clearly separated top and bottom issues are ranked right with high probability
+    summary = fit.rank_summary(group="all").set_index("issue")
+    assert summary.loc["issue a", "p_top"] > 0.9
+    assert summary.loc["issue f", "modal_rank"] == 6
+    assert summary.loc["issue f", "p_modal"] > 0.99
+    # the rating slope (truth 0.4) is recovered
+    table = fit.summary()
+    row = table.loc["slope of rate on salience"]
+    assert row["lower"] < 0.4 < row["upper"]
+
+
+def test_rank_tables_are_consistent(mixed) -> None:
+    _, fit, _ = mixed
+    ranks = fit.ranks()
+    k = len(fit.issues)
+    assert len(ranks) == k * k * len(fit.groups)
+    by_issue = ranks.groupby(["group", "issue"])["probability"].sum()
+    by_rank = ranks.groupby(["group", "rank"])["probability"].sum()
+    np.testing.assert_allclose(by_issue, 1.0)  # each issue has some rank
+    np.testing.assert_allclose(by_rank, 1.0)  # each rank is held by one issue
+    pair = fit.pairwise(group="all")
+    np.testing.assert_allclose(pair + pair.T, np.where(np.eye(k), np.nan, 1.0))
+    # independent computation from the draws
+    theta = fit.theta_at()[:, 0]
+    a, b = fit.issues.index("issue b"), fit.issues.index("issue c")
+    assert pair.loc["issue b", "issue c"] == pytest.approx((theta[:, a] > theta[:, b]).mean())
+    assert fit.prob_above("issue b", "issue c") == pair.loc["issue b", "issue c"]
+
+
+def test_where_ranks_sentence(mixed) -> None:
+    _, fit, _ = mixed
+    line = fit.where_ranks("issue d", group="all")
+    summary = fit.rank_summary(group="all").set_index("issue")
+    row = summary.loc["issue d"]
+    assert line.startswith(f"issue d ranks {ordinal(int(row['modal_rank']))} of 6 with "
+                           f"probability {row['p_modal']:.2f}")
+    p_below = 1 - fit.prob_above("issue d", "issue a", group="all")
+    shown = "> 0.99" if p_below > 0.99 else f"{p_below:.2f}"
+    assert f"P(below issue a) {shown}" in line
+    top = fit.where_ranks("issue a", group="all")
+    assert "P(above " in top
+    with pytest.raises(OpinionError, match="unknown issue"):
+        fit.where_ranks("the war")
+    assert fit.where_ranks("ISSUE D", group="all") == line  # case-insensitive
+
+
+def test_contrasts_and_shares(mixed) -> None:
+    _, fit, truth = mixed
+    table = fit.contrasts("all", "party:dem")
+    draws = fit.share_draws()
+    for r in table.itertuples():
+        k = fit.issues.index(r.issue)
+        diff = draws[:, 0, k] - draws[:, 1, k]
+        assert r.difference == pytest.approx(diff.mean())
+        assert r.p_higher == pytest.approx((diff > 0).mean())
+        assert r.difference == pytest.approx(r.share_a - r.share_b)
+    trend = fit.shares(date="all")
+    assert trend["date"].nunique() == len(fit.knots)
+    assert list(fit.shares().columns) == ["issue", "group", "date", "mean", "lower", "upper"]
+    assert list(fit.ranks().columns) == ["issue", "group", "rank", "probability"]
+
+
+def test_baseline_and_pooling(mixed) -> None:
+    model, fit, _ = mixed
+    base = poll_baseline(model.data_frame(), level=0.9)
+    block = model.data_frame().query("poll_id == 'mii_000' and group == 'all'")
+    counts = np.append(block["count"], block["N"].iloc[0] - block["count"].sum())
+    ci = multinomial_proportions_confint(counts, alpha=0.1, method="goodman")
+    mine = base.query("poll_id == 'mii_000' and group == 'all'")
+    np.testing.assert_allclose(mine[["lower", "upper"]].to_numpy(), 100 * ci[:-1], atol=1e-9)
+    compare = fit.compare_baseline(0.9)
+    assert set(compare["poll_id"]) == {f"mii_{i:03d}" for i in range(5)}
+    # pooling five polls (and the other formats) narrows each poll's own interval
+    assert compare["width_ratio"].median() < 0.8
+    check = fit.posterior_predictive_check()
+    assert check["inside"].mean() > 0.8
+
+
+def test_save_load_display_and_plots(mixed, tmp_path) -> None:
+    import matplotlib.pyplot as plt
+    from matplotlib.axes import Axes
+
+    _, fit, _ = mixed
+    fit.save(tmp_path / "fit")
+    again = IssueSalienceResults.load(tmp_path / "fit")
+    pd.testing.assert_frame_equal(again.shares(), fit.shares())
+    assert again.where_ranks("issue c") == fit.where_ranks("issue c")
+    html = fit._repr_html_()
+    assert "Issue salience" in html and "<script" not in html
+    assert "converged" in repr(fit)
+    ax = fit.plot_ranks(group="all")
+    assert isinstance(ax, Axes)
+    assert ax.collections[0].get_array().size == 36  # 6 issues x 6 ranks
+    assert isinstance(fit.plot_shares(), Axes)
+    assert isinstance(fit.plot_baseline(), Axes)
+    plt.close("all")
+    assert {"house", "theta"} <= set(fit.idata["posterior"].data_vars)
