@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 from matplotlib.axes import Axes
 
 from opinion.plots.theme import PALETTE, get_ax, percent_axis, source_note
@@ -64,18 +65,27 @@ def plot_counterfactual(results: IssueVoteResults, ax: Axes | None = None, *,
     """
     issue = issue or next(iter(results.extra_issues), results.issues[0])
     curve = results.shift_curve(issue, shifts, source, level=level)
-    ax = get_ax(ax)
+    src = source if isinstance(source, str) else ", ".join(source)
+    return draw_shift_curve(
+        get_ax(ax), curve, xlabel=f"Rise in the share of voters naming '{issue}' (points)",
+        ylabel=f"Change in {results.margin_label} (points)",
+        title=f"Counterfactual salience of '{issue}' ({level:.0%} band)",
+        note=f"New voters of the issue vote like its current voters; they come from other "
+             f"issues ({src}). Dotted lines: one point either way.")
+
+
+def draw_shift_curve(ax: Axes, curve: pd.DataFrame, *, xlabel: str, ylabel: str, title: str,
+                     note: str) -> Axes:
+    """A counterfactual curve (``shift, mean, lower, upper``) with its band, a zero line and
+    dotted lines one point either way (shared by the aggregate and MRP models)."""
     ax.fill_between(curve["shift"], curve["lower"], curve["upper"], color=PALETTE[0],
                     alpha=0.25, lw=0)
     ax.plot(curve["shift"], curve["mean"], color=PALETTE[0], lw=2)
     ax.axhline(0, color="#444444", lw=0.8)
     for level_pp in (-1, 1):
         ax.axhline(level_pp, color="#999999", lw=0.6, ls=":")
-    ax.set_xlabel(f"Rise in the share of voters naming '{issue}' (points)")
-    ax.set_ylabel(f"Change in {results.margin_label} (points)")
-    ax.set_title(f"Counterfactual salience of '{issue}' ({level:.0%} band)", fontsize=10,
-                 loc="left")
-    src = source if isinstance(source, str) else ", ".join(source)
-    source_note(ax, f"New voters of the issue vote like its current voters; they come from "
-                    f"other issues ({src}). Dotted lines: one point either way.")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, fontsize=10, loc="left")
+    source_note(ax, note)
     return ax

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from matplotlib.axes import Axes
 
+from opinion.plots.election import draw_shift_curve
 from opinion.plots.theme import PALETTE, get_ax, percent_axis, source_note
 
 if TYPE_CHECKING:
@@ -67,18 +68,11 @@ def plot_counterfactual(results: VoteMRPResults, ax: Axes | None = None, *,
         room = float((1 - results.mass[:, k] / results.mass.sum(axis=1)).min())
         shifts = np.linspace(0, min(0.3, room), 31)
     curve = results.shift_curve(issue, shifts, source, level=level)
-    ax = get_ax(ax)
-    ax.fill_between(curve["shift"], curve["lower"], curve["upper"], color=PALETTE[0],
-                    alpha=0.25, lw=0)
-    ax.plot(curve["shift"], curve["mean"], color=PALETTE[0], lw=2)
-    ax.axhline(0, color="#444444", lw=0.8)
-    for level_pp in (-1, 1):
-        ax.axhline(level_pp, color="#999999", lw=0.6, ls=":")
-    ax.set_xlabel(f"Rise in the share of voters naming '{issue}' in every cell (points)")
-    ax.set_ylabel(f"Change in {results.margin_label} (points)")
-    ax.set_title(f"Counterfactual priority of '{issue}' (MRP, {level:.0%} band)", fontsize=10,
-                 loc="left")
     src = source if isinstance(source, str) else ", ".join(source)
-    source_note(ax, f"New voters of the issue vote like its modelled voters in their cell; "
-                    f"they come from other issues ({src}). Dotted lines: one point either way.")
-    return ax
+    return draw_shift_curve(
+        get_ax(ax), curve,
+        xlabel=f"Rise in the share of voters naming '{issue}' in every cell (points)",
+        ylabel=f"Change in {results.margin_label} (points)",
+        title=f"Counterfactual priority of '{issue}' (MRP, {level:.0%} band)",
+        note=f"New voters of the issue vote like its modelled voters in their cell; they come "
+             f"from other issues ({src}). Dotted lines: one point either way.")
