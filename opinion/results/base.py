@@ -12,11 +12,20 @@ import html
 from pathlib import Path
 from typing import Any, ClassVar
 
+import numpy as np
 import pandas as pd
 import xarray as xr
 
 from opinion.io.cache import read_fit, write_fit
 from opinion.models.diagnostics import Diagnostics, convergence_table
+
+
+def interval(draws: np.ndarray, level: float, axis: int = 0
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Posterior mean and central ``level`` interval of ``draws`` along ``axis``."""
+    lo, hi = (1 - level) / 2, 1 - (1 - level) / 2
+    return (draws.mean(axis=axis), np.quantile(draws, lo, axis=axis),
+            np.quantile(draws, hi, axis=axis))
 
 
 class ModelResults:

@@ -19,6 +19,7 @@ import xarray as xr
 
 from opinion.errors import ModelInputError
 from opinion.results.base import ModelResults
+from opinion.results.base import interval as _interval
 
 DEFAULT_LEVEL = 0.9
 DEFAULT_THRESHOLD = 50.0
@@ -86,12 +87,6 @@ def split_curve_draws(pressure: np.ndarray, threshold: float, order: list[int] |
         events = any_so_far if any_so_far.ndim == 1 else any_so_far.any(axis=1)
         out.append(events.mean())
     return np.asarray(out)
-
-
-def _interval(draws: np.ndarray, level: float, axis: int = 0) -> tuple[np.ndarray, ...]:
-    lo, hi = (1 - level) / 2, 1 - (1 - level) / 2
-    return (draws.mean(axis=axis), np.quantile(draws, lo, axis=axis),
-            np.quantile(draws, hi, axis=axis))
 
 
 @dataclass

@@ -19,17 +19,13 @@ import xarray as xr
 
 from opinion.errors import ModelInputError, OpinionError
 from opinion.results.base import ModelResults
+from opinion.results.base import interval as _interval
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
 DEFAULT_LEVEL = 0.9
 _OTHER = "other"
-
-
-def _interval(draws: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    lo, hi = (1 - level) / 2, 1 - (1 - level) / 2
-    return (draws.mean(axis=0), np.quantile(draws, lo, axis=0), np.quantile(draws, hi, axis=0))
 
 
 def _simplex_draws(rng: np.random.Generator, mean: np.ndarray, sd: float,

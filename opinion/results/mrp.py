@@ -19,7 +19,8 @@ import xarray as xr
 
 from opinion.errors import ModelInputError, OpinionError
 from opinion.results.base import ModelResults
-from opinion.results.election import DEFAULT_LEVEL, _interval
+from opinion.results.base import interval as _interval
+from opinion.results.election import DEFAULT_LEVEL
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

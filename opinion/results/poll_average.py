@@ -10,6 +10,7 @@ import pandas as pd
 import xarray as xr
 
 from opinion.results.base import ModelResults
+from opinion.results.base import interval as _interval
 
 DEFAULT_LEVEL = 0.9
 
@@ -20,12 +21,6 @@ def _softmax_with_reference(logits: np.ndarray) -> np.ndarray:
     full -= full.max(axis=-1, keepdims=True)
     expd = np.exp(full)
     return expd / expd.sum(axis=-1, keepdims=True)
-
-
-def _interval(draws: np.ndarray, level: float, axis: int = 0) -> tuple[np.ndarray, ...]:
-    lo, hi = (1 - level) / 2, 1 - (1 - level) / 2
-    return draws.mean(axis=axis), np.quantile(draws, lo, axis=axis), np.quantile(draws, hi,
-                                                                                 axis=axis)
 
 
 class PollAverageResults(ModelResults):

@@ -18,6 +18,7 @@ import xarray as xr
 
 from opinion.errors import OpinionError
 from opinion.results.base import ModelResults
+from opinion.results.base import interval as _interval
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -47,12 +48,6 @@ def rank_draws(theta: np.ndarray) -> np.ndarray:
     ranks = np.empty_like(order)
     np.put_along_axis(ranks, order, np.arange(1, theta.shape[-1] + 1), axis=-1)
     return ranks
-
-
-def _interval(draws: np.ndarray, level: float, axis: int = 0) -> tuple[np.ndarray, ...]:
-    lo, hi = (1 - level) / 2, 1 - (1 - level) / 2
-    return (draws.mean(axis=axis), np.quantile(draws, lo, axis=axis),
-            np.quantile(draws, hi, axis=axis))
 
 
 class IssueSalienceResults(ModelResults):

@@ -30,6 +30,7 @@ from statsmodels.stats.proportion import (
 )
 
 from opinion.errors import ModelInputError
+from opinion.frames.effective_n import deff_from_moe as deff_formula
 
 __all__ = [
     "DifferenceTest",
@@ -195,7 +196,7 @@ def deff_from_moe(n: Any, moe: Any, p: Any = 0.5, *, level: float = 0.95) -> Any
     p_arr = _check_prop(p)
     if np.any((p_arr <= 0.0) | (p_arr >= 1.0)):
         raise ModelInputError("p must be strictly between 0 and 1 to back out a design effect")
-    deff = n_arr * (m_arr / 100.0 / z_value(level)) ** 2 / (p_arr * (1.0 - p_arr))
+    deff = deff_formula(n_arr, m_arr, p_arr, level=level)
     return _wrap(deff, n, moe, p)
 
 

@@ -200,9 +200,14 @@ class PollAverage(BayesianModel):
                "start_level": self._start_level(),
                "field_matrix": d.field_matrix}
         if len(d.pollsters) > 1 or self.config.election is not None:
-            out["pollster_index"] = d.polls["pollster"].map(
-                {p: i for i, p in enumerate(d.pollsters)}).to_numpy().astype("int64")
+            out["pollster_index"] = self._pollster_index()
         return out
+
+    def _pollster_index(self) -> np.ndarray:
+        """Each poll's position in ``data.pollsters``."""
+        d = self.data
+        return d.polls["pollster"].map({p: i for i, p in enumerate(d.pollsters)}).to_numpy(
+            dtype="int64")
 
     def build_model(self) -> pm.Model:
         d, c = self.data, self.config
@@ -212,7 +217,7 @@ class PollAverage(BayesianModel):
         series_idx = (np.zeros(len(polls), dtype=int) if c.pool_items
                       else polls["question_id"].map(
                           {q: i for i, q in enumerate(d.questions)}).to_numpy())
-        pollster_idx = polls["pollster"].map({p: i for i, p in enumerate(d.pollsters)}).to_numpy()
+        pollster_idx = self._pollster_index()
         with pm.Model(coords=coords) as model:
             step_scale = np.sqrt(d.grid_days / 30.0)
             sigma_rw = pm.HalfNormal("sigma_rw", sigma=pp_to_logit(c.rw_pp_per_month),
@@ -336,7 +341,7 @@ class PollAverage(BayesianModel):
             house = pm.Deterministic("house", z * sigma_house, dims=("category", "pollster"))
         # as data, like the field matrix: one compiled model serves every design of the same
         # shape (simulation studies; see :meth:`observed_data`)
-        return house.T[pm.Data("pollster_index", pollster_idx.astype("int64"))]
+        return house.T[pm.Data("pollster_index", pollster_idx)]
 
     def default_target_accept(self) -> float:
         """0.9 for the centred walk, 0.98 for the non-centred (sparse) walk.
