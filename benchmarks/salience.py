@@ -12,7 +12,8 @@ and of sampling, max R-hat, divergences, coverage of the true shares by the 90% 
 the same-run baselines: the per-poll statsmodels intervals (Goodman / Wilson, no pooling) and,
 with ``--pymc``, PyMC's own NUTS sampler on the same model.
 
-Run: ``uv run python benchmarks/salience.py [--draws 1000] [--tune 1000] [--pymc]``
+Run: ``uv run python benchmarks/salience.py [--draws 1000] [--tune N] [--target-accept P]
+[--pymc]`` (defaults: the model's own tuning length and target acceptance).
 """
 
 from __future__ import annotations
@@ -48,14 +49,16 @@ def simulate(seed: int = 20221108):
                              house_sd=0.05)
 
 
-def run(sampler: str, draws: int, tune: int, seed: int) -> dict:
+def run(sampler: str, draws: int, tune: int, seed: int,
+        target_accept: float | None = None) -> dict:
     polls, truth = simulate()
     model = IssueSalience(polls)
     start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         fit = model.fit(random_seed=seed, draws=draws, tune=tune, chains=4, cores=2,
-                        sampler=sampler, cache=False, progressbar=False)
+                        sampler=sampler, cache=False, progressbar=False,
+                        target_accept=target_accept)
     wall = time.perf_counter() - start
     diag = fit.diagnostics
     stats = fit.idata["sample_stats"]
@@ -66,23 +69,27 @@ def run(sampler: str, draws: int, tune: int, seed: int) -> dict:
     return {"fit": fit, "model": model, "wall": wall, "sampling": diag.sampling_seconds,
             "ess": diag.min_ess_bulk, "rhat": diag.max_rhat, "div": diag.divergences,
             "coverage": float(inside.mean()), "blocks": len(model.data.blocks),
-            "cells": len(model.data.cells), "exact": model.uses_exact_likelihood(),
-            "centered": model.centered(), "steps": steps}
+            "cells": len(model.data.cells), "likelihood": model.likelihood_kind(),
+            "centered": model.centered(), "steps": steps,
+            "tune": model.default_tune(sampler) if tune is None else tune}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--draws", type=int, default=1000)
-    parser.add_argument("--tune", type=int, default=1000)
+    parser.add_argument("--tune", type=int, default=None,
+                        help="tuning steps per chain (default: the model's own)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--target-accept", type=float, default=None,
+                        help="NUTS target acceptance (default: the model's own)")
     parser.add_argument("--pymc", action="store_true", help="also time PyMC's own NUTS")
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f}")
-    r = run("nutpie", args.draws, args.tune, args.seed)
+    r = run("nutpie", args.draws, args.tune, args.seed, args.target_accept)
     print(f"data: {r['blocks']} blocks (poll x question x group), {r['cells']} shares; "
-          f"likelihood {'exact' if r['exact'] else 'normal (empirical logit)'}, "
+          f"likelihood {r['likelihood']}, "
           f"{'centred' if r['centered'] else 'non-centred'} effects")
-    print(f"nutpie fit, 4 chains x {args.draws} draws (+{args.tune} tuning): "
+    print(f"nutpie fit, 4 chains x {args.draws} draws (+{r['tune']} tuning): "
           f"{r['wall']:.1f} s in all (compile + prior/posterior predictive + sampling), "
           f"sampling {r['sampling']:.1f} s")
     print(f"  min bulk ESS {r['ess']:.0f} = {r['ess'] / r['wall']:.1f}/s of the whole fit, "
@@ -95,7 +102,7 @@ def main() -> None:
     print(f"baseline (per-poll Goodman/Wilson intervals, statsmodels, no pooling): "
           f"{base_seconds:.2f} s; the fit takes {r['wall'] / base_seconds:.0f}x as long")
     if args.pymc:
-        p = run("pymc", args.draws, args.tune, args.seed)
+        p = run("pymc", args.draws, args.tune, args.seed, args.target_accept)
         print(f"PyMC NUTS on the same model: {p['wall']:.1f} s in all, sampling "
               f"{p['sampling']:.1f} s, min ESS {p['ess']:.0f} ({p['ess'] / p['wall']:.1f}/s), "
               f"max R-hat {p['rhat']:.3f}; nutpie fit is {p['wall'] / r['wall']:.1f}x faster")

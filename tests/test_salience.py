@@ -194,6 +194,76 @@ def test_single_choice_likelihood_is_luce_multinomial() -> None:
         assert logp(point) == pytest.approx(expected, rel=1e-9)
 
 
+def test_quasi_likelihood_is_the_binomial_without_poll_error() -> None:
+    """With no non-sampling error the extended quasi-likelihood is the exact (multinomial)
+    likelihood up to a constant: differences between two parameter values agree to 1e-9."""
+    rows = SINGLE + [("rate_1", "imp", "rating", "all", i, p, 900)
+                     for i, p in [("inflation", 49), ("abortion", 42), ("crime", 40),
+                                  ("gun policy", 38), ("immigration", 37)]]
+    values = []
+    for like in ("exact", "quasi"):
+        model = IssueSalience(polls_of(rows), poll_error_pp=0, likelihood=like)
+        pm_model = model.build_model()
+        observed = [pm_model[name] for name in ("y_single", "y_scaled")]
+        logp = pm_model.compile_logp(vars=observed, jacobian=False, mode="CVM")
+        point = dict(pm_model.initial_point())
+        out = []
+        for theta in ([0.9, 0.7, -0.3, -0.2, -0.4], [0.5, 0.9, -0.6, -0.1, 0.0]):
+            point["theta_anchor"] = np.array(theta)
+            out.append(logp(point))
+        values.append(out[1] - out[0])
+    assert values[1] == pytest.approx(values[0], rel=1e-9, abs=1e-9)
+
+
+def test_quasi_likelihood_approximates_the_beta_binomial() -> None:
+    """With non-sampling error (concentration phi) the quasi-likelihood of one cell, as a
+    function of q, is close to the beta-binomial's (scipy): its maximum, and its curvature
+    (the information) within 5%, the maximum within 2% of a posterior sd of q (the
+    beta-binomial's mode is 0.2 pp above c / n here); its replicated counts have the
+    beta-binomial's variance."""
+    from opinion.models.salience.model import _beta_binomial_draws, _quasi_logp, _saturated_loglik
+
+    n, c, phi = 800, 96, 1599.0
+    grid = np.linspace(0.09, 0.15, 601)
+    sat = _saturated_loglik(np.array([c], float), np.array([n], float))
+    quasi = _quasi_logp(np.full(grid.shape, float(c)), np.log(grid), np.log1p(-grid), phi,
+                        float(n), sat[0]).eval()
+    exact = stats.betabinom.logpmf(c, n, phi * grid, phi * (1 - grid))
+    curv = [np.gradient(np.gradient(f, grid), grid)[300] for f in (quasi, exact)]
+    assert curv[0] == pytest.approx(curv[1], rel=0.05)
+    sd = 1 / np.sqrt(-curv[1])
+    assert grid[np.argmax(quasi)] == pytest.approx(grid[np.argmax(exact)], abs=0.02 * sd)
+    draws = _beta_binomial_draws(np.full(20000, np.log(0.12)), np.full(20000, np.log(0.88)),
+                                 np.array(phi),
+                                 np.full(20000, n), None, rng=np.random.default_rng(1))
+    expected_var = n * 0.12 * 0.88 * (1 + (n - 1) / (phi + 1))
+    assert draws.var() == pytest.approx(expected_var, rel=0.05)
+    assert draws.mean() == pytest.approx(n * 0.12, rel=0.01)
+
+
+def test_parameterisation_and_sampler_defaults_follow_the_data() -> None:
+    """Sparse data: increments of the walk, target_accept 0.9, 1,000 tuning steps, exact
+    likelihood. Data-rich (>= 40 blocks): knot levels as a Gaussian random walk, 0.8, 500
+    tuning steps for nutpie (1,000 for PyMC's sampler); above 1,500 shares the quasi
+    likelihood. Pollster effects are non-centred either way."""
+    sparse_polls, _ = simulate_salience(
+        [QuestionSpec("mii", "single_choice", polls=6, pollsters=("A", "B"))], seed=3,
+        days=90)
+    rich_polls, _ = simulate_salience(
+        [QuestionSpec("mii", "single_choice", polls=60, pollsters=("A", "B"))], seed=3,
+        days=90, issues=[f"issue {k:02d}" for k in range(30)])
+    sparse, rich = IssueSalience(sparse_polls), IssueSalience(rich_polls)
+    assert not sparse.centered() and rich.centered()
+    assert (sparse.default_target_accept(), sparse.default_tune("nutpie")) == (0.9, 1000)
+    assert (rich.default_target_accept(), rich.default_tune("nutpie")) == (0.8, 500)
+    assert rich.default_tune("pymc") == 1000
+    assert sparse.likelihood_kind() == "exact" and rich.likelihood_kind() == "quasi"
+    free = {rv.name for rv in rich.build_model().free_RVs}
+    assert {"theta_walk", "house_z"} <= free and "theta_anchor" not in free
+    free = {rv.name for rv in sparse.build_model().free_RVs}
+    assert {"theta_anchor", "rw_z", "house_z"} <= free and "theta_walk" not in free
+
+
 # ----------------------------------------------------------------------------- one poll
 
 

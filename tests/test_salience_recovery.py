@@ -12,7 +12,7 @@ The design (dates, pollsters, offered issues, subgroup presence) is the same for
 so one compiled sampler serves all 20 fits (``compiled.with_data(**model.observed_data())``);
 each fit starts at the seed-0 model's :meth:`initial_values`, which is as far from a later
 seed's truth as a random start would be. Checked, for the exact likelihood (the default at
-this size) and for the Gaussian empirical-logit approximation (the default for large data):
+this size) and for the extended quasi-likelihood (the default for large data):
 
 - true shares inside the 90% intervals for at least 85% of the issue x group x seed cases;
 - the rating slope (a format effect) inside its 90% interval in at least 15 of 20 fits;
@@ -119,13 +119,6 @@ def check(coverage: pd.DataFrame, calibration: pd.DataFrame, slopes: list[bool])
     return table.assign(z=z)
 
 
-@pytest.mark.parametrize("likelihood", [
-    "exact",
-    pytest.param("normal", marks=pytest.mark.xfail(strict=False, reason=(
-        "the Gaussian empirical-logit approximation (the default above 1,500 reported shares) "
-        "covers the true shares but its rank probabilities are not yet calibrated: measured "
-        "2026-11-28, P(rank) in (0.05, 0.3] came true less often than predicted (z = -3.1; "
-        "the exact likelihood passes)"))),
-])
+@pytest.mark.parametrize("likelihood", ["exact", "quasi"])
 def test_recovery_and_rank_calibration(likelihood: str) -> None:
     check(*fit_all(likelihood))

@@ -119,6 +119,11 @@ class BayesianModel(ABC):
         has measured a better default for its geometry)."""
         return SamplerSettings.target_accept
 
+    def default_tune(self, sampler: str) -> int:
+        """Tuning steps per chain used when ``fit(tune=None)`` (1,000 unless a model has
+        measured that its sampler adapts sooner)."""
+        return SamplerSettings.tune
+
     def code_hash(self) -> str:
         """SHA-256 of the source of the model's modules (a changed model never hits the cache)."""
         digest = hashlib.sha256()
@@ -157,7 +162,7 @@ class BayesianModel(ABC):
         *,
         random_seed: int,
         draws: int = 1000,
-        tune: int = 1000,
+        tune: int | None = None,
         chains: int = 4,
         sampler: str = "nutpie",
         target_accept: float | None = None,
@@ -172,8 +177,9 @@ class BayesianModel(ABC):
         random_seed
             Seed for every random step (sampling, prior and posterior predictive draws).
         draws, tune, chains, sampler, target_accept, cores
-            Sampler settings (see :class:`SamplerSettings`). ``target_accept=None`` uses the
-            model's measured default (:meth:`default_target_accept`).
+            Sampler settings (see :class:`SamplerSettings`). ``target_accept=None`` and
+            ``tune=None`` use the model's measured defaults (:meth:`default_target_accept`,
+            :meth:`default_tune`: 1,000 tuning steps unless a model has measured otherwise).
         cache
             ``True`` (default cache folder ``$OPINION_CACHE_DIR`` or ``~/.cache/opinion``),
             a folder path, or ``False`` to always re-sample.
@@ -186,7 +192,8 @@ class BayesianModel(ABC):
             The model's results object (trend, summaries, plots, diagnostics, save/load).
         """
         settings = SamplerSettings(
-            sampler=sampler, draws=draws, tune=tune, chains=chains,
+            sampler=sampler, draws=draws, chains=chains,
+            tune=self.default_tune(sampler) if tune is None else tune,
             cores=cores or SamplerSettings.cores,
             target_accept=self.default_target_accept() if target_accept is None
             else target_accept,
