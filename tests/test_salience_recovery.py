@@ -112,6 +112,9 @@ def check(coverage: pd.DataFrame, calibration: pd.DataFrame, slopes: list[bool])
     table = table[table["n"] >= 15]
     assert len(table) >= 3, table  # the simulations do produce uncertain ranks
     z = (table["observed"] - table["predicted"]) / table["se"]
+    print(f"\nrecovery: {inside.mean():.1%} of {len(inside)} true shares inside the 90% "
+          f"intervals; rating slope covered in {sum(slopes)}/{len(slopes)} fits; rank "
+          f"calibration:\n{table.assign(z=z).round(3).to_string()}")
     assert (z.abs() < 3).all(), table.assign(z=z)
     # the decisive end: P(rank) above 0.95 is right at least 93% of the time
     sure = calibration[calibration["probability"] > 0.95]
