@@ -118,9 +118,11 @@ class IssueSalienceConfig:
     exact_max_cells
         Size limit of ``"auto"`` for the exact likelihood.
     parameterization, centered_min_blocks
-        Random effects (subgroup deviations, monthly steps, wording, pollster and poll
-        effects) ``"centered"``, ``"noncentered"`` or ``"auto"``: centred when there are at
-        least ``centered_min_blocks`` poll x question x group blocks.
+        Random effects (subgroup deviations, the walk, wording and poll effects)
+        ``"centered"``, ``"noncentered"`` or ``"auto"``: centred when there are at least
+        ``centered_min_blocks`` poll x question x group blocks. Centred, the walk's knot
+        levels are the parameters (a Gaussian random walk); non-centred, its standardised
+        monthly steps. Pollster effects are always non-centred.
 
     Priors (percentage points at a 20% share, 1 logit = 16 pp)
     ----------------------------------------------------------
