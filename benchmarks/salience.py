@@ -71,7 +71,7 @@ def run(sampler: str, draws: int, tune: int, seed: int,
             "coverage": float(inside.mean()), "blocks": len(model.data.blocks),
             "cells": len(model.data.cells), "likelihood": model.likelihood_kind(),
             "centered": model.centered(), "steps": steps,
-            "tune": model.default_tune(sampler) if tune is None else tune}
+            "tune": fit.meta["settings"]["tune"]}
 
 
 def main() -> None:

@@ -12,6 +12,7 @@ from opinion.plots.theme import PALETTE, get_ax, percent_axis, source_note
 
 if TYPE_CHECKING:
     from opinion.results.election import IssueVoteResults
+    from opinion.results.mrp import VoteMRPResults
 
 
 def plot_vote_by_issue(results: IssueVoteResults, ax: Axes | None = None, *,
@@ -29,6 +30,23 @@ def plot_vote_by_issue(results: IssueVoteResults, ax: Axes | None = None, *,
     level
         Interval level.
     """
+    extra = set(results.extra_issues)
+    return draw_vote_by_issue(
+        results, ax, party=party, level=level, highlight=extra,
+        title="Who voted {party}, by most important issue (dashed: overall vote)",
+        note=("Orange: issue not in the exit poll's list; share and split are stated "
+              "assumptions, not estimates.") if extra else None)
+
+
+def draw_vote_by_issue(results: IssueVoteResults | VoteMRPResults, ax: Axes | None, *,
+                       party: str | None, level: float, title: str, note: str | None,
+                       highlight: set[str] | frozenset[str] = frozenset()) -> Axes:
+    """Share of ``party`` among each issue's voters with its interval, a dashed line at the
+    party's overall vote and a thin one at 50% (shared by the aggregate and MRP models).
+
+    ``title`` may contain ``{party}``; issues in ``highlight`` are drawn in orange; ``note``
+    (if any) goes under the chart.
+    """
     q = results.vote_by_issue(level)
     vote = results.vote(level)
     party = party or vote.sort_values("mean", ascending=False)["party"].iloc[0]
@@ -36,8 +54,7 @@ def plot_vote_by_issue(results: IssueVoteResults, ax: Axes | None = None, *,
     rows = q[q["party"] == party].sort_values("mean").reset_index(drop=True)
     ax = get_ax(ax, figsize=(7, 0.45 * len(rows) + 1.5))
     y = np.arange(len(rows))
-    extra = rows["issue"].isin(list(results.extra_issues))
-    colours = [PALETTE[3] if e else PALETTE[0] for e in extra]
+    colours = [PALETTE[3] if issue in highlight else PALETTE[0] for issue in rows["issue"]]
     ax.hlines(y, rows["lower"], rows["upper"], color=colours, lw=2.5)
     ax.scatter(rows["mean"], y, color=colours, zorder=3)
     overall = float(vote.loc[vote["party"] == party, "mean"].iloc[0])
@@ -47,11 +64,9 @@ def plot_vote_by_issue(results: IssueVoteResults, ax: Axes | None = None, *,
     percent_axis(ax, "x")
     ax.set_xlim(0, 100)
     ax.set_xlabel(f"Vote share of {party} among voters naming the issue ({level:.0%} interval)")
-    ax.set_title(f"Who voted {party}, by most important issue (dashed: overall vote)",
-                 fontsize=10, loc="left")
-    if extra.any():
-        source_note(ax, "Orange: issue not in the exit poll's list; share and split are stated "
-                        "assumptions, not estimates.")
+    ax.set_title(title.format(party=party), fontsize=10, loc="left")
+    if note:
+        source_note(ax, note)
     return ax
 
 

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from matplotlib.axes import Axes
 
-from opinion.plots.election import draw_shift_curve
-from opinion.plots.theme import PALETTE, get_ax, percent_axis, source_note
+from opinion.plots.election import draw_shift_curve, draw_vote_by_issue
+from opinion.plots.theme import get_ax
 
 if TYPE_CHECKING:
     from opinion.results.mrp import VoteMRPResults
@@ -29,27 +29,11 @@ def plot_vote_by_issue(results: VoteMRPResults, ax: Axes | None = None, *,
     level
         Interval level.
     """
-    q = results.vote_by_issue(level)
-    vote = results.vote(level)
-    party = party or vote.sort_values("mean", ascending=False)["party"].iloc[0]
-    results._check_party(party)
-    rows = q[q["party"] == party].sort_values("mean").reset_index(drop=True)
-    ax = get_ax(ax, figsize=(7, 0.45 * len(rows) + 1.5))
-    y = np.arange(len(rows))
-    ax.hlines(y, rows["lower"], rows["upper"], color=PALETTE[0], lw=2.5)
-    ax.scatter(rows["mean"], y, color=PALETTE[0], zorder=3)
-    overall = float(vote.loc[vote["party"] == party, "mean"].iloc[0])
-    ax.axvline(overall, color="#444444", lw=0.8, ls="--")
-    ax.axvline(50, color="#999999", lw=0.6)
-    ax.set_yticks(y, rows["issue"])
-    percent_axis(ax, "x")
-    ax.set_xlim(0, 100)
-    ax.set_xlabel(f"Vote share of {party} among voters naming the issue ({level:.0%} interval)")
-    ax.set_title(f"Who votes {party}, by most important issue (MRP; dashed: overall)",
-                 fontsize=10, loc="left")
-    source_note(ax, "Multilevel regression of survey respondents, poststratified to the "
-                    "population table.")
-    return ax
+    return draw_vote_by_issue(
+        results, ax, party=party, level=level,
+        title="Who votes {party}, by most important issue (MRP; dashed: overall)",
+        note="Multilevel regression of survey respondents, poststratified to the "
+             "population table.")
 
 
 def plot_counterfactual(results: VoteMRPResults, ax: Axes | None = None, *,

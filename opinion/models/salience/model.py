@@ -378,10 +378,8 @@ class IssueSalience(BayesianModel):
             # walk from the first knot), so each is pinned by its own polls; as increments
             # they were strongly anti-correlated (posterior condition number 830, 48 leapfrog
             # steps per draw on the 200-poll benchmark)
-            sigma_rw = pm.HalfNormal("sigma_rw", pp_to_logit(c.rw_pp_per_month))
-            step_sd = sigma_rw * np.sqrt(d.grid_days / 30.0)
             walk = pm.GaussianRandomWalk(
-                "theta_walk", mu=0.0, sigma=step_sd,
+                "theta_walk", mu=0.0, sigma=self._walk_step_sd(),
                 init_dist=pm.Normal.dist(0.0, c.level_sd_logit), steps=n_knots - 1,
                 dims=("issue", "knot"))
             pm.Deterministic("theta_anchor", walk[:, d.anchor_knot], dims="issue")
@@ -395,15 +393,18 @@ class IssueSalience(BayesianModel):
             dev = pt.concatenate([pt.zeros((1, n_issues)), dev], axis=0)
             theta = theta + dev[:, :, None]
         if n_knots > 1 and not self.centered():
-            sigma_rw = pm.HalfNormal("sigma_rw", pp_to_logit(c.rw_pp_per_month))
-            step_sd = sigma_rw * np.sqrt(d.grid_days / 30.0)
-            steps = self._effect("rw", step_sd, ("issue", "step"))
+            steps = self._effect("rw", self._walk_step_sd(), ("issue", "step"))
             path = pt.concatenate([pt.zeros((n_issues, 1)), pt.cumsum(steps, axis=1)],
                                   axis=1)
             path = path - path[:, d.anchor_knot][:, None]
             theta = theta + path[None, :, :]
         theta = pt.broadcast_to(theta, (n_groups, n_issues, n_knots))
         return pm.Deterministic("theta", theta, dims=("group", "issue", "knot"))
+
+    def _walk_step_sd(self) -> pt.TensorVariable:
+        """The walk's sd per knot step: ``sigma_rw`` (per month) scaled to ``grid_days``."""
+        sigma_rw = pm.HalfNormal("sigma_rw", pp_to_logit(self.config.rw_pp_per_month))
+        return sigma_rw * np.sqrt(self.data.grid_days / 30.0)
 
     def _wording(self, n_issues: int) -> pt.TensorVariable:
         """(questions x issues) wording offsets; row 0 of the index is the reference."""
@@ -780,8 +781,7 @@ def _beta_binomial_draws(log_q: np.ndarray, log_not_q: np.ndarray, concentration
         prob = q
     else:
         a = np.broadcast_to(np.clip(concentration, 1e-9, 1e12), shape)
-        prob = np.where(np.isinf(a), q, rng.beta(np.maximum(a * q, 1e-12),
-                                                 np.maximum(a * (1.0 - q), 1e-12)))
+        prob = rng.beta(np.maximum(a * q, 1e-12), np.maximum(a * (1.0 - q), 1e-12))
     n = np.broadcast_to(np.asarray(trials), shape).astype("int64")
     return rng.binomial(n, prob).astype(float)
 
