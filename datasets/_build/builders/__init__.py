@@ -11,10 +11,15 @@ from __future__ import annotations
 from types import ModuleType
 
 from . import (
+    coalition_events,
     ecfr_peace_justice_2022,
     eurobarometer_support_2022,
+    europe_salience_panel,
+    europe_ukraine_panel,
     france2022,
+    government_changes,
     kiel_aid_2022,
+    kiel_aid_by_period,
     nato_elections_2022_2024,
     nato_members_2022,
     poll_figures_incomplete,
@@ -34,6 +39,11 @@ BUILDERS: dict[str, ModuleType] = {
         nato_members_2022,
         nato_elections_2022_2024,
         france2022,
+        europe_ukraine_panel,
+        europe_salience_panel,
+        coalition_events,
+        government_changes,
+        kiel_aid_by_period,
     )
 }
 """Dataset name -> builder module."""
