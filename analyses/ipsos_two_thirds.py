@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 import opinion
-from opinion.plots.theme import PALETTE, apply_theme, percent_axis, source_note
+from opinion.models.core.theme import palette, percent_axis, source_note, theme
 from opinion.report import Report, format_interval, report_path
 from opinion.survey import deff_from_moe, difference_test, margin_of_error, proportion_ci
 
@@ -114,9 +114,10 @@ comparison = pd.DataFrame(comparison)
 comparison
 
 # %%
-apply_theme()
-fig, ax = plt.subplots(figsize=(8, 0.55 * len(comparison) + 1.5), layout="constrained")
+with theme():
+    fig, ax = plt.subplots(figsize=(8, 0.55 * len(comparison) + 1.5), layout="constrained")
 y = np.arange(len(comparison))[::-1]
+PALETTE = palette()
 colours = [PALETTE[3] if "headline" in str(n) else PALETTE[0] for n in comparison["note"]]
 ax.hlines(y, comparison["lower"], comparison["upper"], color=colours, lw=3)
 ax.scatter(comparison["estimate"], y, color=colours, zorder=3, s=40)
@@ -138,24 +139,27 @@ report = Report("How solid is “two-thirds”? The Ipsos October 2022 poll on a
                 subtitle="One poll, its uncertainty, and how it compares with other polls.",
                 seed=None)
 real = intervals.iloc[1]
+# One poll's design-based interval: no prior touches it (contraction None).
 report.headline(
     "Ipsos/Reuters (Oct 4-5 2022, n = 1,005): "
     + format_interval(real["estimate"], real["lower"], real["upper"], 1, LEVEL).replace(
         "interval", "confidence interval")
-    + f" support continuing to send weapons, allowing for a design effect of {DEFF:.2f}."
-)
+    + f" support continuing to send weapons, allowing for a design effect of {DEFF:.2f}.",
+    value=real["estimate"], lower=real["lower"], upper=real["upper"], level=LEVEL,
+    contraction=None)
 report.headline(
     f"“Two-thirds” (66.7%) is inside that interval, but so is anything from "
     f"{real['lower']:.0f}% to {real['upper']:.0f}%; a bare majority is not "
-    f"(z = {z:.1f} against 50%)."
-)
+    f"(z = {z:.1f} against 50%).", value=z, contraction=None)
 other = comparison.dropna(subset=["p-value"])
 indep = other[other["note"] == ""]
 report.headline(
     f"Other polls with other wordings range from {indep['estimate'].min():.0f}% to "
     f"{indep['estimate'].max():.0f}%: wording (an explicit 'neither' option, 'as long as it "
-    "takes', risk of war) moves the number more than sampling error does."
-)
+    "takes', risk of war) moves the number more than sampling error does.",
+    value=indep["estimate"].max() - indep["estimate"].min(), contraction=None)
+report.check("design_effect", {"ipsos_deff": DEFF, "effective_n": N / DEFF,
+                               "source": "Ipsos' stated +/-3.8 for n = 1,005"})
 report.section("The headline poll")
 report.text("A single poll's margin of error depends on its design effect: weighting an online "
             "panel to the population inflates the variance. Ipsos' stated credibility "
@@ -172,22 +176,26 @@ report.figure(fig, alt="Dot-and-interval plot of the share giving a supportive a
               caption="Each line is a 95% interval with the poll's design effect. Different "
                       "questions: compare wordings before comparing numbers.")
 report.table(comparison[["poll", "question", "answer", "estimate", "lower", "upper", "n",
-                         "difference vs Ipsos weapons (pts)", "p", "note"]],
+                         "deff", "deff source", "difference vs Ipsos weapons (pts)", "p",
+                         "note"]],
              caption="Supportive answers and difference tests against the Ipsos weapons item "
                      "(two independent samples; statsmodels test_proportions_2indep)",
              percent_columns=("estimate", "lower", "upper"), decimals=1)
 report.note("The article blended two Ipsos items: 66% support continuing to provide weapons; "
             "73% say the U.S. should keep supporting Ukraine despite Russia's nuclear threats.")
+deff_sources = comparison["deff source"].value_counts()
 report.methodology(
-    "Intervals are Wilson score intervals on the effective sample size n/deff "
-    "(statsmodels proportion_confint). The design effect of a poll is taken as published, "
-    "else backed out of its published margin of error at p = 0.5 "
-    "(deff = n (moe/1.96)^2 / 0.25, floored at 1), else assumed 1 (stated in the table).",
+    f"Intervals are Wilson score intervals at {LEVEL:.0%} on the effective sample size "
+    "n / deff (statsmodels proportion_confint).",
+    "Design effects, poll by poll (the deff column of the comparison table): "
+    + "; ".join(f"{source}: {count} poll(s)" for source, count in deff_sources.items())
+    + f". Polls that publish no margin of error take Ipsos' stated precision for n = 1,005 "
+    f"(+/-3.8 points, deff {DEFF:.2f}) rather than deff 1.",
     "Differences between polls use statsmodels test_proportions_2indep (Wald, unpooled) on "
     "effective sizes. Two questions asked in the same poll are not independent samples; "
     "their tests are shown only for orientation and marked.",
-    "Figures come from the bundled dataset us_ukraine_support, built only from verified "
-    "rows of the project's fact sheet, each with its source URL.",
+    f"Figures come from the bundled dataset {DATASET}, built only from verified rows of the "
+    "project's fact sheet, each with its source URL.",
 )
 report.dataset(DATASET)
 out = report.write(report_path("ipsos_two_thirds"))

@@ -64,9 +64,17 @@ latest
 
 # %%
 ipsos_date = "2022-10-05"
-shares = fit.daily_shares()[:, 0, fit._day_index(ipsos_date)]
 idx = {r: i for i, r in enumerate(fit.responses)}
-at_least = shares[:, idx["about the right amount"]] + shares[:, idx["not enough"]]
+
+
+def at_least_on_ipsos_day(results):
+    """Draws of 'about the right amount' + 'not enough' on the Ipsos poll's last day."""
+    shares = results.daily_shares()[:, 0, results._day_index(ipsos_date)]
+    return shares[:, idx["about the right amount"]] + shares[:, idx["not enough"]]
+
+
+shares = fit.daily_shares()[:, 0, fit._day_index(ipsos_date)]
+at_least = at_least_on_ipsos_day(fit)
 not_too_much = 100 - shares[:, idx["too much"]]
 ipsos_deff = float(deff_from_moe(1005, 3.8))  # Ipsos' stated precision for n = 1,005
 ipsos_lo, ipsos_hi = proportion_ci(0.66, 1005, deff=ipsos_deff, level=0.9)
@@ -97,17 +105,21 @@ report.headline(
     f"{first['mean']:.0f}% in March 2022 to "
     + format_interval(too_much["mean"], too_much["lower"], too_much["upper"])
     + f" by July 2024 (change {ch['mean']:+.0f} points, 90% interval {ch['lower']:+.0f} to "
-    f"{ch['upper']:+.0f}; P(increase) = {ch['p_increase']:.2f})."
-)
+    f"{ch['upper']:+.0f}; P(increase) = {ch['p_increase']:.2f}).",
+    value=ch["mean"], lower=ch["lower"], upper=ch["upper"], level=0.9,
+    contraction=fit.contraction("change over the trend: too much"))
 row = comparison.iloc[1]
 report.headline(
     "In early October 2022 the average had "
     + format_interval(row["estimate"], row["lower"], row["upper"])
     + " saying the U.S. gave about the right amount or not enough: Ipsos' 66% backing for "
-    "continuing to send weapons (a different question) is in the same range, not an outlier."
-)
-report.headline(f"Model check: {ppc['inside'].mean():.0%} of reported shares fall inside their "
-                "90% posterior predictive intervals.")
+    "continuing to send weapons (a different question) is in the same range, not an outlier.",
+    value=row["estimate"], lower=row["lower"], upper=row["upper"], level=0.9,
+    contraction=fit.contraction(at_least_on_ipsos_day))
+inside = float(ppc["inside"].mean())
+report.headline(f"Model check: {inside:.0%} of published shares fall inside their 90% "
+                "posterior predictive intervals.", value=100 * inside, contraction=None)
+report.check("posterior_predictive", {"inside90": inside, "n": int(len(ppc))})
 report.section("Trend")
 report.figure(fit.plot_trend(level=0.9),
               alt="Line chart of four response shares from March 2022 to July 2024 with 90% "
@@ -135,30 +147,29 @@ report.note("Each pollster asks only its own wording, so a house effect here inc
             "wording difference between Gallup's and Pew's questions.")
 report.section("Model checks")
 report.table(ppc.assign(end_date=ppc["end_date"].dt.strftime("%Y-%m-%d")),
-             caption="Posterior predictive check: each reported share against its 90% "
-                     "predictive interval")
-report.table(prior, caption="Prior predictive check: the range of poll shares the priors "
-                            "alone allow (90%), wide by design")
+             caption="Posterior predictive check: each published share (percent, as the "
+                     "pollster published it) beside the 90% interval of the same share in "
+                     "replicated data", percent_columns=("observed", "lower", "upper"))
+report.table(prior, caption="Prior predictive check: the range of published shares the priors "
+                            "alone allow (90%), wide by design",
+             percent_columns=("lower", "median", "upper"))
 report.table(fit.summary().reset_index(), caption="Parameter summary (90% intervals)")
+report.sensitivity()
+report.table(fit.contraction_table().drop(columns=["flag"]),
+             caption="How much the data moved each headline quantity: prior and posterior "
+                     "(90% intervals) and contraction = 1 - posterior variance / prior "
+                     "variance")
+report.methodology_of("Poll average (Pew + Gallup)", fit)
 report.methodology(
-    "Latent opinion is a vector of log-odds (relative to 'not sure') following a centred "
-    "Gaussian random walk on knots spaced by the data's density (linear interpolation "
-    "between knots); each poll sees the latent averaged over its field period plus a "
-    "zero-sum house effect; reported shares enter through a multinomial likelihood on the "
-    "effective sample size (n / design effect), written as stick-breaking beta-binomials so "
-    "polls reporting only some categories are used exactly, with poll-level non-sampling "
-    "error as beta-binomial overdispersion.",
-    "Priors in percentage points at a 50% share: random-walk sd HalfNormal(3 pp per month); "
-    "house-effect sd HalfNormal(3 pp); poll-level error HalfNormal(1.5 pp); starting level "
-    "N(polls' average, 1.5 logits).",
-    "Sampling: nutpie NUTS, 4 chains x 2,000 draws after 1,500 tuning steps, target "
-    "acceptance 0.98. The poll average is cross-checked in the test suite against an exact "
-    "Kalman smoother (statsmodels) and against The Economist's published average of the 2022 "
-    "French run-off polls.",
-    "Design effects: from each poll's published margin of error where there is one, else 1 "
-    "(Pew's later waves publish none: their effective n is the full n, which overstates "
-    "their precision; the poll-level error term absorbs part of that).",
-)
+    "Design effects: "
+    + "; ".join(f"{pollster}: {', '.join(sorted(set(map(str, group))))}"
+                for pollster, group in polls.data[polls.data["question_id"].isin(
+                    ["pew_support_amount", "gallup_help_ukraine_amount"])]
+                .groupby("pollster")["deff_source"])
+    + ". A poll without a published margin of error enters at its full n; the poll-level "
+    "error term absorbs part of the overstated precision.",
+    "Cross-checks in the test suite: an exact Kalman smoother (statsmodels) and The "
+    "Economist's published average of the 2022 French polls.")
 report.diagnostics("Poll average (Pew + Gallup)", fit.diagnostics)
 report.dataset(DATASET)
 out = report.write(report_path("us_ukraine_support"))

@@ -33,11 +33,11 @@ import pandas as pd
 
 import opinion
 from opinion.frames.pollframe import PollFrame
-from opinion.models.diagnostics import ConvergenceWarning
+from opinion.models.core.diagnostics import ConvergenceWarning
 from opinion.models.salience import IssueSalience
 from opinion.plots.theme import apply_theme
 from opinion.report import Report, format_interval, report_path
-from opinion.results.salience import format_probability, ordinal
+from opinion.formatting import format_probability, ordinal
 
 DATASET = "us_issues_2022"
 SEED = 2022

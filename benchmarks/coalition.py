@@ -28,9 +28,9 @@ import warnings
 def fit_once(label: str, sampler: str, draws: int, tune: int, chains: int, cores: int,
              seed: int) -> dict:
     from opinion.models.coalition import CoalitionPressure
-    from opinion.models.coalition.data import default_members
+    from opinion.models.coalition.inputs import default_members
     from opinion.models.coalition.simulate import simulate
-    from opinion.models.diagnostics import convergence_table
+    from opinion.models.core.diagnostics import convergence_table
 
     members = default_members()
     sim = simulate(members, seed=seed)
@@ -44,7 +44,7 @@ def fit_once(label: str, sampler: str, draws: int, tune: int, chains: int, cores
     wall = time.perf_counter() - start
     table = convergence_table(fit.idata)
     d = fit.diagnostics
-    return {"label": label, "months": len(model.data.dates), "members": len(members),
+    return {"label": label, "months": len(model.inputs.dates), "members": len(members),
             "wall": wall, "sampling": d.sampling_seconds, "min_ess": float(table["ess_bulk"].min()),
             "max_rhat": d.max_rhat, "divergences": d.divergences}
 

@@ -71,7 +71,7 @@ def fit_once(label: str, polls, draws: int, tune: int, chains: int, cores: int, 
              **kwargs) -> Run:
     """Fit and time one configuration (``sampler`` in kwargs goes to ``fit``)."""
     from opinion.models import PollAverage
-    from opinion.models.diagnostics import convergence_table
+    from opinion.models.core.diagnostics import convergence_table
 
     sampler = kwargs.pop("sampler", "nutpie")
     t0, c0 = time.perf_counter(), cpu_seconds()
@@ -81,8 +81,8 @@ def fit_once(label: str, polls, draws: int, tune: int, chains: int, cores: int, 
     wall, cpu = time.perf_counter() - t0, cpu_seconds() - c0
     table = convergence_table(fit.idata)
     stats = fit.idata["sample_stats"].to_dataset()
-    return Run(label=label, polls=int(model.data.polls.shape[0]),
-               knots=len(model.data.knot_dates), draws=draws, tune=tune, chains=chains,
+    return Run(label=label, polls=int(model.inputs.polls.shape[0]),
+               knots=len(model.inputs.knot_dates), draws=draws, tune=tune, chains=chains,
                wall=wall, cpu=cpu, sampling=float(fit.diagnostics.sampling_seconds or np.nan),
                min_ess=float(table["ess_bulk"].min()), worst=str(table["ess_bulk"].idxmin()),
                max_rhat=float(table["r_hat"].max()),

@@ -68,8 +68,8 @@ def run(sampler: str, draws: int, tune: int, seed: int,
     inside = ((shares["share"] >= shares["lower"]) & (shares["share"] <= shares["upper"]))
     return {"fit": fit, "model": model, "wall": wall, "sampling": diag.sampling_seconds,
             "ess": diag.min_ess_bulk, "rhat": diag.max_rhat, "div": diag.divergences,
-            "coverage": float(inside.mean()), "blocks": len(model.data.blocks),
-            "cells": len(model.data.cells), "likelihood": model.likelihood_kind(),
+            "coverage": float(inside.mean()), "blocks": len(model.inputs.blocks),
+            "cells": len(model.inputs.cells), "likelihood": model.likelihood_kind(),
             "centered": model.centered(), "steps": steps,
             "tune": fit.meta["settings"]["tune"]}
 
@@ -97,7 +97,7 @@ def main() -> None:
           f"divergences {r['div']}; mean leapfrog steps per draw {r['steps']:.0f}")
     print(f"  true shares inside the 90% intervals: {r['coverage']:.0%} "
           f"({len(ISSUES)} issues x 3 groups)")
-    cells = r["model"].data_frame()
+    cells = r["model"].observations()
     _, base_seconds = timed_baseline(cells, level=0.9)
     print(f"baseline (per-poll Goodman/Wilson intervals, statsmodels, no pooling): "
           f"{base_seconds:.2f} s; the fit takes {r['wall'] / base_seconds:.0f}x as long")

@@ -1,5 +1,6 @@
-"""``python -m opinion`` runs the command-line interface."""
+"""``python -m opinion``: the command-line interface."""
 
 from opinion.cli import entry_point
 
-entry_point()
+if __name__ == "__main__":
+    entry_point()

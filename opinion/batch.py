@@ -7,10 +7,18 @@ Dask key is the fit's content hash and the cache writer is atomic), so a task wh
 dies is simply run again elsewhere (``retries=``). One failing fit never stops the batch: its
 error is collected in the tidy report.
 
-Only plain data travels to the workers: the data frame as Parquet bytes and the
-configuration as JSON-safe values (nothing is pickled by opinion itself).
+Only plain data travels to the workers: the model's main input and tables as Parquet
+bytes, the configuration and sampler settings as JSON-safe values (opinion itself pickles
+nothing; Dask's own messages between client, scheduler and workers are pickled, so run
+``--scheduler`` only on a network and cluster you trust). Every model can be batched: the
+model is built and validated on the client, and rebuilt on the worker from the same inputs.
+Sampler settings come from the model's own :meth:`~opinion.models.BayesianModel.
+default_sampler_settings`, exactly as ``fit`` uses them, so a batch fit and an interactive
+fit of the same request share one cache entry. Convergence is reported per fit (columns
+``converged, max_rhat, min_ess_bulk, min_ess_tail, divergences``), never silenced.
 
-Future work: ``cache_dir`` as an fsspec URL (object store) instead of a shared folder.
+The cache folder must be a local or mounted shared folder (URLs are refused); it is trusted
+storage (see :mod:`opinion.io.cache`).
 """
 
 from __future__ import annotations
@@ -27,6 +35,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from opinion.errors import OpinionError
@@ -34,10 +43,11 @@ from opinion.errors import OpinionError
 CONNECT_TIMEOUT = 10.0
 """Seconds to wait for a named scheduler before giving up."""
 
-REPORT_COLUMNS = ["spec_id", "model", "status", "error", "cache_path", "seconds", "random_seed"]
+REPORT_COLUMNS = ["spec_id", "model", "status", "error", "cache_path", "seconds", "random_seed",
+                  "converged", "max_rhat", "min_ess_bulk", "min_ess_tail", "divergences"]
 
-_DEFAULT_FIT = {"draws": 1000, "tune": 1000, "chains": 4, "sampler": "nutpie",
-                "target_accept": None}
+FIT_KEYS = ("draws", "tune", "chains", "sampler", "target_accept", "cores")
+"""Keyword arguments of ``fit`` a spec may set (``cores`` defaults to 1 on workers)."""
 
 
 class BatchError(OpinionError):
@@ -49,20 +59,21 @@ class SchedulerUnreachableError(BatchError):
 
 
 def model_registry() -> dict[str, type]:
-    """Models a spec can name, by their ``name``."""
-    from opinion.models import PollAverage
+    """Models a spec can name, by their ``name`` (every model of opinion)."""
+    from opinion.models.registry import known_models, model_class_for
 
-    return {PollAverage.name: PollAverage}
+    return {name: model_class_for(name) for name in known_models()}
 
 
 def resolve_model(model: str | type) -> type:
     """The model class named by ``model`` (a registered name or a class)."""
+    from opinion.models.registry import known_models, model_class_for
+
     if isinstance(model, type):
         return model
-    registry = model_registry()
-    if model not in registry:
-        raise BatchError(f"unknown model {model!r} (known: {', '.join(sorted(registry))})")
-    return registry[model]
+    if not isinstance(model, str) or model not in known_models():
+        raise BatchError(f"unknown model {model!r} (known: {', '.join(known_models())})")
+    return model_class_for(model)
 
 
 @dataclass
@@ -72,12 +83,14 @@ class FitSpec:
     Attributes
     ----------
     model
-        A registered model name (``"poll_average"``) or a model class.
+        A registered model name (``"poll_average"``, ``"issue_salience"``, ``"issue_vote"``,
+        ``"vote_mrp"``, ...) or a model class.
     data
-        A :class:`~opinion.frames.PollFrame` (or a DataFrame in its ``data`` layout).
+        The model's main input (a PollFrame, Microdata or DataFrame, as the model takes).
     config
-        Model configuration (keyword arguments of the model's constructor, e.g.
-        ``{"questions": ["q"], "house_pp": 2.0}``).
+        Model configuration fields, e.g. ``{"questions": ["q"], "house_pp": 2.0}``.
+    tables
+        The model's extra tables by name (e.g. ``{"population": cells}`` for VoteMRP).
     fit_kwargs
         Keyword arguments of ``fit`` (draws, tune, chains, sampler, target_accept, cores).
         ``cores`` defaults to 1: each worker runs one fit.
@@ -93,80 +106,83 @@ class FitSpec:
     fit_kwargs: dict[str, Any] = field(default_factory=dict)
     random_seed: int = 0
     spec_id: str | None = None
+    tables: dict[str, Any] = field(default_factory=dict)
 
 
 # ---------------------------------------------------------------------- payloads (plain data)
-def _frame_bytes(data: Any) -> bytes:
-    from opinion.frames.pollframe import PollFrame
-
-    frame = data.data if isinstance(data, PollFrame) else data
-    if not isinstance(frame, pd.DataFrame):
-        raise BatchError(f"spec data must be a PollFrame or DataFrame, not {type(data).__name__}")
+def _frame_bytes(frame: pd.DataFrame) -> bytes:
     buffer = io.BytesIO()
     frame.reset_index(drop=True).to_parquet(buffer, index=False)
     return buffer.getvalue()
 
 
-def _frame_from_bytes(blob: bytes) -> Any:
-    from opinion.frames.pollframe import PollFrame
-
-    return PollFrame(pd.read_parquet(io.BytesIO(blob)), source="batch")
+def _frame_from_bytes(blob: bytes) -> pd.DataFrame:
+    return pd.read_parquet(io.BytesIO(blob))
 
 
 def _payload(spec: FitSpec, index: int, cache_dir: Path) -> dict[str, Any]:
+    """Build the model on the client (validation, defaults) and describe it as plain data."""
     cls = resolve_model(spec.model)
-    kwargs = {**_DEFAULT_FIT, "cores": 1, **spec.fit_kwargs}
-    kwargs.pop("cache", None)
-    kwargs.pop("progressbar", None)
+    unknown = sorted(set(spec.fit_kwargs) - set(FIT_KEYS) - {"cache", "progressbar"})
+    if unknown:
+        raise BatchError(f"spec {spec.spec_id or index}: unknown fit settings "
+                         f"{', '.join(unknown)} (allowed: {', '.join(FIT_KEYS)})")
+    model = cls(spec.data, config=dict(spec.config), **dict(spec.tables))
+    fit = {k: v for k, v in spec.fit_kwargs.items() if k in FIT_KEYS}
+    fit.setdefault("cores", 1)
+    settings = model.default_sampler_settings(**fit)
+    request = model.request(settings, int(spec.random_seed))
+    from opinion.models.core.hashing import hash_json
+
+    key = hash_json(request)
     return {
         "spec_id": str(spec.spec_id if spec.spec_id is not None else index),
-        "model_module": cls.__module__, "model_class": cls.__qualname__, "model": cls.name,
-        "data": _frame_bytes(spec.data), "config": dict(spec.config), "fit_kwargs": kwargs,
-        "random_seed": int(spec.random_seed), "cache_dir": str(cache_dir),
+        "model": cls.name, "frame": _frame_bytes(model.transport_frame()),
+        "tables": {k: _frame_bytes(v) for k, v in model.tables.items()
+                   if isinstance(v, pd.DataFrame)},
+        "config": model.config.to_dict(), "settings": settings.to_dict(),
+        "random_seed": int(spec.random_seed), "cache_dir": str(cache_dir), "key": key,
+        "cache_path": str(Path(cache_dir) / cls.name / key),
     }
 
 
 def _build(payload: dict[str, Any]) -> Any:
-    import importlib
+    cls = resolve_model(payload["model"])
+    tables = {k: _frame_from_bytes(v) for k, v in payload["tables"].items()}
+    frame = cls.frame_from_transport(_frame_from_bytes(payload["frame"]))
+    return cls(frame, config=payload["config"], **tables)
 
-    cls = getattr(importlib.import_module(payload["model_module"]), payload["model_class"])
-    return cls(_frame_from_bytes(payload["data"]), **payload["config"])
+
+def _diagnostic_columns(diagnostics: Any) -> dict[str, Any]:
+    d = diagnostics.to_dict()
+    return {"converged": bool(diagnostics.ok), "max_rhat": d["max_rhat"],
+            "min_ess_bulk": d["min_ess_bulk"], "min_ess_tail": d["min_ess_tail"],
+            "divergences": int(d["divergences"])}
 
 
-def _cache_folder(model: Any, payload: dict[str, Any]) -> Path:
-    from opinion.io.cache import cached_fit_folder
-    from opinion.models.base import SamplerSettings
-
-    kw = payload["fit_kwargs"]
-    settings = SamplerSettings(sampler=kw["sampler"], draws=kw["draws"], tune=kw["tune"],
-                               chains=kw["chains"], cores=kw["cores"],
-                               target_accept=model.default_target_accept()
-                               if kw["target_accept"] is None else kw["target_accept"])
-    key = model.content_hash(settings, payload["random_seed"])
-    return cached_fit_folder(Path(payload["cache_dir"]), model.name, key)
+def _empty_row(payload: dict[str, Any], status: str) -> dict[str, Any]:
+    return {"spec_id": payload["spec_id"], "model": payload["model"], "status": status,
+            "error": "", "cache_path": payload.get("cache_path", ""), "seconds": 0.0,
+            "random_seed": payload["random_seed"], "converged": None, "max_rhat": None,
+            "min_ess_bulk": None, "min_ess_tail": None, "divergences": None}
 
 
 def run_fit(payload: dict[str, Any]) -> dict[str, Any]:
-    """Run one fit (on a worker) and return a JSON-safe report row. Never raises."""
-    import warnings
+    """Run one fit (on a worker) and return a JSON-safe report row. Never raises.
 
+    Convergence warnings are not silenced: they reach the worker's log, and the row carries
+    the fit's diagnostics.
+    """
     start = time.perf_counter()
-    row = {"spec_id": payload["spec_id"], "model": payload["model"], "status": "ok",
-           "error": "", "cache_path": "", "seconds": 0.0,
-           "random_seed": payload["random_seed"]}
+    row = _empty_row(payload, "ok")
     try:
-        from opinion.io.cache import is_cached
-
         model = _build(payload)
-        folder = _cache_folder(model, payload)
-        row["cache_path"] = str(folder)
-        if is_cached(folder):
-            row["status"] = "cached"
-        else:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                model.fit(random_seed=payload["random_seed"], cache=payload["cache_dir"],
-                          progressbar=False, **payload["fit_kwargs"])
+        s = payload["settings"]
+        results = model.fit(random_seed=payload["random_seed"], cache=payload["cache_dir"],
+                            progressbar=False, **{k: s[k] for k in FIT_KEYS})
+        row.update(_diagnostic_columns(results.diagnostics))
+        if results.meta.get("content_hash") != payload["key"]:
+            row["error"] = "the worker computed another cache key than the client"
     except Exception as exc:  # one failing fit must not stop the batch
         row["status"] = "error"
         row["error"] = f"{type(exc).__name__}: {exc}".splitlines()[0]
@@ -176,13 +192,14 @@ def run_fit(payload: dict[str, Any]) -> dict[str, Any]:
 
 # ---------------------------------------------------------------------- cluster & cache
 def check_cache_dir(cache_dir: str | Path | None) -> Path:
-    """The cache folder, created if needed; :class:`BatchError` when it is not writable."""
+    """The cache folder, created if needed; :class:`BatchError` when it is a URL or not
+    writable."""
     from opinion.io.cache import default_cache_dir
 
     if cache_dir is not None and "://" in str(cache_dir):
-        raise BatchError(f"cache folder {cache_dir}: URLs are not supported yet (use a shared "
+        raise BatchError(f"cache folder {cache_dir}: URLs are not supported (use a shared "
                          "folder that every worker can read and write)")
-    path = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    path = Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
     try:
         path.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=path, prefix=".write-test-"):
@@ -256,15 +273,27 @@ def fit_many(
     -------
     pandas.DataFrame
         One row per spec: ``spec_id, model, status`` (``ok``/``cached``/``error``),
-        ``error, cache_path, seconds, random_seed``. ``attrs["new_fits"]`` counts the fits
-        actually run.
+        ``error, cache_path, seconds, random_seed`` and the fit's diagnostics ``converged,
+        max_rhat, min_ess_bulk, min_ess_tail, divergences``. ``attrs`` count ``new_fits``,
+        ``cached``, ``errors`` and ``unconverged`` fits.
     """
     root = check_cache_dir(cache_dir)
-    payloads = [_payload(spec, i, root) for i, spec in enumerate(specs)]
-    ids = [p["spec_id"] for p in payloads]
+    rows: dict[str, dict[str, Any]] = {}
+    payloads = []
+    for i, spec in enumerate(specs):
+        try:
+            payloads.append(_payload(spec, i, root))
+        except BatchError:
+            raise
+        except Exception as exc:  # reported per spec: the model cannot be built
+            spec_id = str(spec.spec_id if spec.spec_id is not None else i)
+            row = _empty_row({"spec_id": spec_id, "model": str(getattr(
+                spec.model, "name", spec.model)), "random_seed": spec.random_seed}, "error")
+            row["error"] = f"{type(exc).__name__}: {exc}".splitlines()[0]
+            rows[spec_id] = row
+    ids = [str(s.spec_id if s.spec_id is not None else i) for i, s in enumerate(specs)]
     if len(set(ids)) != len(ids):
         raise BatchError("spec_id values must be unique")
-    rows: dict[str, dict[str, Any]] = {}
     todo = []
     for payload in payloads:  # check the cache on the client before submitting
         row = _client_side_check(payload)
@@ -278,22 +307,27 @@ def fit_many(
     report.attrs["new_fits"] = int((report["status"] == "ok").sum())
     report.attrs["cached"] = int((report["status"] == "cached").sum())
     report.attrs["errors"] = int((report["status"] == "error").sum())
+    report.attrs["unconverged"] = int((report["converged"] == False).sum())  # noqa: E712
     return report
 
 
 def _client_side_check(payload: dict[str, Any]) -> dict[str, Any] | None:
-    """A report row when the fit is cached or cannot be built; ``None`` when it must run."""
-    from opinion.io.cache import is_cached
+    """A report row when the fit is cached and verifies; ``None`` when it must run."""
+    from opinion.io.cache import CacheError, read_fit
 
-    row = {"spec_id": payload["spec_id"], "model": payload["model"], "status": "cached",
-           "error": "", "cache_path": "", "seconds": 0.0, "random_seed": payload["random_seed"]}
+    folder = Path(payload["cache_path"])
+    if not folder.exists():
+        return None
     try:
-        folder = _cache_folder(_build(payload), payload)
-    except Exception as exc:  # reported per spec
-        row.update(status="error", error=f"{type(exc).__name__}: {exc}".splitlines()[0])
-        return row
-    row["cache_path"] = payload["cache_path"] = str(folder)
-    return row if is_cached(folder) else None
+        idata, meta = read_fit(folder)
+        from opinion.models.core.diagnostics import Diagnostics
+
+        diagnostics = Diagnostics(**meta["diagnostics"])
+    except (CacheError, KeyError, TypeError):
+        return None  # a bad entry is re-sampled by the worker (fit replaces it)
+    row = _empty_row(payload, "cached")
+    row.update(_diagnostic_columns(diagnostics))
+    return row
 
 
 def _submit(todo: list[dict[str, Any]], client: Any, *, retries: int, progress: bool | None,
@@ -304,7 +338,7 @@ def _submit(todo: list[dict[str, Any]], client: Any, *, retries: int, progress: 
     try:
         futures = {}
         for payload in todo:
-            key = f"opinion-fit-{Path(payload['cache_path']).name}-{payload['spec_id']}"
+            key = f"opinion-fit-{payload['key']}-{payload['spec_id']}"
             futures[dask_client.submit(run_fit, payload, key=key, retries=retries,
                                        pure=False)] = payload
         show = sys.stderr.isatty() if progress is None else progress
@@ -318,11 +352,10 @@ def _submit(todo: list[dict[str, Any]], client: Any, *, retries: int, progress: 
             try:
                 out[payload["spec_id"]] = future.result()
             except Exception as exc:  # e.g. KilledWorker after all retries
-                out[payload["spec_id"]] = {
-                    "spec_id": payload["spec_id"], "model": payload["model"],
-                    "status": "error", "error": f"{type(exc).__name__}: {exc}".splitlines()[0],
-                    "cache_path": payload["cache_path"], "seconds": float("nan"),
-                    "random_seed": payload["random_seed"]}
+                row = _empty_row(payload, "error")
+                row.update(error=f"{type(exc).__name__}: {exc}".splitlines()[0],
+                           seconds=float("nan"))
+                out[payload["spec_id"]] = row
         return out
     finally:
         _close(dask_client, owned)
@@ -332,28 +365,31 @@ def _submit(todo: list[dict[str, Any]], client: Any, *, retries: int, progress: 
 def headline_outputs(results: Any) -> dict[str, float]:
     """Headline numbers of a fitted model, flat (for one row of a sweep).
 
-    Poll average: the last day's ``mean/lower/upper`` per response. Other models: the mean
-    of each row of their ``summary()``.
+    Poll average: the last day's ``mean/lower/upper`` per response (``support_mean``, ...).
+    Other models: the posterior mean of each headline quantity, else of each row of their
+    ``summary()``.
     """
     if hasattr(results, "latest"):
-        latest = results.latest()
         out = {}
-        for _, r in latest.iterrows():
+        for _, r in results.latest().iterrows():
             for stat in ("mean", "lower", "upper"):
                 out[f"{r['response']}_{stat}"] = float(r[stat])
         return out
+    quantities = results.headline_quantities()
+    if quantities:
+        return {name: float(np.mean(fn(results))) for name, fn in quantities.items()}
     summary = results.summary()
     if "mean" in summary:
         return {str(k): float(v) for k, v in summary["mean"].items()}
     return {}
 
 
-def load_results(cache_path: str | Path, model: str | type) -> Any:
-    """Read one cached fit back as its model's results object."""
-    from opinion.io.cache import read_fit
+def load_results(cache_path: str | Path, model: str | type | None = None) -> Any:
+    """Read one cached fit back as its results object (verified; see
+    :func:`opinion.load_results`)."""
+    from opinion.models.core.results import load_results as load
 
-    idata, meta = read_fit(Path(cache_path))
-    return resolve_model(model).results_class(idata, meta)
+    return load(Path(cache_path))
 
 
 def sweep(
@@ -379,8 +415,9 @@ def sweep(
     Returns
     -------
     pandas.DataFrame
-        One row per grid point: the grid values, ``status``, ``error``, ``cache_path`` and the
-        fit's headline outputs (:func:`headline_outputs`).
+        One row per grid point: the grid values, ``status``, ``error``, ``cache_path``, the
+        fit's diagnostics (``converged, max_rhat, min_ess_bulk, min_ess_tail,
+        divergences``) and its headline outputs (:func:`headline_outputs`).
     """
     keys = list(grid)
     if not keys:
@@ -396,7 +433,9 @@ def sweep(
     rows = []
     for values, (_, r) in zip(points, report.iterrows(), strict=True):
         row = dict(zip(keys, values, strict=True))
-        row.update(status=r["status"], error=r["error"], cache_path=r["cache_path"])
+        row.update(status=r["status"], error=r["error"], cache_path=r["cache_path"],
+                   **{k: r[k] for k in ("converged", "max_rhat", "min_ess_bulk",
+                                        "min_ess_tail", "divergences")})
         if r["status"] != "error":
             row.update(headline_outputs(load_results(r["cache_path"], base_spec.model)))
         rows.append(row)

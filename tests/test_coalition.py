@@ -19,8 +19,8 @@ from hypothesis.extra.numpy import arrays
 import opinion
 from opinion.errors import ModelInputError
 from opinion.models.coalition import CoalitionPressure
-from opinion.models.coalition.data import default_members
-from opinion.results.coalition import (
+from opinion.models.coalition.inputs import default_members
+from opinion.models.coalition.results import (
     CoalitionResults,
     split_curve_draws,
     split_probability_draws,
@@ -64,7 +64,7 @@ def test_weights_not_summing_to_one_are_a_clear_error():
 
 def test_default_calendar_days_to_next_election():
     model = CoalitionPressure(bundled_polls())
-    d = model.data
+    d = model.inputs
     ee = d.members.index[d.members["iso2"] == "EE"][0]
     t = list(d.dates).index(pd.Timestamp("2023-01-01"))
     # Estonia votes on 2023-03-05: 63 days after 2023-01-01 (counted with datetime)

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from opinion.models.coalition import CoalitionPressure
-from opinion.models.coalition.data import default_members
+from opinion.models.coalition.inputs import default_members
 from opinion.models.coalition.simulate import simulate
 
 N_SIMULATIONS = 20
@@ -27,7 +27,7 @@ def test_pressure_intervals_cover_simulated_truth(tmp_path):
         model = CoalitionPressure(sim.polls, members=members, salience=sim.salience)
         fit = model.fit(random_seed=seed, draws=400, tune=500, chains=2, cores=1,
                         cache=False, progressbar=False)
-        truth = sim.pressure(model.data.days)
+        truth = sim.pressure(model.inputs.days)
         table = fit.pressure(0.9)
         lower = table["lower"].to_numpy().reshape(truth.shape)
         upper = table["upper"].to_numpy().reshape(truth.shape)

@@ -22,7 +22,7 @@ from matplotlib.axes import Axes
 
 from opinion.errors import ModelInputError
 from opinion.models.election import IssueVote
-from opinion.results.election import IssueVoteResults
+from opinion.models.election.results import IssueVoteResults
 
 ISSUES = ["inflation", "abortion", "crime", "immigration"]
 # true P(issue | party) (remainder = 'other') and vote; tables are generated from these
@@ -87,7 +87,7 @@ def conjugate(cache_dir) -> tuple[IssueVote, IssueVoteResults]:
 
 def test_conjugate_posterior_matches_closed_form(conjugate) -> None:
     model, fit = conjugate
-    d = model.data
+    d = model.inputs
     rng = np.random.default_rng(0)
     m = 200_000
     # exact posterior: s_p ~ Dirichlet(1 + counts_p) over issues + other (last column is the
@@ -296,17 +296,17 @@ def test_missing_cell_can_be_inferred_when_asked() -> None:
     data = _good()
     data = data[~((data["subgroup"] == "party:rep") & (data["response"] == "crime"))]
     model = IssueVote(data, vote={"rep": 51.5, "dem": 48.5}, missing="infer")
-    rep = list(model.data.tables["party"]).index("rep")
-    crime = model.data.categories.index("crime")
-    assert model.data.reported[rep, crime] == 0  # merged into rep's remainder
-    assert any("party:rep / crime" in note for note in model.data.notes)
+    rep = list(model.inputs.tables["party"]).index("rep")
+    crime = model.inputs.categories.index("crime")
+    assert model.inputs.reported[rep, crime] == 0  # merged into rep's remainder
+    assert any("party:rep / crime" in note for note in model.inputs.notes)
 
 
 def test_vote_by_issue_crosstab_enters_as_counts() -> None:
     cross = pd.DataFrame({"issue": ["inflation", "inflation"], "party": ["rep", "dem"],
                           "pct": [71.0, 29.0], "n": [1000, 1000]})
     model = IssueVote(_good(), vote={"rep": 51.5, "dem": 48.5}, vote_by_issue=cross)
-    ct = model.data.crosstab
+    ct = model.inputs.crosstab
     assert list(ct["count"]) == [355, 145]  # 1000 / deff 2 = 500 respondents, 71% / 29%
     # at the initial point (Dirichlet means: flat issue shares, vote = published) every
     # P(party | issue) equals the vote, so the crosstab term is scipy's multinomial there

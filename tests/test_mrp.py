@@ -35,8 +35,8 @@ from opinion.models.election.mrp import (
     rescale_weights,
 )
 from opinion.models.election.simulate_mrp import simulate_mrp
-from opinion.results.election import IssueVoteResults
-from opinion.results.mrp import VoteMRPResults, shift_cells
+from opinion.models.election.results import IssueVoteResults
+from opinion.models.election.mrp_results import VoteMRPResults, shift_cells
 
 FIT = dict(draws=500, tune=500, chains=2, cores=2, sampler="pymc", progressbar=False)
 GROUPS = ["state", "age", "educ", "issue"]
@@ -57,7 +57,7 @@ def cache_dir(tmp_path_factory):
 @pytest.fixture(scope="module")
 def fitted(simulated, cache_dir) -> VoteMRPResults:
     sample, population, _ = simulated
-    model = VoteMRP(sample, "vote", groups=GROUPS, population=population, weight="weight")
+    model = VoteMRP(sample, vote="vote", groups=GROUPS, population=population, weight="weight")
     return model.fit(random_seed=3, cache=cache_dir, **FIT)
 
 
@@ -68,7 +68,7 @@ def anes(cache_dir) -> tuple[pd.DataFrame, VoteMRPResults]:
     data = sm.datasets.anes96.load_pandas().data
     data = data.assign(vote=data["vote"].map({0.0: "Clinton", 1.0: "Dole"}))
     population = data.groupby(["PID", "educ", "selfLR"]).size().rename("n").reset_index()
-    model = VoteMRP(data, "vote", groups=["PID", "educ"], covariates=["selfLR"],
+    model = VoteMRP(data, vote="vote", groups=["PID", "educ"], covariates=["selfLR"],
                     population=population)
     return data, model.fit(random_seed=2, cache=cache_dir, **FIT)
 
@@ -124,7 +124,7 @@ def test_input_errors_list_every_problem(change, kwargs, expected) -> None:
     elif change == "new level":
         population["state"] = ["S1", "S2", "Texas"] * 2
     with pytest.raises(ModelInputError) as err:
-        VoteMRP(sample, "vote", population=population, **kwargs)
+        VoteMRP(sample, vote="vote", population=population, **kwargs)
     for text in expected:
         assert text in str(err.value)
 
@@ -132,18 +132,18 @@ def test_input_errors_list_every_problem(change, kwargs, expected) -> None:
 def test_population_is_required_and_settings_checked() -> None:
     sample, population = _tiny()
     with pytest.raises(ModelInputError, match="population= is required"):
-        VoteMRP(sample, "vote", groups=["state"])
+        VoteMRP(sample, vote="vote", groups=["state"])
     with pytest.raises(ModelInputError, match="group_odds_factor must be > 1"):
-        VoteMRP(sample, "vote", groups=["state"], population=population, group_odds_factor=0.5)
+        VoteMRP(sample, vote="vote", groups=["state"], population=population, group_odds_factor=0.5)
 
 
 def test_new_levels_and_numeric_codes_are_matched_and_noted() -> None:
     sample, population = _tiny()
     population["state"] = ["S1", "S2", "Texas"] * 2
-    model = VoteMRP(sample, "vote", groups=["state", "age"], population=population)
-    assert model.data.levels["age"] == ["1", "2"]  # 1.0 in the sample, 1 in the population
-    assert model.data.new_levels == {"state": ["Texas"]}
-    assert any("Texas" in note for note in model.data.notes)
+    model = VoteMRP(sample, vote="vote", groups=["state", "age"], population=population)
+    assert model.inputs.levels["age"] == ["1", "2"]  # 1.0 in the sample, 1 in the population
+    assert model.inputs.new_levels == {"state": ["Texas"]}
+    assert any("Texas" in note for note in model.inputs.notes)
 
 
 def test_missing_values_dropped_and_microdata_labels_used() -> None:
@@ -151,12 +151,12 @@ def test_missing_values_dropped_and_microdata_labels_used() -> None:
     codes = sample.assign(vote=sample["vote"].map({"a": 1, "b": 2}).astype(float))
     codes.loc[0, "vote"] = np.nan
     md = Microdata(codes, value_labels={"vote": {1: "Labour", 2: "Tory"}}, weight="wt")
-    model = VoteMRP(md, "vote", groups=["state"], population=population)
-    assert model.data.parties == ["Labour", "Tory"]
+    model = VoteMRP(md, vote="vote", groups=["state"], population=population)
+    assert model.inputs.parties == ["Labour", "Tory"]
     assert model.config.weight == "wt"
-    assert len(model.data.frame) == 5
-    assert any("1 respondent(s)" in note for note in model.data.notes)
-    unweighted = VoteMRP(md, "vote", groups=["state"], population=population, weight=False)
+    assert len(model.inputs.frame) == 5
+    assert any("1 respondent(s)" in note for note in model.inputs.notes)
+    unweighted = VoteMRP(md, vote="vote", groups=["state"], population=population, weight=False)
     assert np.allclose(unweighted.data.w, 1.0)
 
 
@@ -170,19 +170,19 @@ def test_kish_rescaling_gives_the_effective_n() -> None:
     assert scaled[-1] / scaled[0] == pytest.approx(4.0)
     assert rescale_weights(np.full(25, 3.0)) == pytest.approx(np.ones(25))
     sample, population = _tiny()
-    model = VoteMRP(sample, "vote", groups=["state"], population=population, weight="wt")
+    model = VoteMRP(sample, vote="vote", groups=["state"], population=population, weight="wt")
     # weights 1, 2, 1, 2, 1, 2: (sum w)^2 / sum w^2 = 81 / 15
-    assert model.data.w.sum() == pytest.approx(81 / 15)
-    assert model.data.n_eff == pytest.approx(81 / 15)
+    assert model.inputs.w.sum() == pytest.approx(81 / 15)
+    assert model.inputs.n_eff == pytest.approx(81 / 15)
 
 
 def test_population_without_issue_is_split_by_weighted_issue_distribution() -> None:
     sample, population = _tiny()
     population = population.drop(columns="issue")
     population.loc[len(population)] = ["S9", 1, 3.0, 5]  # no respondents: overall split
-    model = VoteMRP(sample, "vote", groups=["state", "age", "issue"], population=population,
+    model = VoteMRP(sample, vote="vote", groups=["state", "age", "issue"], population=population,
                     weight="wt", issue="issue")
-    cells = model.data.cells
+    cells = model.inputs.cells
     # S1 & age 1: one respondent (issue x) -> all of the cell's 10 to x
     s1 = cells[(cells["state"] == "S1") & (cells["age"] == "1")].set_index("issue")["count"]
     assert s1.to_dict() == {"x": 10.0, "y": 0.0}
@@ -190,7 +190,7 @@ def test_population_without_issue_is_split_by_weighted_issue_distribution() -> N
     s9 = cells[cells["state"] == "S9"].set_index("issue")["count"]
     assert s9["x"] == pytest.approx(5 * 4 / 9)
     assert cells["count"].sum() == pytest.approx(population["n"].sum())
-    assert any("no 'issue' column" in note for note in model.data.notes)
+    assert any("no 'issue' column" in note for note in model.inputs.notes)
 
 
 # ---------------------------------------------------------------------- closed forms (no sampler)
@@ -206,7 +206,7 @@ def _quadrature_results(model: VoteMRP, n_draws: int = 4000) -> VoteMRPResults:
     draws = np.interp(u, cdf, grid)
     posterior = xr.Dataset({"intercept": (("chain", "draw", "contrast"),
                                           draws.reshape(1, -1, 1))},
-                           coords={"contrast": model.data.parties[1:]})
+                           coords={"contrast": model.inputs.parties[1:]})
     tree = xr.DataTree.from_dict({"posterior": posterior})
     return VoteMRPResults(tree, {**model.results_metadata(), "random_seed": 0})
 
@@ -219,7 +219,7 @@ def test_one_cell_matches_the_weighted_beta_posterior() -> None:
     sample = pd.DataFrame({"vote": vote, "w": weight})
     population = pd.DataFrame({"n": [1000]})
     # intercept_sd 1.7 makes the logistic-normal prior close to uniform on the share
-    model = VoteMRP(sample, "vote", population=population, weight="w", intercept_sd=1.7)
+    model = VoteMRP(sample, vote="vote", population=population, weight="w", intercept_sd=1.7)
     fit = _quadrature_results(model)
     share = float(np.average(vote == "rep", weights=weight))
     n_eff = kish_effective_n(weight)
@@ -238,9 +238,9 @@ def test_multinomial_weighted_logp_matches_numpy() -> None:
                            "g": rng.choice(["u", "v", "w"], n),
                            "x": rng.normal(size=n), "wt": rng.uniform(0.5, 2, n)})
     population = pd.DataFrame({"g": ["u", "v", "w"], "x": [0.0, 0.0, 0.0], "n": [1, 1, 1]})
-    model = VoteMRP(sample, "vote", groups=["g"], covariates=["x"], population=population,
+    model = VoteMRP(sample, vote="vote", groups=["g"], covariates=["x"], population=population,
                     weight="wt", reference="b")
-    assert model.data.parties == ["b", "a", "c"]
+    assert model.inputs.parties == ["b", "a", "c"]
     pm_model = model.build_model()
     z = rng.normal(size=(2, 3))
     point = {"intercept": np.array([0.3, -0.2]), "sd_g": np.array([0.5, 0.8]),
@@ -250,7 +250,7 @@ def test_multinomial_weighted_logp_matches_numpy() -> None:
     rvs = sorted(pm_model.free_RVs, key=lambda v: v.name)
     potential = pytensor.function(rvs, pm_model.potentials[0], on_unused_input="ignore")(
         *[point[v.name] for v in rvs])
-    d = model.data
+    d = model.inputs
     eta = (point["intercept"] + point["sd_g"] * point["z_g"].T[d.idx["g"]]
            + d.X @ point["slope"])
     full = np.column_stack([np.zeros(n), eta])
@@ -331,9 +331,9 @@ def test_fit_is_close_to_the_simulated_truth(fitted, simulated) -> None:
 def test_new_level_gets_a_group_level_draw(fitted, simulated) -> None:
     sample, population, _ = simulated
     extra = population[population["state"] == "S01"].assign(state="S99")
-    model = VoteMRP(sample, "vote", groups=GROUPS, population=pd.concat([population, extra]),
+    model = VoteMRP(sample, vote="vote", groups=GROUPS, population=pd.concat([population, extra]),
                     weight="weight")
-    assert model.data.new_levels == {"state": ["S99"]}
+    assert model.inputs.new_levels == {"state": ["S99"]}
     wider = VoteMRPResults(fitted.idata, {**fitted.meta, **model.results_metadata()})
     effects = wider.group_effects("state")
     np.testing.assert_array_equal(effects, wider.group_effects("state"))  # repeatable
@@ -419,7 +419,8 @@ def test_summary_plots_html_and_save_load(fitted, tmp_path) -> None:
     page = hostile._repr_html_()
     assert "&lt;b&gt;dem" in page and "<b>dem" not in page
     folder = fitted.save(tmp_path / "fit")
-    assert sorted(p.name for p in folder.iterdir()) == ["meta.json", "posterior.nc"]
+    assert sorted(p.name for p in folder.iterdir()) == ["entry.json", "meta.json",
+                                                        "posterior.nc"]
     meta = json.loads((folder / "meta.json").read_text())
     assert meta["population"]["columns"] == ["state", "age", "educ", "issue", "count"]
     loaded = VoteMRPResults.load(folder)
@@ -534,29 +535,28 @@ def test_prior_predictive_check_matches_direct_simulation_of_the_priors(fitted,
 
 
 def test_model_is_split_into_modules_and_hashes_them() -> None:
-    from opinion.models.election import mrp_config, mrp_data
+    from opinion.models.election import mrp_config, mrp_inputs
 
     sample, population = _tiny()
-    model = VoteMRP(sample, "vote", groups=["state"], population=population)
-    assert set(model.code_modules()) == {"opinion.models.election.mrp_config",
-                                         "opinion.models.election.mrp_data"}
+    model = VoteMRP(sample, vote="vote", groups=["state"], population=population)
+    assert set(model.code_modules()) == {"opinion.models.election.mrp_inputs"}
     assert type(model.config) is mrp_config.VoteMRPConfig
-    assert type(model.data) is mrp_data.MRPData
-    assert kish_effective_n is mrp_data.kish_effective_n
+    assert type(model.inputs) is mrp_inputs.MRPData
+    assert kish_effective_n is mrp_inputs.kish_effective_n
 
 
 def test_posterior_predictive_redraws_three_parties_with_known_probabilities() -> None:
     """Known answer without a sampler: with every effect and slope 0 and intercepts log 2,
     log 3 each respondent votes b, a, c with probabilities 1/6, 2/6, 3/6, so the redrawn
     unweighted share of a party has mean 100 p and sd 100 sqrt(p (1 - p) / n)."""
-    from opinion.models.base import _frame_to_records
+    from opinion.models.core.hashing import frame_to_records
 
     rng = np.random.default_rng(2)
     n, draws = 300, 4000
     sample = pd.DataFrame({"vote": rng.choice(["a", "b", "c"], n), "g": rng.choice(["u", "v"], n),
                            "x": rng.normal(size=n)})
     population = pd.DataFrame({"g": ["u", "v"], "x": [0.0, 0.0], "n": [1, 1]})
-    model = VoteMRP(sample, "vote", groups=["g"], covariates=["x"], population=population,
+    model = VoteMRP(sample, vote="vote", groups=["g"], covariates=["x"], population=population,
                     reference="b")
     dims = ("chain", "draw")
     post = xr.Dataset({
@@ -565,7 +565,7 @@ def test_posterior_predictive_redraws_three_parties_with_known_probabilities() -
         "z_g": (dims + ("contrast", "g_level"), np.zeros((1, draws, 2, 2))),
         "slope": (dims + ("covariate", "contrast"), np.zeros((1, draws, 1, 2)))})
     meta = {**model.results_metadata(), "random_seed": 0, "config": model.config_dict(),
-            "data": _frame_to_records(model.data_frame())}
+            "data": frame_to_records(model.observations())}
     fit = VoteMRPResults(xr.DataTree.from_dict({"posterior": post}), meta)
     ppc = fit.posterior_predictive_check(level=0.5).query("variable == 'all'").set_index("party")
     for party, p in {"b": 1 / 6, "a": 2 / 6, "c": 3 / 6}.items():

@@ -26,7 +26,7 @@ import pytest
 
 from opinion.models.election.mrp import VoteMRP
 from opinion.models.election.simulate_mrp import simulate_mrp
-from opinion.results.mrp import VoteMRPResults
+from opinion.models.election.mrp_results import VoteMRPResults
 
 pytestmark = pytest.mark.slow
 
@@ -36,7 +36,7 @@ GROUPS = ["state", "age", "educ", "issue"]
 
 def _model(seed: int) -> tuple[VoteMRP, object]:
     sample, population, truth = simulate_mrp(seed, n=1500, states=10)
-    return VoteMRP(sample, "vote", groups=GROUPS, population=population,
+    return VoteMRP(sample, vote="vote", groups=GROUPS, population=population,
                    weight="weight"), truth
 
 
@@ -48,7 +48,7 @@ def fit_all() -> pd.DataFrame:
     rows = []
     for seed in SEEDS:
         model, truth = _model(seed)
-        assert model.data.levels == base.data.levels, seed  # same design: only data change
+        assert model.inputs.levels == base.inputs.levels, seed  # same design: only data change
         trace = nutpie.sample(compiled.with_data(**model.observed_data()), draws=500,
                               tune=500, chains=4, cores=2, seed=seed, progress_bar=False,
                               target_accept=0.9)

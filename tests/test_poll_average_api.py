@@ -16,7 +16,7 @@ from matplotlib.axes import Axes
 import opinion
 from opinion.errors import ModelInputError, OpinionError
 from opinion.models import PollAverage
-from opinion.results.poll_average import PollAverageResults
+from opinion.models.poll_average.results import PollAverageResults
 
 TRUE_SHARE = 0.58
 HOUSE_PP = {"Alpha": 3.0, "Beta": -3.0, "Gamma": 0.0}
@@ -72,7 +72,7 @@ def test_house_effects_sum_to_zero_on_the_logit_scale(fitted) -> None:
 def test_trend_is_softmax_of_latent_path(fitted) -> None:
     _, fit = fitted
     eta = fit._posterior("eta")[:, 0, 0, :]  # draws, knots (binary: one free category)
-    from opinion.models.poll_average.data import interpolation_matrix
+    from opinion.models.core.timegrid import interpolation_matrix
 
     daily = eta @ interpolation_matrix(len(fit.dates), fit.grid_days).T
     expected = 100 / (1 + np.exp(-daily))

@@ -55,9 +55,9 @@ def _economist(name: str) -> pd.DataFrame:
 
 def test_runoff_data_is_what_the_economist_used(runoff):
     model, _ = runoff
-    assert len(model.data.polls) == 104
-    assert len(model.data.pollsters) == 7
-    assert sorted(model.data.responses) == ["le_pen", "macron"]
+    assert len(model.inputs.polls) == 104
+    assert len(model.inputs.pollsters) == 7
+    assert sorted(model.inputs.responses) == ["le_pen", "macron"]
 
 
 def test_runoff_trend_within_a_point_of_the_economist(runoff):

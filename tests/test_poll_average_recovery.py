@@ -25,7 +25,7 @@ import pandas as pd
 import pytest
 
 from opinion.models import PollAverage
-from opinion.models.base import SamplerSettings
+from opinion.models.core.sampling import SamplerSettings
 from opinion.models.poll_average.simulate import simulate_polls
 
 pytestmark = pytest.mark.slow
@@ -54,8 +54,8 @@ def _run(seeds: list[int], categories: list[str] | None) -> list[dict]:
         polls, truth = _simulate(seed, categories)
         model = PollAverage(polls, **RANGE)
         assert model.centered() == base.centered()  # same shape, same model
-        assert model.data.knot_dates.equals(base.data.knot_dates)
-        assert model.data.pollsters == base.data.pollsters
+        assert model.inputs.knot_dates.equals(base.inputs.knot_dates)
+        assert model.inputs.pollsters == base.inputs.pollsters
         start = time.perf_counter()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

@@ -20,13 +20,15 @@ import pytest
 from scipy import stats
 from statsmodels.stats.proportion import multinomial_proportions_confint, proportion_confint
 
-from opinion.errors import ModelInputError, OpinionError
+from opinion.errors import DataValidationError, ModelInputError, OpinionError
 from opinion.frames.pollframe import PollFrame
 from opinion.models.salience import IssueSalience, poll_baseline
-from opinion.models.salience.data import knot_weights_at, near_duplicate_issues
+from opinion.models.core.names import near_duplicate_issues
+from opinion.models.salience.inputs import knot_weights_at
 from opinion.models.salience.model import zero_sum_basis
 from opinion.models.salience.simulate import QuestionSpec, simulate_salience
-from opinion.results.salience import IssueSalienceResults, ordinal, rank_draws
+from opinion.formatting import ordinal
+from opinion.models.salience.results import IssueSalienceResults, rank_draws
 
 TODAY = pd.Timestamp("2030-01-01").date()
 
@@ -80,8 +82,8 @@ def test_issue_spelled_two_ways_and_aliases() -> None:
     assert "'Economy'" in message and "'the economy'" in message
     assert "issue_aliases" in message and "gallup_1" in message
     model = IssueSalience(polls_of(rows), issue_aliases={"the economy": "Economy"})
-    assert model.data.issues == ["Economy", "crime"]
-    assert len(model.data.cells) == 4
+    assert model.inputs.issues == ["Economy", "crime"]
+    assert len(model.inputs.cells) == 4
 
 
 def test_typo_is_a_near_duplicate() -> None:
@@ -94,8 +96,8 @@ def test_typo_is_a_near_duplicate() -> None:
 def test_poll_without_n() -> None:
     rows = frame(SINGLE + [("cbs_2", "mii", "single_choice", "all", "crime", 12, 1)])
     rows.loc[rows["poll_id"] == "cbs_2", "n"] = np.nan
-    with pytest.raises(ModelInputError, match="without a sample size n: cbs_2"):
-        IssueSalience(rows)  # a DataFrame
+    with pytest.raises(DataValidationError, match="1 of .* rows fail validation.*n"):
+        IssueSalience(rows)  # a DataFrame goes through the frame layer first
     pf = PollFrame.from_frame(rows.astype(str).replace({"nan": None}), today=TODAY)
     assert len(pf.rejects) == 1  # validation set the row aside ...
     with pytest.raises(ModelInputError, match="cbs_2"):  # ... and the model says so
@@ -109,21 +111,21 @@ def test_subgroup_missing_from_some_polls() -> None:
         ("nbc_2", "mii", "single_choice", "all", "inflation", 30, 800),
         ("nbc_2", "mii", "single_choice", "all", "abortion", 25, 800)]]
     model = IssueSalience(polls_of(rows))
-    blocks = model.data.blocks
-    assert model.data.groups == ["all", "party:dem"]
+    blocks = model.inputs.blocks
+    assert model.inputs.groups == ["all", "party:dem"]
     assert set(blocks.loc[blocks["group"] == "party:dem", "poll_id"]) == {"exit_1"}
     # a subgroup without published size: 1/3 of n, noted; the "all" rows keep n
     dem = blocks[blocks["group"] == "party:dem"].iloc[0]
     assert dem["N"] == round(1000 / 3) and "not published" in dem["n_basis"]
-    assert any("subgroup sizes not published" in note for note in model.data.notes)
+    assert any("subgroup sizes not published" in note for note in model.inputs.notes)
     with pytest.raises(ModelInputError, match="party:rep"):
         IssueSalience(polls_of(rows), groups=["all", "party:rep"])
 
 
 def test_other_input_errors() -> None:
     over = [r[:5] + (r[5] + 5, r[6]) for r in SINGLE]  # 116%
-    with pytest.raises(ModelInputError, match="sum to 116"):
-        IssueSalience(frame(over))  # a DataFrame: PollFrame validation would reject it
+    with pytest.raises(DataValidationError, match="rows fail validation"):
+        IssueSalience(frame(over))  # a DataFrame: PollFrame validation rejects it
     with pytest.raises(ModelInputError, match="no valid rows .5 rejected"):
         IssueSalience(polls_of(over))
     with pytest.raises(ModelInputError, match="not in the data: nope"):
@@ -182,7 +184,7 @@ def test_single_choice_likelihood_is_luce_multinomial() -> None:
         point["theta_anchor"] = theta
         expected = 0.0
         for poll, n_issues in (("a_1", 3), ("a_2", 4)):
-            cells = m.data_frame()
+            cells = m.observations()
             block = cells[cells["poll_id"] == poll]
             counts = block["count"].to_numpy()
             n = int(block["N"].iloc[0])
@@ -277,7 +279,7 @@ def single_fit() -> tuple[IssueSalience, IssueSalienceResults]:
 def test_single_poll_flat_priors_match_the_poll(single_fit) -> None:
     model, fit = single_fit
     assert fit.diagnostics.ok, fit.diagnostics.status()
-    counts = model.data_frame().set_index("issue")["count"]
+    counts = model.observations().set_index("issue")["count"]
     n = 1000
     shares = fit.shares(0.9).set_index("issue")
     # closed form: Beta(c, N - c) (flat prior on log-odds = Dirichlet(0,...,0) prior);
@@ -329,8 +331,8 @@ def mixed() -> tuple[IssueSalience, IssueSalienceResults, object]:
 
 def test_mixed_fit_recovers_truth(mixed) -> None:
     model, fit, truth = mixed
-    assert model.data.time == "monthly" and len(model.data.knot_dates) == 5
-    assert not model.uses_exact_likelihood() or len(model.data.cells) <= 1500
+    assert model.inputs.time == "monthly" and len(model.inputs.knot_dates) == 5
+    assert not model.uses_exact_likelihood() or len(model.inputs.cells) <= 1500
     assert fit.diagnostics.ok, fit.diagnostics.status()
     est = fit.shares(0.9).merge(truth.shares(fit.reference_date), on=["issue", "group"])
     inside = (est["share"] >= est["lower"]) & (est["share"] <= est["upper"])
@@ -399,8 +401,8 @@ def test_contrasts_and_shares(mixed) -> None:
 
 def test_baseline_and_pooling(mixed) -> None:
     model, fit, _ = mixed
-    base = poll_baseline(model.data_frame(), level=0.9)
-    block = model.data_frame().query("poll_id == 'mii_000' and group == 'all'")
+    base = poll_baseline(model.observations(), level=0.9)
+    block = model.observations().query("poll_id == 'mii_000' and group == 'all'")
     counts = np.append(block["count"], block["N"].iloc[0] - block["count"].sum())
     ci = multinomial_proportions_confint(counts, alpha=0.1, method="goodman")
     mine = base.query("poll_id == 'mii_000' and group == 'all'")

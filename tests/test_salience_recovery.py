@@ -31,7 +31,7 @@ import pytest
 
 from opinion.models.salience import IssueSalience
 from opinion.models.salience.simulate import QuestionSpec, simulate_salience
-from opinion.results.salience import IssueSalienceResults
+from opinion.models.salience.results import IssueSalienceResults
 
 pytestmark = pytest.mark.slow
 
@@ -62,14 +62,14 @@ def fit_all(likelihood: str) -> tuple[pd.DataFrame, pd.DataFrame, list[bool]]:
 
     design, _ = simulate(DESIGN_SEED)
     base = IssueSalience(design, likelihood=likelihood)
-    compiled = nutpie.compile_pymc_model(base.build_model(), initial_points=base.initial_values(0),
+    compiled = nutpie.compile_pymc_model(base.build_model(), initial_points=base.initial_values(seed=0),
                                          jitter_rvs=set())
     coverage, calibration, slopes = [], [], []
     for seed in SEEDS:
         polls, truth = simulate(seed)
         model = IssueSalience(polls, likelihood=likelihood)
         pd.testing.assert_frame_equal(  # same design: only the counts differ
-            model.data.blocks[["poll_id", "question_id", "group", "N"]],
+            model.inputs.blocks[["poll_id", "question_id", "group", "N"]],
             base.data.blocks[["poll_id", "question_id", "group", "N"]])
         trace = nutpie.sample(compiled.with_data(**model.observed_data()), draws=600,
                               tune=600, chains=4, cores=2, seed=seed, progress_bar=False)

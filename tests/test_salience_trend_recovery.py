@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from opinion.models.base import SamplerSettings
+from opinion.models.core.sampling import SamplerSettings
 from opinion.models.salience import IssueSalience
 from opinion.models.salience.simulate import QuestionSpec, simulate_salience
 
@@ -56,16 +56,16 @@ def test_trend_recovery_centred_quasi() -> None:
 
     design, _ = simulate(DESIGN_SEED)
     base = IssueSalience(design, likelihood="quasi")
-    assert base.centered() and len(base.data.knot_dates) == 5
+    assert base.centered() and len(base.inputs.knot_dates) == 5
     compiled = nutpie.compile_pymc_model(base.build_model(),
-                                         initial_points=base.initial_values(0),
+                                         initial_points=base.initial_values(seed=0),
                                          jitter_rvs=set())
     frames, rw_inside = [], []
     for seed in SEEDS:
         polls, truth = simulate(seed)
         model = IssueSalience(polls, likelihood="quasi")
         pd.testing.assert_frame_equal(  # same design: only the counts differ
-            model.data.blocks[["poll_id", "question_id", "group", "N"]],
+            model.inputs.blocks[["poll_id", "question_id", "group", "N"]],
             base.data.blocks[["poll_id", "question_id", "group", "N"]])
         trace = nutpie.sample(compiled.with_data(**model.observed_data()), draws=1000,
                               tune=model.default_tune("nutpie"), chains=4, cores=2,

@@ -14,7 +14,7 @@ import pytest
 from scipy import stats
 
 from opinion.batch import BatchError
-from opinion.validate import SBCDesign, SBCResults, sbc
+from opinion.calibration import SBCDesign, SBCResults, sbc
 
 
 def _exact_sbc_ranks(n_sims: int, n_draws: int, shift: float, seed: int) -> pd.DataFrame:
@@ -120,7 +120,7 @@ def test_poll_average_sbc_auto_centred_design_is_calibrated():
     """The dense side of the ``"auto"`` rule: 40 polls on 10 knots (4 per knot, 20 per
     pollster) get the centred walk *and* centred house effects, and must be calibrated too
     (100 simulations; same criteria as above)."""
-    from opinion.validate import _sbc_model
+    from opinion.calibration import _sbc_model
 
     design = SBCDesign(n_polls=40)
     model = _sbc_model(design)

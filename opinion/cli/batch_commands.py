@@ -21,7 +21,8 @@ def batch(
     retries: int = typer.Option(2, help="Re-runs of a fit whose worker died or errored."),
     report: Path | None = typer.Option(None, "--report", help="Write the report as CSV."),
 ) -> int:
-    """Run every fit of SPEC (skipping cached ones); exit 1 if any fit failed."""
+    """Run every fit of SPEC (skipping cached ones); exit 1 if any fit failed or did not
+    converge."""
     from opinion.batch import check_cache_dir, fit_many, specs_from_json
 
     check_cache_dir(cache)
@@ -29,45 +30,64 @@ def batch(
     out = fit_many(specs, client=scheduler, cache_dir=cache, retries=retries)
     console.print(out.to_string(index=False), highlight=False, markup=False, soft_wrap=True)
     if report is not None:
-        out.to_csv(report, index=False)
+        from opinion.io.safe_csv import write_csv
+
+        write_csv(out, report)
     console.print(f"{len(out)} fits: {out.attrs['new_fits']} new, {out.attrs['cached']} "
-                  f"cached, {out.attrs['errors']} failed", highlight=False)
-    return 1 if out.attrs["errors"] else 0
+                  f"cached, {out.attrs['errors']} failed, {out.attrs['unconverged']} not "
+                  "converged", highlight=False)
+    return 1 if out.attrs["errors"] or out.attrs["unconverged"] else 0
 
 
 def sbc(
-    model: str = typer.Argument(..., help="Model name (poll_average)."),
+    model: str = typer.Argument(..., help="Model name (poll_average uses a small default "
+                                "design; other models need --dataset)."),
     n: int = typer.Option(100, "--n", help="Number of simulations."),
     scheduler: str | None = typer.Option(None, "--scheduler", help="Dask scheduler address."),
     seed: int = typer.Option(0, help="Seed of the prior draws and fits."),
     ranks: Path | None = typer.Option(None, "--ranks", help="Write the ranks as CSV."),
     config: str = typer.Option("{}", "--config", help='Model configuration as JSON, e.g. '
                                '\'{"parameterization": "noncentered"}\'.'),
+    dataset: str | None = typer.Option(None, "--dataset", help="Bundled dataset whose design "
+                                       "(dates, sample sizes, groups) the simulations keep."),
 ) -> int:
-    """Simulation-based calibration: rank histograms' chi-square tests and coverage."""
+    """Simulation-based calibration: rank uniformity and two-sided 90% coverage per
+    parameter; exit 1 when calibration fails."""
     import json
 
     from opinion.batch import BatchError, resolve_model
-    from opinion.validate import SBCDesign
-    from opinion.validate import sbc as run_sbc
+    from opinion.calibration import SBCDesign
+    from opinion.calibration import sbc as run_sbc
 
-    resolve_model(model)
+    cls = resolve_model(model)
     try:
         settings = json.loads(config)
-    except json.JSONDecodeError as exc:
+    except (json.JSONDecodeError, RecursionError) as exc:
         raise BatchError(f"--config is not valid JSON: {exc}") from None
     if not isinstance(settings, dict):
         raise BatchError("--config must be a JSON object")
-    design = SBCDesign(config=tuple(sorted(settings.items())))
-    result = run_sbc(model, n=n, client=scheduler, seed=seed, design=design)
-    table = result.chi_square().merge(result.coverage(), on=["parameter", "simulations"])
+    if dataset is not None:
+        from opinion import datasets
+
+        target = cls(datasets.load(dataset), config=settings)
+        result = run_sbc(target, n=n, client=scheduler, seed=seed)
+    else:
+        design = SBCDesign(config=tuple(sorted(settings.items())))
+        result = run_sbc(model, n=n, client=scheduler, seed=seed, design=design)
+    table = result.verdict()
     console.print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"),
                   highlight=False, markup=False, soft_wrap=True)
     if len(result.failures):
         console.print(f"{len(result.failures)} simulations failed", highlight=False)
     if ranks is not None:
-        result.ranks.to_csv(ranks, index=False)
-    return 0
+        from opinion.io.safe_csv import write_csv
+
+        write_csv(result.ranks, ranks)
+    ok = result.passed()
+    console.print("calibration: " + ("passed" if ok else "FAILED (rank histograms not "
+                  "uniform, 90% coverage outside 80-97%, or failed simulations)"),
+                  highlight=False)
+    return 0 if ok else 1
 
 
 def register(app: typer.Typer) -> None:

@@ -1,23 +1,50 @@
-"""On-disk store for fitted models, keyed by a content hash (open formats only).
+"""On-disk store for fitted models, keyed by a content hash, that verifies what it returns.
 
-A fit is saved as a folder ``<cache>/<model>/<hash>/`` holding ``posterior.nc`` (the ArviZ
-DataTree as NetCDF) and ``meta.json``. Nothing is pickled.
+A fit is a folder ``<cache>/<model>/<key>/`` holding
+
+- ``posterior.nc``: the ArviZ DataTree as NetCDF (never pickle);
+- ``meta.json``: configuration, settings, seed, versions, diagnostics, the modelled data;
+- ``entry.json``: the manifest — the full request the fit answers (model, code and data
+  hashes, configuration, sampler settings, seed, package versions) and the SHA-256 of the two
+  files above.
+
+Reading an entry checks the manifest: the files must have the recorded checksums (a file
+changed, truncated or replaced after writing is caught) and the recorded request must be the
+one being asked (an entry planted under another key, with another seed or settings, is
+caught). A failed check raises :class:`CacheError`; the model then samples again (or stops,
+if asked to), so a bad entry is never returned as a fit.
+
+Trust model: the checks catch corruption, accidents and entries that answer a different
+question. They are not signatures: someone who can write to the cache folder can also write
+a consistent forged manifest. Treat a cache folder as trusted storage — keep it private, and
+share it (batch workers, ``--cache``) only with machines and people you trust. Dask's
+``--scheduler`` moves pickled task data between client and workers: run it only on a
+network and cluster you trust.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any
-
-import xarray as xr
+from typing import TYPE_CHECKING, Any
 
 from opinion.errors import OpinionError
 
+if TYPE_CHECKING:
+    import xarray as xr
+
 CACHE_ENV = "OPINION_CACHE_DIR"
+FILES = ("posterior.nc", "meta.json")
+MANIFEST = "entry.json"
+FORMAT = 1
+
+
+class CacheError(OpinionError):
+    """A stored fit that fails verification (changed files, another request, unreadable)."""
 
 
 def default_cache_dir() -> Path:
@@ -26,8 +53,28 @@ def default_cache_dir() -> Path:
     return Path(env) if env else Path.home() / ".cache" / "opinion"
 
 
-def write_fit(folder: Path, idata: xr.DataTree, meta: dict[str, Any]) -> Path:
-    """Write a fit atomically (to a temporary sibling folder, then rename)."""
+def check_cache_root(root: str | Path) -> Path:
+    """A local folder usable as a cache (URLs such as ``s3://...`` are refused)."""
+    text = str(root)
+    if "://" in text:
+        raise OpinionError(f"cache {text!r}: only local (or mounted shared) folders are "
+                           "supported, not URLs")
+    return Path(root).expanduser()
+
+
+def sha256_file(path: Path) -> str:
+    """SHA-256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def write_fit(folder: Path, idata: xr.DataTree, meta: dict[str, Any],
+              request: dict[str, Any] | None = None) -> Path:
+    """Write a fit atomically (to a temporary sibling folder, then rename), with its
+    manifest (the ``request`` it answers and the checksums of its files)."""
     folder = Path(folder)
     try:
         folder.parent.mkdir(parents=True, exist_ok=True)
@@ -37,31 +84,123 @@ def write_fit(folder: Path, idata: xr.DataTree, meta: dict[str, Any]) -> Path:
     try:
         idata.to_netcdf(tmp / "posterior.nc", engine="netcdf4")
         (tmp / "meta.json").write_text(json.dumps(meta, indent=2, default=str), encoding="utf-8")
+        manifest = {"format": FORMAT, "request": request,
+                    "files": {name: sha256_file(tmp / name) for name in FILES}}
+        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True,
+                                               default=str), encoding="utf-8")
         if folder.exists():
             shutil.rmtree(folder)
         tmp.rename(folder)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise OpinionError(f"cannot write results to {folder}: {exc.strerror or exc}") from exc
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return folder
 
 
-def read_fit(folder: Path) -> tuple[xr.DataTree, dict[str, Any]]:
-    """Read a fit written by :func:`write_fit` (fully loaded into memory)."""
+def verify_fit(folder: Path, request: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Check a stored fit's manifest: file checksums, and (when given) the request.
+
+    Returns the manifest; raises :class:`CacheError` naming what failed.
+    """
     folder = Path(folder)
-    posterior, meta = folder / "posterior.nc", folder / "meta.json"
-    if not posterior.is_file() or not meta.is_file():
-        raise OpinionError(f"{folder}: not a saved opinion fit (needs posterior.nc and meta.json)")
-    with xr.open_datatree(posterior, engine="netcdf4") as tree:
-        idata = tree.load().copy()
-    return idata, json.loads(meta.read_text(encoding="utf-8"))
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise CacheError(f"{folder}: no {MANIFEST} (written by an older version or not by "
+                         "opinion): cannot verify it") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise CacheError(f"{folder}: unreadable {MANIFEST} ({type(exc).__name__})") from None
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
+        raise CacheError(f"{folder}: malformed {MANIFEST}")
+    for name in FILES:
+        expected = manifest["files"].get(name)
+        path = folder / name
+        if not path.is_file():
+            raise CacheError(f"{folder}: {name} is missing")
+        if sha256_file(path) != expected:
+            raise CacheError(f"{folder}: {name} was changed after it was written "
+                             "(checksum mismatch)")
+    if request is not None:
+        stored = _canonical(manifest.get("request"))
+        if stored != _canonical(request):
+            differs = sorted(k for k in set(stored or {}) | set(request)
+                             if (stored or {}).get(k) != _canonical(request).get(k))
+            raise CacheError(f"{folder}: the stored fit answers a different request "
+                             f"(differs in: {', '.join(differs) or 'everything'})")
+    return manifest
+
+
+def read_fit(folder: Path, request: dict[str, Any] | None = None,
+             verify: bool = True) -> tuple[xr.DataTree, dict[str, Any]]:
+    """Read a fit written by :func:`write_fit` (fully loaded into memory).
+
+    With ``verify`` (default) the manifest is checked first (:func:`verify_fit`); any
+    problem, including unreadable files, raises :class:`CacheError`.
+    """
+    import xarray as xr
+
+    folder = Path(folder)
+    if not all((folder / name).is_file() for name in FILES):
+        raise CacheError(f"{folder}: not a saved opinion fit (needs posterior.nc and "
+                         "meta.json)")
+    if verify:
+        verify_fit(folder, request)
+    try:
+        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+        with xr.open_datatree(folder / "posterior.nc", engine="netcdf4") as tree:
+            idata = tree.load().copy()
+    except (OSError, ValueError, UnicodeDecodeError, RecursionError, KeyError) as exc:
+        raise CacheError(f"{folder}: unreadable fit ({type(exc).__name__}: {exc})") from None
+    if not isinstance(meta, dict):
+        raise CacheError(f"{folder}: meta.json is not a JSON object")
+    return idata, meta
+
+
+def _canonical(value: Any) -> Any:
+    """JSON round trip: tuples and lists compare equal, keys are strings."""
+    return json.loads(json.dumps(value, sort_keys=True, default=str))
+
+
+class FitCache:
+    """A folder of fits keyed by model name and content hash.
+
+    Parameters
+    ----------
+    root
+        The cache folder (default :func:`default_cache_dir`). URLs are refused.
+    """
+
+    def __init__(self, root: str | Path | None = None) -> None:
+        self.root = check_cache_root(root) if root is not None else default_cache_dir()
+
+    def folder(self, model_name: str, key: str) -> Path:
+        """Folder of a fit (may not exist)."""
+        return self.root / model_name / key
+
+    def has(self, model_name: str, key: str) -> bool:
+        """True when an entry (verified or not) is stored under this key."""
+        folder = self.folder(model_name, key)
+        return any((folder / name).exists() for name in (*FILES, MANIFEST))
+
+    def read(self, model_name: str, key: str, *, request: dict[str, Any]
+             ) -> tuple[xr.DataTree, dict[str, Any]]:
+        """The stored fit, verified against ``request`` (:class:`CacheError` otherwise)."""
+        return read_fit(self.folder(model_name, key), request=request)
+
+    def write(self, model_name: str, key: str, idata: xr.DataTree, meta: dict[str, Any], *,
+              request: dict[str, Any]) -> Path:
+        """Store a fit with its manifest (replacing a bad entry under the same key)."""
+        return write_fit(self.folder(model_name, key), idata, meta, request=request)
 
 
 def cached_fit_folder(cache_dir: Path, model_name: str, key: str) -> Path:
     """Folder of a cached fit (may not exist)."""
-    return Path(cache_dir) / model_name / key
+    return FitCache(cache_dir).folder(model_name, key)
 
 
 def is_cached(folder: Path) -> bool:
-    """True when a complete fit is stored in ``folder``."""
-    return (Path(folder) / "posterior.nc").is_file() and (Path(folder) / "meta.json").is_file()
+    """True when a complete fit (with its manifest) is stored in ``folder``."""
+    return all((Path(folder) / name).is_file() for name in (*FILES, MANIFEST))

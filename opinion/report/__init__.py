@@ -1,7 +1,8 @@
-"""HTML reports: the builder, the index page, and where reports go."""
+"""HTML reports (and their JSON twins): the builder, the index page, and where reports go."""
 
-from opinion.report.builder import Report, format_interval, format_pct, write_index
+from opinion.formatting import format_interval, format_pct
+from opinion.report.builder import ConvergenceGateError, Report, mark_analysis_start, write_index
 from opinion.report.paths import analyses_dir, report_path, reports_dir
 
-__all__ = ["Report", "analyses_dir", "format_interval", "format_pct", "report_path",
-           "reports_dir", "write_index"]
+__all__ = ["ConvergenceGateError", "Report", "analyses_dir", "format_interval", "format_pct",
+           "mark_analysis_start", "report_path", "reports_dir", "write_index"]

@@ -1,8 +1,21 @@
-"""Self-contained HTML reports: headlines, figures, tables, methodology, provenance.
+"""Self-contained HTML reports: headlines, figures, tables, methodology, provenance, and the
+same results as JSON.
 
 Text is untrusted (poll question wording comes from users' files): the Jinja2 environment
 autoescapes everything. Figures are inlined as base64 SVG images with alt text; nothing is
 fetched over the network.
+
+Evidence rules the builder enforces:
+
+- every headline carries its prior-to-posterior contraction (``None`` for numbers no prior
+  touches, such as a single poll's interval); under 0.5 it is flagged "mostly assumption"
+  with a link to the sensitivity section; under 0.2 it is not a headline at all and moves
+  to that section;
+- a fit that fails the convergence checks (R-hat <= 1.01, bulk and tail ESS >= 400, no
+  divergences) stops the report from rendering unless the analysis allows it with a stated
+  reason, which the report shows;
+- ``write`` puts ``<name>.json`` beside ``<name>.html``: headlines, fits, checks and
+  provenance, for scripts and tests to read instead of scraping HTML.
 """
 
 from __future__ import annotations
@@ -10,23 +23,48 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import io
+import json
+import math
 import platform
 import re
 import time
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
-import matplotlib
-import matplotlib.pyplot as plt
 import pandas as pd
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
 
-from opinion.models.base import package_versions
-from opinion.models.diagnostics import Diagnostics
+from opinion.errors import OpinionError
+from opinion.formatting import format_interval, format_pct
+from opinion.versions import package_versions
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+__all__ = ["ConvergenceGateError", "Report", "format_interval", "format_pct",
+           "mark_analysis_start", "write_index"]
+
+MOSTLY_ASSUMPTION = 0.5
+"""Contraction below which a headline is flagged 'mostly assumption'."""
+NOT_A_HEADLINE = 0.2
+"""Contraction below which a number is not a headline (it moves to the sensitivity section)."""
+SENSITIVITY_ANCHOR = "sensitivity"
+_NO_CONTRACTION = object()
+
+_ANALYSIS_START = time.perf_counter()
+
+
+def mark_analysis_start() -> None:
+    """Start the runtime clock of the next report (the analysis runner calls this)."""
+    global _ANALYSIS_START
+    _ANALYSIS_START = time.perf_counter()
+
+
+class ConvergenceGateError(OpinionError):
+    """A report would show a fit that failed its convergence checks without a stated reason."""
 
 _TEMPLATES = files("opinion.report") / "templates"
 
@@ -46,18 +84,6 @@ def _anchor(title: str) -> str:
     return slug or "section"
 
 
-def format_pct(value: float, decimals: int = 0) -> str:
-    """Percent formatting used everywhere in reports: ``66%``, ``66.3%``."""
-    return f"{value:.{decimals}f}%"
-
-
-def format_interval(mean: float, lower: float, upper: float, decimals: int = 0,
-                    level: float = 0.9) -> str:
-    """``66% (62%–70%, 90% interval)``."""
-    return (f"{format_pct(mean, decimals)} ({format_pct(lower, decimals)}–"
-            f"{format_pct(upper, decimals)}, {level:.0%} interval)")
-
-
 @dataclass
 class _Section:
     title: str
@@ -66,7 +92,7 @@ class _Section:
 
 
 class Report:
-    """Build one HTML report.
+    """Build one HTML report (and its JSON twin).
 
     Parameters
     ----------
@@ -80,7 +106,8 @@ class Report:
     Examples
     --------
     >>> r = Report("Support for Ukraine aid", seed=1)
-    >>> r.headline("Two-thirds support sending weapons (66%, 63%–69%).")
+    >>> r.headline("Two-thirds support sending weapons (66%, 63%–69%).", value=66,
+    ...            lower=63, upper=69, contraction=None)
     >>> html = r.render()
     >>> "<script" in html
     False
@@ -92,30 +119,89 @@ class Report:
         self.seed = seed
         self.summary_text = ""
         self._t0 = time.perf_counter()
-        self._headlines: list[str] = []
+        self._headlines: list[dict[str, Any]] = []
+        self._demoted: list[dict[str, Any]] = []
         self._sections: list[_Section] = []
-        self._methodology: list[str] = []
-        self._diagnostics: list[dict[str, Any]] = []
+        self._methodology: list[dict[str, Any]] = []
+        self._fits: list[dict[str, Any]] = []
+        self._checks: dict[str, Any] = {}
         self._datasets: dict[str, str] = {}
         self._sources: list[dict[str, str]] = []
 
-    # ------------------------------------------------------------------ content
-    def headline(self, text: str) -> Report:
-        """A headline finding in plain language (put its interval in the text)."""
-        self._headlines.append(text)
+    # ------------------------------------------------------------------ headlines
+    def headline(self, text: str, *, value: float | None = None, lower: float | None = None,
+                 upper: float | None = None, level: float | None = None,
+                 contraction: Any = _NO_CONTRACTION) -> Report:
+        """A headline finding in plain language, with its number.
+
+        Parameters
+        ----------
+        text
+            The finding (put its interval in the text too).
+        value, lower, upper, level
+            The number, its interval and the interval's level (e.g. 0.9).
+        contraction
+            How much the data moved the number (``results.contraction(...)``): ``None`` for
+            a number no prior touches (a single poll's interval, a published figure).
+            Required whenever ``value`` is given. Under 0.5 the headline is flagged "mostly
+            assumption" and points to the sensitivity section; under 0.2 it is not a
+            headline and is listed in that section instead.
+        """
+        if contraction is _NO_CONTRACTION:
+            if value is not None:
+                raise OpinionError(f"headline {text[:60]!r}: say how much the data moved it "
+                                   "(contraction=results.contraction(...), or None for a "
+                                   "number no prior touches)")
+            contraction = None
+        c = None if contraction is None else float(contraction)
+        entry = {"text": text, "value": _number(value), "lower": _number(lower),
+                 "upper": _number(upper), "level": _number(level),
+                 "contraction": None if c is None or not math.isfinite(c) else c,
+                 "flag": c is not None and not c >= MOSTLY_ASSUMPTION}
+        if c is not None and not c >= NOT_A_HEADLINE:
+            self._demoted.append(entry)
+            return self
+        self._headlines.append(entry)
         if not self.summary_text:
             self.summary_text = text
         return self
 
+    def headline_quantity(self, results: Any, quantity: str, text: str, *,
+                          level: float = 0.9) -> Report:
+        """A headline from one of ``results.headline_quantities()``: value, interval and
+        contraction are read from ``results.contraction_table(level)``; ``text`` may use
+        ``{mean}``, ``{lower}``, ``{upper}`` (formatted ``.0f``) and ``{interval}``."""
+        table = results.contraction_table(level).set_index("quantity")
+        if quantity not in table.index:
+            raise OpinionError(f"unknown quantity {quantity!r} of {type(results).__name__}")
+        row = table.loc[quantity]
+        interval = format_interval(row["mean"], row["lower"], row["upper"], level=level)
+        return self.headline(
+            text.format(mean=f"{row['mean']:.0f}", lower=f"{row['lower']:.0f}",
+                        upper=f"{row['upper']:.0f}", interval=interval),
+            value=row["mean"], lower=row["lower"], upper=row["upper"], level=level,
+            contraction=row["contraction"])
+
+    # ------------------------------------------------------------------ content
     def section(self, title: str) -> Report:
         """Start a new section; following blocks go into it."""
         anchor = _anchor(title)
         taken = {s.anchor for s in self._sections} | {"headlines", "methodology", "diagnostics",
-                                                       "provenance"}
+                                                       "provenance", SENSITIVITY_ANCHOR}
         base, i = anchor, 2
         while anchor in taken:
             anchor, i = f"{base}-{i}", i + 1
         self._sections.append(_Section(title, anchor))
+        return self
+
+    def sensitivity(self, title: str = "Sensitivity and assumptions") -> Report:
+        """Start (or return to) the sensitivity section, where flagged headlines point and
+        numbers the data barely moved are listed; following blocks go into it."""
+        for k, existing in enumerate(self._sections):
+            if existing.anchor == SENSITIVITY_ANCHOR:
+                self._sections.append(self._sections.pop(k))
+                return self
+        self._sections.append(_Section(title, SENSITIVITY_ANCHOR))
         return self
 
     def _current(self) -> _Section:
@@ -138,12 +224,16 @@ class Report:
 
         ``alt`` is required: it describes the figure for screen readers.
         """
+        import matplotlib
+        import matplotlib.pyplot as plt
+        from matplotlib.axes import Axes
+
         if not alt or not alt.strip():
             raise ValueError("a figure needs alt text describing what it shows")
         figure = fig.figure if isinstance(fig, Axes) else fig
         buffer = io.BytesIO()
         # a fixed salt makes SVG element ids, hence the HTML, identical between runs
-        with matplotlib.rc_context({"svg.hashsalt": "opinion-report"}):
+        with matplotlib.rc_context({"svg.hashsalt": "opinion-report", "svg.fonttype": "none"}):
             figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
         plt.close(figure)
         svg = buffer.getvalue()
@@ -174,14 +264,50 @@ class Report:
         return self
 
     def methodology(self, *paragraphs: str) -> Report:
-        """Methodology paragraphs (collapsed in the report)."""
-        self._methodology.extend(p.strip() for p in paragraphs if p and p.strip())
+        """Methodology paragraphs about the data and the analysis (collapsed in the report).
+
+        State the fitted models with :meth:`methodology_of`, which is generated from the
+        fits: never type a model's priors or parameterisation here.
+        """
+        self._methodology.extend({"label": "", "text": p.strip()} for p in paragraphs
+                                 if p and p.strip())
         return self
 
-    def diagnostics(self, label: str, diagnostics: Diagnostics) -> Report:
-        """Record a model's convergence diagnostics (the banner turns red if any fail)."""
-        self._diagnostics.append({"label": label, "ok": diagnostics.ok,
-                                  "status": diagnostics.status()})
+    def methodology_of(self, label: str, results: Any) -> Report:
+        """The methodology of a fitted model, generated from what was fitted
+        (``results.methodology()``: model, parameterisation, priors, likelihood, sampler)."""
+        for paragraph in results.methodology():
+            self._methodology.append({"label": label, "text": paragraph})
+        return self
+
+    def diagnostics(self, label: str, diagnostics: Any, *,
+                    allow_unconverged: str | None = None) -> Report:
+        """Record a fit's convergence diagnostics.
+
+        A fit that fails (R-hat > 1.01, bulk or tail ESS < 400, any divergence) stops the
+        report from rendering (:class:`ConvergenceGateError`) unless ``allow_unconverged``
+        states why its numbers may still be shown; the reason is printed in the banner and
+        at the top of the diagnostics section.
+        """
+        d = diagnostics if isinstance(diagnostics, dict) else diagnostics.to_dict()
+        ok = bool(diagnostics["ok"] if isinstance(diagnostics, dict) else diagnostics.ok)
+        status = (diagnostics.get("status", "") if isinstance(diagnostics, dict)
+                  else diagnostics.status())
+        if allow_unconverged is not None and not str(allow_unconverged).strip():
+            raise OpinionError("allow_unconverged needs a stated reason")
+        self._fits.append({
+            "name": label, "ok": ok, "status": status,
+            "max_rhat": _number(d.get("max_rhat")), "min_ess_bulk": _number(d.get("min_ess_bulk")),
+            "min_ess_tail": _number(d.get("min_ess_tail")),
+            "divergences": int(d.get("divergences") or 0),
+            "seconds": _number(d.get("sampling_seconds", d.get("seconds"))),
+            "allowed_reason": allow_unconverged,
+        })
+        return self
+
+    def check(self, name: str, result: Any) -> Report:
+        """Record an out-of-sample or reference check (JSON-ready values) for the JSON."""
+        self._checks[name] = _jsonable(result)
         return self
 
     def dataset(self, name: str) -> Report:
@@ -198,28 +324,31 @@ class Report:
 
     # ------------------------------------------------------------------ output
     def _banner(self) -> dict[str, Any]:
-        bad = [d for d in self._diagnostics if not d["ok"]]
+        bad = [d for d in self._fits if not d["ok"]]
         if bad:
-            names = ", ".join(d["label"] for d in bad)
+            names = ", ".join(d["name"] for d in bad)
             return {"ok": False, "css_class": "bad",
                     "text": f"Diagnostics warning: {names} did not pass convergence checks "
-                            "(R-hat, ESS or divergences); see Diagnostics before using the "
-                            "numbers."}
-        if self._diagnostics:
+                            "(R-hat, ESS or divergences); shown only for the reason stated "
+                            "under Diagnostics."}
+        if self._fits:
             return {"ok": True, "css_class": "ok",
-                    "text": "All models passed convergence checks (R-hat <= 1.01, enough "
-                            "effective draws, no divergences)."}
+                    "text": "All models passed convergence checks (R-hat <= 1.01, bulk and "
+                            "tail ESS >= 400, no divergences)."}
         return {"ok": True, "css_class": "info",
                 "text": "No Bayesian model in this report: intervals are design-based."}
 
-    def render(self) -> str:
-        """The complete HTML document as a string."""
-        env = _environment()
-        css = (_TEMPLATES / "report.css").read_text("utf-8")
-        import opinion
+    def _gate(self) -> None:
+        blocked = [d for d in self._fits if not d["ok"] and not d["allowed_reason"]]
+        if blocked:
+            raise ConvergenceGateError(
+                "the report shows fits that did not converge: "
+                + "; ".join(f"{d['name']} ({d['status']})" for d in blocked)
+                + ". Fix the fit, or pass diagnostics(..., allow_unconverged='reason')")
 
-        runtime = time.perf_counter() - min(self._t0, opinion._START)
-        provenance = {
+    def _provenance(self) -> dict[str, Any]:
+        runtime = time.perf_counter() - min(self._t0, _ANALYSIS_START)
+        return {
             "generated": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
             "runtime": f"{runtime:.1f} s",
             "seed": "not used" if self.seed is None else str(self.seed),
@@ -228,19 +357,117 @@ class Report:
             "versions": package_versions(),
             "python": platform.python_version(),
         }
+
+    def _sensitivity_blocks(self) -> list[_Section]:
+        """Sections with the sensitivity section holding flagged and demoted numbers."""
+        flagged = [h for h in self._headlines if h["flag"]]
+        if not (flagged or self._demoted):
+            return self._sections
+        sections = [_Section(s.title, s.anchor, list(s.blocks)) for s in self._sections]
+        found = [s for s in sections if s.anchor == SENSITIVITY_ANCHOR]
+        target = found[0] if found else _Section("Sensitivity and assumptions",
+                                                 SENSITIVITY_ANCHOR)
+        if not found:
+            sections.append(target)
+        extra: list[dict[str, Any]] = []
+        if self._demoted:
+            extra.append({"kind": "text", "text": (
+                "Not headlines: the data moved these numbers little from what the priors "
+                "already said (prior-to-posterior contraction under "
+                f"{NOT_A_HEADLINE:.1f}); read them as assumptions.")})
+            extra.extend({"kind": "note", "text": f"{h['text']} (contraction "
+                                                  f"{h['contraction']:.2f})"}
+                         for h in self._demoted)
+        if flagged:
+            extra.append({"kind": "note", "text": (
+                "Headlines marked 'mostly assumption' have a prior-to-posterior contraction "
+                f"under {MOSTLY_ASSUMPTION:.1f}: the data narrowed the prior by less than "
+                "half, so their values depend on the priors stated in the methodology.")})
+        target.blocks = extra + target.blocks
+        return sections
+
+    def render(self) -> str:
+        """The complete HTML document as a string (after the convergence gate)."""
+        self._gate()
+        env = _environment()
+        css = (_TEMPLATES / "report.css").read_text("utf-8")
         return env.get_template("report.html.j2").render(
             title=self.title, subtitle=self.subtitle, summary=self.summary_text,
             css=css, banner=self._banner(), headlines=self._headlines,
-            sections=self._sections, methodology=self._methodology,
-            diagnostics=self._diagnostics, provenance=provenance,
+            sections=self._sensitivity_blocks(), methodology=self._methodology,
+            diagnostics=self._fits, provenance=self._provenance(),
+            sensitivity_anchor=SENSITIVITY_ANCHOR,
         )
 
+    def to_dict(self) -> dict[str, Any]:
+        """The machine-readable report: ``title, generated, headlines, not_headlines, fits,
+        checks, provenance``."""
+        provenance = self._provenance()
+        return {
+            "title": self.title,
+            "generated": provenance["generated"],
+            "headlines": [{k: h[k] for k in ("text", "value", "lower", "upper", "level",
+                                              "contraction", "flag")}
+                          for h in self._headlines],
+            "not_headlines": [{k: h[k] for k in ("text", "value", "lower", "upper", "level",
+                                                  "contraction", "flag")}
+                              for h in self._demoted],
+            "fits": [{k: d[k] for k in ("name", "ok", "max_rhat", "min_ess_bulk",
+                                         "min_ess_tail", "divergences", "seconds",
+                                         "allowed_reason")}
+                     for d in self._fits],
+            "checks": self._checks,
+            "provenance": {"datasets": self._datasets, "versions": provenance["versions"],
+                           "seed": self.seed, "python": provenance["python"],
+                           "runtime_seconds": float(provenance["runtime"].split()[0])},
+        }
+
     def write(self, path: str | Path) -> Path:
-        """Render and write to ``path`` (folders are created)."""
+        """Render and write ``path`` (HTML) and the JSON beside it (``.json``); folders are
+        created. Returns the HTML path."""
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(self.render(), encoding="utf-8")
+        html_text = self.render()
+        payload = json.dumps(self.to_dict(), indent=2, allow_nan=False)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(html_text, encoding="utf-8")
+            path.with_suffix(".json").write_text(payload + "\n", encoding="utf-8")
+        except OSError as exc:
+            raise OpinionError(f"cannot write the report to {path}: {exc.strerror or exc}"
+                               ) from None
         return path
+
+
+def _number(value: Any) -> float | None:
+    """A finite float, or ``None``."""
+    if value is None:
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _jsonable(value: Any) -> Any:
+    """JSON-ready copy: numpy scalars to Python, NaN/inf to ``None``, frames to records."""
+    if isinstance(value, pd.DataFrame):
+        return [_jsonable(r) for r in value.to_dict(orient="records")]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int):
+        return value
+    if hasattr(value, "item"):
+        return _jsonable(value.item())
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    return str(value)
 
 
 def _cell(value: Any, decimals: int, percent: bool) -> dict[str, Any]:

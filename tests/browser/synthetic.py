@@ -18,8 +18,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from opinion.models.diagnostics import Diagnostics
-from opinion.plots.theme import PALETTE, apply_theme, percent_axis, source_note
+from opinion.models.core.diagnostics import Diagnostics
+from opinion.models.core.theme import palette, percent_axis, source_note, theme
 from opinion.report import Report, format_interval, write_index
 
 METHODOLOGY = (
@@ -43,7 +43,12 @@ class SyntheticReport:
 
 
 def _trend_figure():
-    apply_theme()
+    with theme():
+        return _draw_trend()
+
+
+def _draw_trend():
+    PALETTE = palette()  # noqa: N806
     rng = np.random.default_rng(20221004)
     days = pd.date_range("2022-03-01", periods=120, freq="D")
     share = 66 - np.linspace(0, 8, len(days)) + rng.normal(0, 0.4, len(days))
@@ -57,7 +62,12 @@ def _trend_figure():
 
 
 def _bar_axes():
-    apply_theme()
+    with theme():
+        return _draw_bars()
+
+
+def _draw_bars():
+    PALETTE = palette()  # noqa: N806
     fig, ax = plt.subplots(figsize=(6, 3), layout="constrained")
     ax.barh(["Support", "Oppose", "Not sure"], [66, 25, 9], color=PALETTE[:3])
     percent_axis(ax, "x")
@@ -93,7 +103,9 @@ def build(folder: Path, name: str = "synthetic", *, failing_diagnostics: bool = 
     report.text("An unbroken identifier: " + "abcdefghij" * 12)
     report.note("Note: simulated numbers, for testing the report layout only.")
     report.methodology(*METHODOLOGY)
-    report.diagnostics("Poll average", BAD if failing_diagnostics else GOOD)
+    report.diagnostics("Poll average", BAD if failing_diagnostics else GOOD,
+                       allow_unconverged="a synthetic failing fit, to test the red banner"
+                       if failing_diagnostics else None)
     report.dataset("us_ukraine_support")
     path = report.write(Path(folder) / f"{name}.html")
     return SyntheticReport(path=path, collapsed_text=METHODOLOGY, n_figures=2)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import dataclass, field
 
-from opinion.errors import ModelInputError
+from opinion.models.core.config import ModelConfig
 
 DEFAULT_ITEMS: dict[str, int] = {
     "ecfr_peace_justice_camp:peace": 1,
@@ -23,7 +22,7 @@ joined in 2023, Sweden in 2024): left out of the poll cells by default."""
 
 
 @dataclass(frozen=True)
-class CoalitionConfig:
+class CoalitionConfig(ModelConfig):
     """Settings of :class:`~opinion.models.CoalitionPressure`.
 
     Attributes
@@ -89,24 +88,24 @@ class CoalitionConfig:
     decay_days: float = 180.0
     decay_sd: float = 0.5
 
-    def __post_init__(self) -> None:
+    model_label = "CoalitionPressure"
+
+    def problems(self) -> list[str]:
+        out: list[str] = []
         if not self.items:
-            raise ModelInputError("items must name at least one 'question_id:response'")
+            out.append("items must name at least one 'question_id:response'")
         for key, direction in self.items.items():
             if ":" not in key:
-                raise ModelInputError(f"item {key!r} must be 'question_id:response'")
+                out.append(f"item {key!r} must be 'question_id:response'")
             if direction not in (1, -1):
-                raise ModelInputError(f"direction of item {key!r} must be +1 or -1")
+                out.append(f"direction of item {key!r} must be +1 or -1")
         if not (isinstance(self.country_n, int | float) and self.country_n >= 10):
-            raise ModelInputError(f"country_n must be a sample size >= 10, not {self.country_n!r}")
+            out.append(f"country_n must be a sample size >= 10, not {self.country_n!r}")
         if not 0 < self.blocking_share < 1:
-            raise ModelInputError("blocking_share must be between 0 and 1")
+            out.append("blocking_share must be between 0 and 1")
         for name in ("mu_sd", "region_sd", "member_sd", "item_intercept_sd", "item_loading_sd",
                      "poll_error", "salience_sd", "salience_effect_sd", "election_effect_sd",
                      "decay_days", "decay_sd"):
             if not getattr(self, name) > 0:
-                raise ModelInputError(f"{name} must be positive")
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-serialisable form."""
-        return asdict(self)
+                out.append(f"{name} must be positive")
+        return out

@@ -61,10 +61,11 @@ import pymc as pm
 import pytensor.tensor as pt
 import xarray as xr
 
-from opinion.models.base import BayesianModel
 from opinion.models.coalition.config import CoalitionConfig
-from opinion.models.coalition.data import CoalitionData, prepare
-from opinion.results.coalition import CoalitionResults
+from opinion.models.coalition.inputs import CoalitionData, prepare
+from opinion.models.coalition.results import CoalitionResults
+from opinion.models.core.base import BayesianModel
+from opinion.models.core.hashing import records_to_frame
 
 
 class CoalitionPressure(BayesianModel):
@@ -72,10 +73,16 @@ class CoalitionPressure(BayesianModel):
 
     Parameters
     ----------
-    polls
+    frame
         A :class:`~opinion.frames.PollFrame`, a DataFrame in the poll-frame layout (e.g. the
         Eurobarometer table) or a list of them. Country rows (``country`` set) of the items in
         ``items`` are used.
+    config
+        A :class:`CoalitionConfig` or a dict of its fields.
+    **overrides
+        Fields of :class:`CoalitionConfig` (``country_n``, priors, dates, ``items``,
+        ``weights``) and the tables ``members``, ``elections``, ``salience``:
+
     members
         DataFrame with ``iso2, name, region`` (default: the bundled 30 NATO members of
         November 2022; a ``next_election`` column extends the default calendar).
@@ -87,8 +94,6 @@ class CoalitionPressure(BayesianModel):
         weight`` summing to 1 (e.g. GDP or population shares).
     salience
         Optional DataFrame ``iso2, pct, n``: share naming domestic issues rather than the war.
-    **config
-        Any field of :class:`CoalitionConfig` (``country_n``, priors, dates, ``items``).
 
     Examples
     --------
@@ -99,36 +104,55 @@ class CoalitionPressure(BayesianModel):
     """
 
     name = "coalition_pressure"
+    config_class = CoalitionConfig
     results_class = CoalitionResults
+    table_arguments = ("members", "elections", "salience")
+    inputs: CoalitionData
 
-    def __init__(self, polls: object, members: pd.DataFrame | None = None,
-                 elections: pd.DataFrame | None = None, weights: object = "equal",
-                 salience: pd.DataFrame | None = None, **config: Any) -> None:
-        if "drop_countries" in config:
-            config["drop_countries"] = tuple(config["drop_countries"])
-        self.data: CoalitionData = prepare(polls, members, elections, weights, salience,
-                                           CoalitionConfig(**config))
-        stored_weights = dict(zip(self.data.members["iso2"], self.data.weights.tolist(),
-                                  strict=True))
-        self.config = CoalitionConfig(weights=weights if isinstance(weights, str)
-                                      else stored_weights, **config)
+    def validate_frame(self, frame: Any) -> Any:
+        return frame  # one or several poll tables, checked by prepare()
+
+    @classmethod
+    def rebuild_frame(cls, results: Any) -> Any:
+        return records_to_frame(results.meta["data"], ("end_date",))
+
+    @classmethod
+    def from_results(cls, results: Any, *, frame: Any = None, **changes: Any
+                     ) -> CoalitionPressure:
+        """The model behind ``results`` with its saved tables (members, elections, weights,
+        salience), configuration fields changed by ``changes``."""
+        sal = pd.DataFrame(results.meta["salience_data"])
+        tables = {"members": results.members, "elections": results.elections,
+                  "salience": sal if len(sal) else None}
+        config = {k: v for k, v in results.meta["config"].items() if k != "weights"}
+        config["weights"] = dict(zip(results.iso2, results.weights, strict=True))
+        source = frame if frame is not None else cls.rebuild_frame(results)
+        return cls(source, config={**config, **{k: v for k, v in changes.items()
+                                                if k not in cls.table_arguments}},
+                   **{**tables, **{k: v for k, v in changes.items()
+                                   if k in cls.table_arguments}})
+
+    def prepare_inputs(self) -> CoalitionData:
+        inputs = prepare(self.frame, self.tables.get("members"), self.tables.get("elections"),
+                         self.config.weights, self.tables.get("salience"), self.config)
+        if not isinstance(self.config.weights, str):
+            self.config = self.config.replace(weights=dict(zip(
+                inputs.members["iso2"], inputs.weights.tolist(), strict=True)))
+        return inputs
 
     # ------------------------------------------------------------------ protocol
-    def config_dict(self) -> dict[str, Any]:
-        return self.config.to_dict()
-
-    def data_frame(self) -> pd.DataFrame:
-        return self.data.cells.copy()
+    def observations(self) -> pd.DataFrame:
+        return self.inputs.cells.copy()
 
     def code_modules(self) -> list[str]:
-        return ["opinion.models.coalition.data", "opinion.models.coalition.config"]
+        return ["opinion.models.coalition.inputs"]
 
     def summary_var_names(self) -> list[str]:
         return ["mu", "sigma_region", "sigma_member", "theta", "tau", "item_intercept",
                 "item_log_loading"]
 
     def results_metadata(self) -> dict[str, Any]:
-        d = self.data
+        d = self.inputs
         polled = sorted(set(d.cells["country"]))
         return {
             "members": d.members.to_dict(orient="list"),
@@ -144,12 +168,12 @@ class CoalitionPressure(BayesianModel):
 
     # ------------------------------------------------------------------ model
     def coords(self) -> dict[str, list]:
-        d = self.data
+        d = self.inputs
         return {"member": d.members["iso2"].tolist(), "region": d.regions,
                 "item": d.items[1:], "cell": list(range(len(d.cells)))}
 
     def build_model(self) -> pm.Model:
-        d, c = self.data, self.config
+        d, c = self.inputs, self.config
         region_idx = d.members["region"].map({r: i for i, r in enumerate(d.regions)}).to_numpy()
         member_idx = d.cells["country"].map(
             {m: i for i, m in enumerate(d.members["iso2"])}).to_numpy()
@@ -196,13 +220,13 @@ class CoalitionPressure(BayesianModel):
     # ------------------------------------------------------------------ sampling
     def _prior_only(self, n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
         """Exact draws of the parameters no data inform (independent of the posterior)."""
-        c, m = self.config, len(self.data.members)
+        c, m = self.config, len(self.inputs.members)
         out = {
             "salience_effect": np.abs(rng.normal(0, c.salience_effect_sd, n)),
             "election_effect": np.abs(rng.normal(0, c.election_effect_sd, n)),
             "decay_days": np.exp(rng.normal(np.log(c.decay_days), c.decay_sd, n)),
         }
-        if not len(self.data.salience):
+        if not len(self.inputs.salience):
             mu_s = rng.normal(0, 1, n)
             sd_s = np.abs(rng.normal(0, c.salience_sd, n))
             out["salience_mean"] = mu_s
@@ -210,15 +234,13 @@ class CoalitionPressure(BayesianModel):
             out["salience"] = mu_s[:, None] + sd_s[:, None] * rng.standard_normal((n, m))
         return out
 
-    def _sample(self, settings, random_seed, progressbar):
-        """Sample the data-informed parameters with NUTS, then add exact prior draws of the
-        prior-only ones (election effect and decay, salience effect, and salience when no
-        salience data are given) to the posterior."""
-        idata, seconds = super()._sample(settings, random_seed, progressbar)
+    def postprocess_posterior(self, idata: xr.DataTree, rng: np.random.Generator
+                              ) -> xr.DataTree:
+        """Add exact prior draws of the prior-only parameters (election effect and decay,
+        salience effect, and salience when no salience data are given) to the posterior."""
         post = idata["posterior"]
         chains, draws = post.sizes["chain"], post.sizes["draw"]
-        rng = np.random.default_rng([int(random_seed), 8])
-        members = self.data.members["iso2"].tolist()
+        members = self.inputs.members["iso2"].tolist()
         new = {}
         for name, values in self._prior_only(chains * draws, rng).items():
             if name in post:
@@ -229,4 +251,4 @@ class CoalitionPressure(BayesianModel):
         ds = post.to_dataset().assign(**{k: v for k, v in new.items()})
         ds = ds.assign_coords(member=members)
         idata["posterior"] = xr.DataTree(ds)
-        return idata, seconds
+        return idata

@@ -1,7 +1,15 @@
-"""From issue salience to votes: P(vote | issue) and salience counterfactuals (issue 7)."""
+"""Election impact: ``IssueVote`` (the published tables of an exit poll) and ``VoteMRP``
+(multilevel regression and poststratification of microdata), with counterfactuals."""
 
-from opinion.models.election.config import IssueVoteConfig
-from opinion.models.election.model import IssueVote
-from opinion.models.election.mrp import VoteMRP
+from opinion.lazy import lazy_exports
 
-__all__ = ["IssueVote", "IssueVoteConfig", "VoteMRP"]
+_EXPORTS = {
+    "IssueVote": "opinion.models.election.model",
+    "IssueVoteConfig": "opinion.models.election.config",
+    "IssueVoteResults": "opinion.models.election.results",
+    "VoteMRP": "opinion.models.election.mrp",
+    "VoteMRPConfig": "opinion.models.election.mrp_config",
+    "VoteMRPResults": "opinion.models.election.mrp_results",
+}
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

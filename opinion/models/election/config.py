@@ -7,10 +7,11 @@ setting that matters most is the design effect of the exit poll (``deff``): see
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from opinion.errors import ModelInputError
+from opinion.models.core.config import ModelConfig
 
 DEFAULT_DEFF = 2.0
 """Design effect assumed for exit polls (see :class:`IssueVoteConfig`)."""
@@ -52,7 +53,7 @@ def normalise_extra_issues(extra: dict[str, dict[str, Any]] | None
 
 
 @dataclass(frozen=True)
-class IssueVoteConfig:
+class IssueVoteConfig(ModelConfig):
     """Settings of :class:`~opinion.models.IssueVote`.
 
     Data
@@ -130,49 +131,49 @@ class IssueVoteConfig:
     prior_concentration: float = 1.0
     extra_issues: dict[str, dict[str, Any]] = field(default_factory=dict)
 
-    def __post_init__(self) -> None:
+    model_label = "IssueVote"
+
+    def problems(self) -> list[str]:
+        out: list[str] = []
         if not self.vote:
-            raise ModelInputError(
+            out.append(
                 "vote= is required: the overall vote as {party: percent}, e.g. "
                 "{'rep': 51.5, 'dem': 48.5}")
         total = sum(float(v) for v in self.vote.values())
         if any(float(v) <= 0 for v in self.vote.values()) or abs(total - 100) > 0.5:
-            raise ModelInputError(
+            out.append(
                 f"vote must be positive percentages summing to 100 (got {self.vote}, sum "
                 f"{total:g}); for a two-party analysis give two-party shares")
         if not self.vote_sd_pp > 0:
-            raise ModelInputError("vote_sd_pp must be positive (use 0.1 for a known vote)")
+            out.append("vote_sd_pp must be positive (use 0.1 for a known vote)")
         if not self.deff >= 1:
-            raise ModelInputError(f"deff must be >= 1 (got {self.deff})")
+            out.append(f"deff must be >= 1 (got {self.deff})")
         if isinstance(self.group_n, str):
             if self.group_n != "vote":
-                raise ModelInputError("group_n must be 'vote' or a fraction in (0, 1]")
+                out.append("group_n must be 'vote' or a fraction in (0, 1]")
         elif not 0 < float(self.group_n) <= 1:
-            raise ModelInputError("group_n must be 'vote' or a fraction in (0, 1]")
+            out.append("group_n must be 'vote' or a fraction in (0, 1]")
         if self.other not in {"remainder", "none"}:
-            raise ModelInputError("other must be 'remainder' or 'none'")
+            out.append("other must be 'remainder' or 'none'")
         if self.missing not in {"error", "infer"}:
-            raise ModelInputError("missing must be 'error' or 'infer'")
+            out.append("missing must be 'error' or 'infer'")
         if self.overall not in {"likelihood", "check"}:
-            raise ModelInputError("overall must be 'likelihood' or 'check'")
+            out.append("overall must be 'likelihood' or 'check'")
         if self.missing == "infer" and self.overall != "likelihood":
-            raise ModelInputError(
+            out.append(
                 "missing='infer' needs overall='likelihood': missing cells are identified by "
                 "the overall issue shares")
         if self.sum_tolerance < 0 or not self.prior_concentration > 0:
-            raise ModelInputError("sum_tolerance must be >= 0, prior_concentration > 0")
+            out.append("sum_tolerance must be >= 0, prior_concentration > 0")
         for spec in normalise_extra_issues(self.extra_issues).values():
             unknown = set(spec["split"]) - set(self.vote)
             if unknown:
-                raise ModelInputError(
+                out.append(
                     f"extra issue split names unknown part(ies) {sorted(unknown)}; parties: "
                     f"{sorted(self.vote)}")
+        return out
 
     def vote_proportions(self) -> dict[str, float]:
         """The overall vote as proportions."""
         total = sum(float(v) for v in self.vote.values())
         return {str(k): float(v) / total for k, v in self.vote.items()}
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-serialisable form."""
-        return asdict(self)

@@ -66,11 +66,11 @@ import pymc as pm
 import pytensor.tensor as pt
 
 from opinion.errors import ModelInputError
-from opinion.frames.pollframe import PollFrame
-from opinion.models.base import BayesianModel
+from opinion.models.core.base import BayesianModel
+from opinion.models.core.inputs import as_table, problems_message
 from opinion.models.election.config import IssueVoteConfig, normalise_extra_issues
-from opinion.models.election.data import IssueVoteData, prepare
-from opinion.results.election import IssueVoteResults
+from opinion.models.election.inputs import IssueVoteData, prepare
+from opinion.models.election.results import IssueVoteResults
 
 _P_MIN = 1e-12
 
@@ -80,17 +80,17 @@ class IssueVote(BayesianModel):
 
     Parameters
     ----------
-    polls
-        A :class:`~opinion.frames.PollFrame` or DataFrame with the single-choice issue
-        question: an ``all`` table and one table per party (subgroups ``party:dem`` ... or
-        ``vote:dem`` ...), ``pct`` in percent.
-    vote
-        The overall vote ``{party: percent}`` (e.g. ``{"rep": 51.5, "dem": 48.5}``).
-    vote_by_issue
-        Optional published crosstab of vote by issue: DataFrame ``issue, party, pct``
-        (percent of the issue's voters) and optionally ``n``.
-    **config
-        Any field of :class:`IssueVoteConfig` (deff, missing, extra_issues, ...).
+    frame
+        A :class:`~opinion.frames.PollFrame` or DataFrame (validated first) with the
+        single-choice issue question: an ``all`` table and one table per party (subgroups
+        ``party:dem`` ... or ``vote:dem`` ...), ``pct`` in percent.
+    config
+        An :class:`IssueVoteConfig` or a dict of its fields.
+    **overrides
+        Any field of :class:`IssueVoteConfig`: ``vote=`` (the overall vote ``{party:
+        percent}``, e.g. ``{"rep": 51.5, "dem": 48.5}``), deff, missing, extra_issues ...;
+        and the table ``vote_by_issue=`` (optional published crosstab of vote by issue:
+        DataFrame ``issue, party, pct`` (percent of the issue's voters), optionally ``n``).
 
     Examples
     --------
@@ -100,40 +100,48 @@ class IssueVote(BayesianModel):
     """
 
     name = "issue_vote"
+    config_class = IssueVoteConfig
     results_class = IssueVoteResults
+    table_arguments = ("vote_by_issue",)
+    inputs: IssueVoteData
 
-    def __init__(self, polls: PollFrame | pd.DataFrame, vote: dict[str, float] | None = None,
-                 *, vote_by_issue: pd.DataFrame | None = None, **config: Any) -> None:
-        if config.get("poll_ids") is not None:
-            ids = config["poll_ids"]
-            config["poll_ids"] = (ids,) if isinstance(ids, str) else tuple(ids)
-        self.config = IssueVoteConfig(vote=dict(vote or {}), **config)
-        self.polls = polls
-        self.vote_by_issue = vote_by_issue
-        self.data: IssueVoteData = prepare(polls, self.config, vote_by_issue)
+    def validate_frame(self, frame: Any) -> Any:
+        """Exit-poll tables: a PollFrame, or a DataFrame with at least ``poll_id, n,
+        question_id, subgroup, response, pct`` (checked by the model's own input rules)."""
+        if not isinstance(frame, pd.DataFrame) and not hasattr(frame, "data"):
+            raise ModelInputError("IssueVote needs a PollFrame or a pandas DataFrame of "
+                                  f"exit-poll tables, not {type(frame).__name__}")
+        return frame
+
+    def prepare_inputs(self) -> IssueVoteData:
+        crosstab = self.tables.get("vote_by_issue")
+        if crosstab is not None:
+            crosstab = as_table(crosstab, "vote_by_issue", self.name)
+        inputs = prepare(self.frame, self.config, crosstab)
         extra = normalise_extra_issues(self.config.extra_issues)
-        clash = sorted(set(extra) & set(self.data.categories))
+        problems = []
+        clash = sorted(set(extra) & set(inputs.categories))
         if clash:
-            raise ModelInputError(f"extra issue(s) {clash} are already in the exit poll's "
-                                  "list; shift them instead")
-        if extra and "other" not in self.data.categories:
-            raise ModelInputError("extra_issues are carved out of the 'other' remainder: "
-                                  "they need other='remainder'")
+            problems.append(f"extra issue(s) {clash} are already in the exit poll's list; "
+                            "shift them instead")
+        if extra and "other" not in inputs.categories:
+            problems.append("extra_issues are carved out of the 'other' remainder: they need "
+                            "other='remainder'")
         for name, spec in extra.items():
-            missing = set(self.data.parties) - set(spec["split"])
+            missing = set(inputs.parties) - set(spec["split"])
             if missing:
-                raise ModelInputError(f"extra issue {name!r}: split lacks part(ies) "
-                                      f"{sorted(missing)}")
+                problems.append(f"extra issue {name!r}: split lacks part(ies) "
+                                f"{sorted(missing)}")
+        if problems:
+            raise ModelInputError(problems_message("IssueVote", problems))
+        return inputs
 
     # ------------------------------------------------------------------ protocol
-    def config_dict(self) -> dict[str, Any]:
-        return self.config.to_dict()
-
     def code_modules(self) -> list[str]:
-        return ["opinion.models.election.data", "opinion.models.election.config"]
+        return ["opinion.models.election.inputs"]
 
-    def data_frame(self) -> pd.DataFrame:
-        d = self.data
+    def observations(self) -> pd.DataFrame:
+        d = self.inputs
         cells = d.cells.merge(d.tables[["table", "poll_id", "n", "n_base", "n_basis", "deff",
                                         "N"]], on="table", how="left")
         if d.crosstab is not None:
@@ -143,7 +151,7 @@ class IssueVote(BayesianModel):
         return cells
 
     def results_metadata(self) -> dict[str, Any]:
-        d = self.data
+        d = self.inputs
         return {
             "parties": d.parties,
             "issues": d.issues,
@@ -159,7 +167,7 @@ class IssueVote(BayesianModel):
 
     # ------------------------------------------------------------------ model
     def coords(self) -> dict[str, list]:
-        d = self.data
+        d = self.inputs
         coords = {"party": d.parties, "category": d.categories,
                   "table": list(d.tables["group"]),
                   "outcome": [*d.categories, "(not reported)"]}
@@ -168,13 +176,13 @@ class IssueVote(BayesianModel):
         return coords
 
     def _used_tables(self) -> np.ndarray:
-        tables = self.data.tables
+        tables = self.inputs.tables
         if self.config.overall == "likelihood":
             return np.arange(len(tables))
         return np.flatnonzero(tables["party"].to_numpy() != "all")
 
     def build_model(self) -> pm.Model:
-        d, c = self.data, self.config
+        d, c = self.inputs, self.config
         n_cat = len(d.categories)
         vote = d.vote
         sd = c.vote_sd_pp / 100.0

@@ -107,7 +107,6 @@ voting, not a causal estimate.
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import numpy as np
@@ -116,22 +115,21 @@ import pymc as pm
 import pytensor.tensor as pt
 
 from opinion.errors import ModelInputError
-from opinion.frames.microdata import Microdata
-from opinion.models.base import BayesianModel, hash_frame
+from opinion.frames import Microdata
+from opinion.models.core.base import BayesianModel
+from opinion.models.core.inputs import as_table
 from opinion.models.election.mrp_config import VoteMRPConfig
-from opinion.models.election.mrp_data import (
+from opinion.models.election.mrp_inputs import (
     MRPData,
     as_levels,
     kish_effective_n,
     prepare_mrp,
     rescale_weights,
 )
-from opinion.results.mrp import VoteMRPResults
+from opinion.models.election.mrp_results import VoteMRPResults
 
 __all__ = ["MRPData", "VoteMRP", "VoteMRPConfig", "as_levels", "kish_effective_n",
            "prepare_mrp", "rescale_weights"]
-
-_AUTO = "__auto__"
 
 
 class VoteMRP(BayesianModel):
@@ -139,10 +137,15 @@ class VoteMRP(BayesianModel):
 
     Parameters
     ----------
-    microdata
+    frame
         Respondents: a :class:`~opinion.frames.Microdata` (value labels are used as levels;
         its default weight is used unless ``weight`` is given; ``weight=False`` for none) or a
-        DataFrame.
+        DataFrame (validated as microdata first).
+    config
+        A :class:`VoteMRPConfig` or a dict of its fields.
+    **overrides
+        Fields of :class:`VoteMRPConfig` and the ``population`` table:
+
     vote
         Outcome column (two categories: logistic; more: multinomial with a reference party).
     groups
@@ -157,8 +160,8 @@ class VoteMRP(BayesianModel):
     issue
         The issue-priority group used by counterfactuals (default: ``"issue"`` when it is one
         of ``groups``, else none).
-    **config
-        Other fields of :class:`VoteMRPConfig` (count, reference, priors, allow_new_levels).
+    count, reference, intercept_sd, group_odds_factor, slope_odds_factor, allow_new_levels
+        Other fields of :class:`VoteMRPConfig`.
 
     Examples
     --------
@@ -170,47 +173,57 @@ class VoteMRP(BayesianModel):
     """
 
     name = "vote_mrp"
+    config_class = VoteMRPConfig
     results_class = VoteMRPResults
+    table_arguments = ("population",)
+    inputs: MRPData
 
-    def __init__(self, microdata: Microdata | pd.DataFrame, vote: str = "vote", *,
-                 groups: list[str] | tuple[str, ...] = (),
-                 covariates: list[str] | tuple[str, ...] = (),
-                 population: pd.DataFrame | None = None,
-                 weight: str | bool | None = None, issue: str | None = _AUTO,
-                 **config: Any) -> None:
+    def validate_frame(self, frame: Any) -> Microdata:
+        if isinstance(frame, Microdata):
+            return frame
+        if isinstance(frame, pd.DataFrame):
+            return Microdata.from_frame(frame)
+        raise ModelInputError("VoteMRP needs a Microdata object or a pandas DataFrame of "
+                              f"respondents, not {type(frame).__name__}")
+
+    def transport_frame(self) -> pd.DataFrame:
+        """The respondents with value labels applied (levels travel as their labels)."""
+        frame = self.frame.data.copy()
+        for column in frame.columns:
+            if self.frame.value_labels.get(column):
+                frame[column] = self.frame.labelled(column).astype(object)
+        return frame
+
+    @classmethod
+    def frame_from_transport(cls, table: pd.DataFrame) -> Microdata:
+        return Microdata.from_frame(table)
+
+    def prepare_inputs(self) -> MRPData:
+        population = self.tables.get("population")
         if population is None:
             raise ModelInputError("population= is required: a DataFrame with one row per "
                                   "poststratification cell and a count column")
-        groups = (groups,) if isinstance(groups, str) else tuple(groups)
-        covariates = (covariates,) if isinstance(covariates, str) else tuple(covariates)
-        if issue == _AUTO:
-            issue = "issue" if "issue" in groups else None
-        if weight is None and isinstance(microdata, Microdata):
-            weight = microdata.weight
-        if weight is True:
+        if self.config.weight is True:
             raise ModelInputError("weight=True is ambiguous: name the weight column")
-        weight = None if weight is False else weight
-        self.config = VoteMRPConfig(vote=vote, groups=groups, covariates=covariates,
-                                    issue=issue, weight=weight,
-                                    population_hash=hash_frame(population.astype(str)),
-                                    **config)
-        self.data: MRPData = prepare_mrp(microdata, population, self.config)
+        if self.config.weight is None and self.frame.weight:
+            self.config = self.config.replace(weight=self.frame.weight)
+        elif self.config.weight is False:
+            self.config = self.config.replace(weight=None)
+        return prepare_mrp(self.frame, as_table(population, "population", self.name),
+                           self.config)
 
     # ------------------------------------------------------------------ protocol
-    def config_dict(self) -> dict[str, Any]:
-        return self.config.to_dict()
-
     def code_modules(self) -> list[str]:
-        return ["opinion.models.election.mrp_config", "opinion.models.election.mrp_data"]
+        return ["opinion.models.election.mrp_inputs"]
 
-    def data_frame(self) -> pd.DataFrame:
+    def observations(self) -> pd.DataFrame:
         """One row per respondent: vote, group levels, covariates, ``weight`` (raw) and
         ``weight_scaled`` (Kish-rescaled); stored with the results (``meta["data"]``), where
         the posterior predictive check redraws every respondent's vote."""
-        return self.data.frame
+        return self.inputs.frame
 
     def results_metadata(self) -> dict[str, Any]:
-        d, c = self.data, self.config
+        d, c = self.inputs, self.config
         return {
             "parties": d.parties,
             "groups": list(c.groups),
@@ -233,19 +246,17 @@ class VoteMRP(BayesianModel):
         names += ["slope"] if self.config.covariates else []
         return names + [f"z_{g}" for g in self.config.groups]
 
-    def _sample(self, settings: Any, random_seed: int, progressbar: bool | None) -> Any:
-        # the likelihood is a weighted pm.Potential, so PyMC notes (rightly) that predictive
-        # sampling ignores it: the base class still stores the ``prior`` group (draws of every
-        # free parameter), but there is no prior or posterior predictive group of votes. The
-        # checks are computed by the results object instead (``prior_predictive_check`` from
-        # the prior draws, ``posterior_predictive_check`` by redrawing respondents' votes)
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message="The effect of Potentials")
-            return super()._sample(settings, random_seed, progressbar)
+    def quiet_messages(self) -> tuple[str, ...]:
+        """The likelihood is a weighted ``pm.Potential``, so PyMC notes (rightly) that
+        predictive sampling ignores it: the fit keeps the ``prior`` group (draws of every
+        free parameter) but no predictive group of votes. The checks are computed by the
+        results object instead (``prior_predictive_check`` from the prior draws,
+        ``posterior_predictive_check`` by redrawing respondents' votes)."""
+        return ("The effect of Potentials",)
 
     # ------------------------------------------------------------------ model
     def coords(self) -> dict[str, list]:
-        d = self.data
+        d = self.inputs
         coords: dict[str, list] = {"party": d.parties, "contrast": d.parties[1:],
                                    "obs": list(range(len(d.y)))}
         for g in self.config.groups:
@@ -256,7 +267,7 @@ class VoteMRP(BayesianModel):
 
     def observed_data(self) -> dict[str, np.ndarray]:
         """The data variables of :meth:`build_model` (for ``nutpie``'s ``with_data``)."""
-        d = self.data
+        d = self.inputs
         out = {"y": d.y, "w": d.w}
         out.update({f"idx_{g}": d.idx[g] for g in self.config.groups})
         if self.config.covariates:
@@ -264,7 +275,7 @@ class VoteMRP(BayesianModel):
         return out
 
     def build_model(self) -> pm.Model:
-        d, c = self.data, self.config
+        d, c = self.inputs, self.config
         data = self.observed_data()
         with pm.Model(coords=self.coords()) as model:
             y = pm.Data("y", data["y"], dims="obs")

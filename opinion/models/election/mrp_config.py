@@ -6,14 +6,13 @@ of the prior settings are in :mod:`opinion.models.election.mrp`.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
-from opinion.errors import ModelInputError
+from opinion.models.core.config import ModelConfig
 
 
 @dataclass(frozen=True)
-class VoteMRPConfig:
+class VoteMRPConfig(ModelConfig):
     """Settings of :class:`VoteMRP` (see :mod:`opinion.models.election.mrp` for the maths).
 
     Attributes
@@ -26,9 +25,11 @@ class VoteMRPConfig:
     covariates
         Numeric columns with fixed slopes (standardised internally; slopes are per sample sd).
     issue
-        The issue-priority column (one of ``groups``) that counterfactuals shift, or ``None``.
+        The issue-priority column (one of ``groups``) that counterfactuals shift, or ``None``
+        (default ``"auto"``: ``"issue"`` when it is one of ``groups``, else ``None``).
     weight
-        Survey weight column, or ``None`` for an unweighted fit.
+        Survey weight column; ``None`` (default) uses the microdata's own weight if it has
+        one; ``False`` fits unweighted.
     count
         Column of the population table holding the cell counts (people, voters or weights).
     reference
@@ -47,17 +48,24 @@ class VoteMRPConfig:
     vote: str = "vote"
     groups: tuple[str, ...] = ()
     covariates: tuple[str, ...] = ()
-    issue: str | None = None
-    weight: str | None = None
+    issue: str | None = "auto"
+    weight: str | bool | None = None
     count: str = "n"
     reference: str | None = None
     intercept_sd: float = 1.5
     group_odds_factor: float = 2.0
     slope_odds_factor: float = 4.0
     allow_new_levels: bool = True
-    population_hash: str = field(default="", compare=False)
+
+    model_label = "VoteMRP"
 
     def __post_init__(self) -> None:
+        if self.issue == "auto":
+            groups = (self.groups,) if isinstance(self.groups, str) else tuple(self.groups)
+            object.__setattr__(self, "issue", "issue" if "issue" in groups else None)
+        super().__post_init__()
+
+    def problems(self) -> list[str]:
         problems = []
         if not self.intercept_sd > 0:
             problems.append("intercept_sd must be positive")
@@ -71,13 +79,4 @@ class VoteMRPConfig:
             problems.append(f"column(s) {both} are both a group and a covariate")
         if self.vote in self.groups or self.vote in self.covariates:
             problems.append(f"the vote column {self.vote!r} cannot also be a predictor")
-        if problems:
-            raise ModelInputError("VoteMRP settings:\n- " + "\n- ".join(problems))
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-serialisable form."""
-        out = asdict(self)
-        out["groups"] = list(self.groups)
-        out["covariates"] = list(self.covariates)
-        return out
-
+        return problems

@@ -1,6 +1,12 @@
-"""Poll average (opinion over time) model."""
+"""Opinion over time: a Bayesian poll average with house effects (config, inputs, model,
+results, plots, simulator, Kalman smoother)."""
 
-from opinion.models.poll_average.config import PollAverageConfig
-from opinion.models.poll_average.model import PollAverage
+from opinion.lazy import lazy_exports
 
-__all__ = ["PollAverage", "PollAverageConfig"]
+_EXPORTS = {
+    "PollAverage": "opinion.models.poll_average.model",
+    "PollAverageConfig": "opinion.models.poll_average.config",
+    "PollAverageResults": "opinion.models.poll_average.results",
+}
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

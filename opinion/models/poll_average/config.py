@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from dataclasses import dataclass, field
+from typing import Literal
 
-from opinion.errors import ModelInputError
+from opinion.models.core.config import ModelConfig
 
 
 @dataclass(frozen=True)
-class PollAverageConfig:
+class PollAverageConfig(ModelConfig):
     """Settings of :class:`~opinion.models.PollAverage`.
 
     Priors are given in percentage points at a 50% share (where 1 logit unit = 25 pp) and
@@ -94,25 +94,28 @@ class PollAverageConfig:
     item_pp: float = 10.0
     level_sd_logit: float = 1.5
 
-    def __post_init__(self) -> None:
+    model_label = "PollAverage"
+
+    def problems(self) -> list[str]:
+        out = []
         if self.house_effects not in {"zero_sum", "anchored"}:
-            raise ModelInputError("house_effects must be 'zero_sum' or 'anchored'")
+            out.append("house_effects must be 'zero_sum' or 'anchored'")
         if self.house_effects == "anchored" and not self.anchor_pollsters:
-            raise ModelInputError("house_effects='anchored' needs anchor_pollsters=[...]")
+            out.append("house_effects='anchored' needs anchor_pollsters=[...]")
         if self.parameterization not in {"auto", "centered", "noncentered"}:
-            raise ModelInputError("parameterization must be 'auto', 'centered' or 'noncentered'")
+            out.append("parameterization must be 'auto', 'centered' or 'noncentered'")
         if self.likelihood not in {"binomial", "normal"}:
-            raise ModelInputError("likelihood must be 'binomial' or 'normal'")
-        if self.grid_days != "auto" and (not isinstance(self.grid_days, int) or self.grid_days < 1):
-            raise ModelInputError("grid_days must be a positive whole number of days or 'auto'")
+            out.append("likelihood must be 'binomial' or 'normal'")
+        if self.grid_days != "auto" and (not isinstance(self.grid_days, int)
+                                         or isinstance(self.grid_days, bool)
+                                         or self.grid_days < 1):
+            out.append("grid_days must be a positive whole number of days or 'auto'")
         for name in ("rw_pp_per_month", "house_pp", "poll_error_pp", "effect_pp", "item_pp",
                      "level_sd_logit"):
-            if not getattr(self, name) > 0:
-                raise ModelInputError(f"{name} must be positive")
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-serialisable form."""
-        return asdict(self)
+            value = getattr(self, name)
+            if not isinstance(value, int | float) or not value > 0:
+                out.append(f"{name} must be a positive number")
+        return out
 
 
 def pp_to_logit(pp: float) -> float:

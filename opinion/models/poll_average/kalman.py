@@ -30,7 +30,7 @@ from statsmodels.tsa.statespace.mlemodel import MLEModel
 
 from opinion.errors import ModelInputError
 from opinion.models.poll_average.config import PollAverageConfig, pp_to_logit
-from opinion.models.poll_average.data import PollData
+from opinion.models.poll_average.inputs import PollData
 
 _MIN_SCALE = 1e-6
 

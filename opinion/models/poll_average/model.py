@@ -55,11 +55,11 @@ import pymc as pm
 import pytensor.tensor as pt
 
 from opinion.errors import ModelInputError
-from opinion.frames.pollframe import PollFrame
-from opinion.models.base import BayesianModel
+from opinion.models.core.base import BayesianModel
+from opinion.models.core.timegrid import interpolation_matrix
 from opinion.models.poll_average.config import PollAverageConfig, pp_to_logit
-from opinion.models.poll_average.data import PollData, prepare
-from opinion.results.poll_average import PollAverageResults
+from opinion.models.poll_average.inputs import PollData, prepare
+from opinion.models.poll_average.results import PollAverageResults
 
 _EPS = 1e-9
 CENTERED_MIN_POLLS_PER_KNOT = 2
@@ -73,13 +73,15 @@ class PollAverage(BayesianModel):
 
     Parameters
     ----------
-    polls
-        A validated :class:`~opinion.frames.PollFrame`.
-    questions
-        The question_id(s) to average (a family of wordings of one construct).
-    **config
-        Any field of :class:`PollAverageConfig` (priors in percentage points, grid,
-        house-effect convention, election anchor, ...).
+    frame
+        Polls: a :class:`~opinion.frames.PollFrame`, or a DataFrame in the poll-frame layout
+        (validated first; any rejected row is an error).
+    config
+        A :class:`PollAverageConfig` or a dict of its fields.
+    **overrides
+        Any field of :class:`PollAverageConfig`, e.g. ``questions=`` (the question_id(s) to
+        average: a family of wordings of one construct), priors in percentage points, grid,
+        house-effect convention, election anchor.
 
     Examples
     --------
@@ -90,43 +92,32 @@ class PollAverage(BayesianModel):
     """
 
     name = "poll_average"
+    config_class = PollAverageConfig
     results_class = PollAverageResults
+    inputs: PollData
 
-    def __init__(
-        self, polls: PollFrame, questions: str | list[str] | None = None, **config: Any
-    ) -> None:
-        if isinstance(questions, str):
-            questions = [questions]
-        if "responses" in config and config["responses"] is not None:
-            config["responses"] = tuple(config["responses"])
-        if "anchor_pollsters" in config:
-            config["anchor_pollsters"] = tuple(config["anchor_pollsters"])
-        self.config = PollAverageConfig(
-            questions=tuple(questions) if questions else None, **config)
-        self.polls = polls
-        self.data: PollData = prepare(polls, self.config)
-        if self.config.likelihood == "normal" and len(self.data.responses) != 2:
+    def prepare_inputs(self) -> PollData:
+        inputs = prepare(self.frame, self.config)
+        if self.config.likelihood == "normal" and len(inputs.responses) != 2:
             raise ModelInputError("likelihood='normal' needs a two-category question")
+        return inputs
 
     def __repr__(self) -> str:
-        d = self.data
+        d = self.inputs
         return (f"<PollAverage: {', '.join(d.questions)}; {len(d.polls):,} polls by "
                 f"{len(d.pollsters)} pollsters, {d.start:%Y-%m-%d}..{d.end:%Y-%m-%d}>")
 
     # ------------------------------------------------------------------ protocol
-    def config_dict(self) -> dict[str, Any]:
-        return self.config.to_dict()
-
-    def data_frame(self) -> pd.DataFrame:
-        cells = self.data.cells.merge(
-            self.data.polls.reset_index(names="poll"), on="poll", how="left")
-        cells["response"] = [self.data.responses[k] for k in cells["category"]]
+    def observations(self) -> pd.DataFrame:
+        cells = self.inputs.cells.merge(
+            self.inputs.polls.reset_index(names="poll"), on="poll", how="left")
+        cells["response"] = [self.inputs.responses[k] for k in cells["category"]]
         return cells[["poll_id", "question_id", "pollster", "start_date", "end_date",
                       "population", "mode", "n", "n_eff", "trials", "response", "share",
                       "count"]]
 
     def results_metadata(self) -> dict[str, Any]:
-        d = self.data
+        d = self.inputs
         return {
             "responses": d.responses,
             "pollsters": d.pollsters,
@@ -140,23 +131,45 @@ class PollAverage(BayesianModel):
             "random_walk": "centred" if self.centered() else "non-centred",
             "house_effects_parameterization": "centred" if self.centered_house()
             else "non-centred",
+            "effects": [name for name, *_ in self.identified_effects()],
         }
 
     def code_modules(self) -> list[str]:
-        return ["opinion.models.poll_average.data", "opinion.models.poll_average.config"]
+        return ["opinion.models.poll_average.inputs"]
+
+    def calibration_quantities(self, values: dict[str, np.ndarray]
+                               ) -> dict[str, np.ndarray]:
+        """Scales, house effects, and the latent path's first and final knot per category."""
+        out: dict[str, np.ndarray] = {}
+        for name in ("sigma_rw", "tau", "sigma_house", "house", "eta"):
+            if name not in values:
+                continue
+            arr = np.asarray(values[name])  # (..., draws)
+            if name == "eta":
+                for k in range(arr.shape[1]):
+                    out[f"eta[{k}] first"] = arr[0, k, 0]
+                    out[f"eta[{k}] final"] = arr[0, k, -1]
+                continue
+            flat = arr.reshape(-1, arr.shape[-1])
+            if flat.shape[0] == 1:
+                out[name] = flat[0]
+            else:
+                for j, row in enumerate(flat):
+                    out[f"{name}[{j}]"] = row
+        return out
 
     def summary_var_names(self) -> list[str]:
         names = ["sigma_rw", "tau", "eta"]
-        if len(self.data.pollsters) > 1 or self.config.election is not None:
+        if len(self.inputs.pollsters) > 1 or self.config.election is not None:
             names += ["house", "sigma_house"]
         return names
 
     def _series_labels(self) -> list[str]:
-        return ["pooled"] if self.config.pool_items else list(self.data.questions)
+        return ["pooled"] if self.config.pool_items else list(self.inputs.questions)
 
     # ------------------------------------------------------------------ model
     def coords(self) -> dict[str, list]:
-        d = self.data
+        d = self.inputs
         return {
             "series": self._series_labels(),
             "category": d.responses[:-1],
@@ -169,7 +182,7 @@ class PollAverage(BayesianModel):
 
     def _start_level(self) -> np.ndarray:
         """Log-odds (vs the reference category) of the polls' average shares."""
-        d = self.data
+        d = self.inputs
         mean = np.full(len(d.responses), np.nan)
         for k in range(len(d.responses)):
             rows = d.cells[d.cells["category"] == k]
@@ -194,7 +207,7 @@ class PollAverage(BayesianModel):
         """
         if self.config.likelihood != "binomial":
             raise ModelInputError("observed_data() is for the binomial likelihood")
-        d = self.data
+        d = self.inputs
         out = {"y_count": d.cells["count"].to_numpy().astype("int64"),
                "y_trials": d.cells["trials"].to_numpy().astype("int64"),
                "start_level": self._start_level(),
@@ -205,12 +218,12 @@ class PollAverage(BayesianModel):
 
     def _pollster_index(self) -> np.ndarray:
         """Each poll's position in ``data.pollsters``."""
-        d = self.data
+        d = self.inputs
         return d.polls["pollster"].map({p: i for i, p in enumerate(d.pollsters)}).to_numpy(
             dtype="int64")
 
     def build_model(self) -> pm.Model:
-        d, c = self.data, self.config
+        d, c = self.inputs, self.config
         coords = self.coords()
         n_series, n_free = len(coords["series"]), len(d.responses) - 1
         polls = d.polls
@@ -250,7 +263,7 @@ class PollAverage(BayesianModel):
         indistinguishable from house effects, and fitting it only slows the sampler down. Such
         effects are left out and stay part of the house effects (see :meth:`effects_report`).
         """
-        d, c = self.data, self.config
+        d, c = self.inputs, self.config
         out = []
         candidates = [("population", "population", d.populations, c.effect_pp),
                       ("mode", "mode", d.modes, c.effect_pp)]
@@ -267,7 +280,7 @@ class PollAverage(BayesianModel):
 
     def effects_report(self) -> pd.DataFrame:
         """Which population/mode/item effects are estimated and which are absorbed."""
-        d, c = self.data, self.config
+        d, c = self.inputs, self.config
         used = {name for name, *_ in self.identified_effects()}
         rows = []
         for name, levels in (("population", d.populations), ("mode", d.modes),
@@ -296,7 +309,7 @@ class PollAverage(BayesianModel):
         """
         if self.config.parameterization != "auto":
             return self.config.parameterization == "centered"
-        return len(self.data.polls) >= CENTERED_MIN_POLLS_PER_KNOT * len(self.data.knot_dates)
+        return len(self.inputs.polls) >= CENTERED_MIN_POLLS_PER_KNOT * len(self.inputs.knot_dates)
 
     def _random_walk(self, step_sd: pt.TensorVariable, n_series: int, n_free: int
                      ) -> pt.TensorVariable:
@@ -310,7 +323,7 @@ class PollAverage(BayesianModel):
                 init_dist=pm.Normal.dist(start[None, :], level_sd, shape=(n_series, n_free)),
                 dims=("series", "category", "knot"),
             )
-        n_knots = len(self.data.knot_dates)
+        n_knots = len(self.inputs.knot_dates)
         init = pm.Normal("eta_init", start[None, :], level_sd, dims=("series", "category"))
         steps = pm.Normal("eta_steps_z", 0.0, 1.0, shape=(n_series, n_free, n_knots - 1))
         path = pt.concatenate(
@@ -319,7 +332,7 @@ class PollAverage(BayesianModel):
         return pm.Deterministic("eta", path, dims=("series", "category", "knot"))
 
     def _house(self, model: pm.Model, pollster_idx: np.ndarray, n_free: int) -> pt.TensorVariable:
-        d, c = self.data, self.config
+        d, c = self.inputs, self.config
         if len(d.pollsters) < 2 and c.election is None:
             return pt.zeros((len(d.polls), n_free))
         sigma_house = pm.HalfNormal("sigma_house", sigma=pp_to_logit(c.house_pp))
@@ -365,7 +378,7 @@ class PollAverage(BayesianModel):
         """
         if self.config.parameterization != "auto":
             return self.config.parameterization == "centered"
-        per_pollster = self.data.polls["pollster"].value_counts()
+        per_pollster = self.inputs.polls["pollster"].value_counts()
         return self.centered() and int(per_pollster.min()) >= CENTERED_HOUSE_MIN_POLLS
 
     def _level_effects(self, name: str, values: pd.Series, levels: list[str], sd_pp: float,
@@ -390,13 +403,13 @@ class PollAverage(BayesianModel):
         ``phi = (0.5 / (0.25 * tau))^2 - 1``, so that a poll's share varies around the model
         with sd ``0.25 * tau`` beyond sampling error, without a latent parameter per poll.
         """
-        cells = self.data.cells
+        cells = self.inputs.cells
         full = pt.concatenate([mu, pt.zeros((mu.shape[0], 1))], axis=1)
         probs = pt.special.softmax(full, axis=1)
         cell_poll = cells["poll"].to_numpy()
         cell_cat = cells["category"].to_numpy()
         p_cell = probs[cell_poll, cell_cat]
-        used = (probs[cell_poll] * self.data.prev_mask).sum(axis=1)
+        used = (probs[cell_poll] * self.inputs.prev_mask).sum(axis=1)
         q = pt.clip(p_cell / pt.clip(1.0 - used, _EPS, 1.0), _EPS, 1 - _EPS)
         tau_share = 0.25 * tau
         phi = pt.maximum((0.5 / tau_share) ** 2 - 1.0, 1.0)
@@ -408,7 +421,7 @@ class PollAverage(BayesianModel):
                         observed=counts, dims="cell")
 
     def _normal_likelihood(self, mu: pt.TensorVariable, tau: pt.TensorVariable) -> None:
-        cells, polls = self.data.cells, self.data.polls
+        cells, polls = self.inputs.cells, self.inputs.polls
         share0 = np.where(cells["category"] == 0, cells["share"], 1 - cells["share"])
         poll = cells["poll"].to_numpy()
         trials = polls["n_trials"].to_numpy()[poll]
@@ -418,7 +431,7 @@ class PollAverage(BayesianModel):
                   observed=np.log(y / (1 - y)), dims="cell")
 
     def _election_anchor(self, eta: pt.TensorVariable) -> None:
-        d = self.data
+        d = self.inputs
         date, result = self.config.election
         shares = np.array([result.get(r, np.nan) for r in d.responses], dtype=float)
         if np.isnan(shares).any():
@@ -426,8 +439,6 @@ class PollAverage(BayesianModel):
             raise ModelInputError(f"election result lacks responses: {', '.join(missing)}")
         shares = shares / shares.sum()
         day = (pd.Timestamp(date) - d.start).days
-        from opinion.models.poll_average.data import interpolation_matrix
-
         weights = interpolation_matrix(d.n_days, d.grid_days)[day]
         level = (eta[0] * weights[None, :]).sum(axis=-1)
         observed = np.log(shares[:-1] / shares[-1])
@@ -446,7 +457,7 @@ def _kalman(self: PollAverage, *, sigma_rw_pp: float | None = None, tau_pp: floa
     def conv(v):
         return None if v is None else pp_to_logit(v)
 
-    return kalman_smooth(self.data, self.config, sigma_rw=conv(sigma_rw_pp), tau=conv(tau_pp),
+    return kalman_smooth(self.inputs, self.config, sigma_rw=conv(sigma_rw_pp), tau=conv(tau_pp),
                          sigma_house=conv(sigma_house_pp), midpoint=midpoint)
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from opinion.frames.pollframe import PollFrame
+from opinion.frames import PollFrame
 from opinion.models.poll_average.config import pp_to_logit
 
 

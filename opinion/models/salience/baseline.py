@@ -31,7 +31,7 @@ def poll_baseline(cells: pd.DataFrame, *, level: float = 0.9,
     Parameters
     ----------
     cells
-        The modelled cells (``IssueSalience.data_frame()`` or ``results.data()``): columns
+        The modelled cells (``IssueSalience.observations()`` or ``results.observations()``): columns
         ``poll_id, question_id, group, format, issue, count, N``.
     level
         Confidence level (simultaneous over a poll's shares, or per share).

@@ -8,23 +8,17 @@ given too: a log-odds sd of 0.25 lets a share move by a factor of about 1.3.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from dataclasses import dataclass, field
+from typing import Literal
 
-from opinion.errors import ModelInputError
-from opinion.frames.schema import DONT_KNOW_RESPONSES
+from opinion.models.core.config import ModelConfig
+from opinion.models.core.names import DEFAULT_NON_ISSUES
 
 PP_PER_LOGIT_AT_20 = 16.0
 """Percentage points per unit of log-odds at a 20% share (100 x 0.2 x 0.8)."""
 
 SALIENCE_FORMATS = ("single_choice", "multi_mention", "rating")
 """Question formats the model understands."""
-
-DEFAULT_NON_ISSUES: tuple[str, ...] = tuple(sorted(
-    DONT_KNOW_RESPONSES | {"other", "others", "none", "nothing", "something else",
-                           "other (vol.)", "other issue", "no answer", "none of these"}))
-"""Responses that are not issues: in single-choice questions their share is part of the
-remainder ("other"); in multi-mention and rating questions they are dropped."""
 
 
 def pp_to_logit(pp: float) -> float:
@@ -33,7 +27,7 @@ def pp_to_logit(pp: float) -> float:
 
 
 @dataclass(frozen=True)
-class IssueSalienceConfig:
+class IssueSalienceConfig(ModelConfig):
     """Settings of :class:`~opinion.models.IssueSalience`.
 
     Data selection and cleaning
@@ -194,35 +188,35 @@ class IssueSalienceConfig:
     poll_error_pp: float = 1.5
     poll_error_sd_log: float = 0.5
 
-    def __post_init__(self) -> None:
+    model_label = "IssueSalience"
+
+    def problems(self) -> list[str]:
+        out: list[str] = []
         if self.time not in {"auto", "static", "monthly"}:
-            raise ModelInputError("time must be 'auto', 'static' or 'monthly'")
+            out.append("time must be 'auto', 'static' or 'monthly'")
         if self.choice_set not in {"offered", "all"}:
-            raise ModelInputError("choice_set must be 'offered' or 'all'")
+            out.append("choice_set must be 'offered' or 'all'")
         if self.likelihood not in {"auto", "exact", "quasi", "normal"}:
-            raise ModelInputError("likelihood must be 'auto', 'exact', 'quasi' or 'normal'")
+            out.append("likelihood must be 'auto', 'exact', 'quasi' or 'normal'")
         if self.parameterization not in {"auto", "centered", "noncentered"}:
-            raise ModelInputError("parameterization must be 'auto', 'centered' or 'noncentered'")
+            out.append("parameterization must be 'auto', 'centered' or 'noncentered'")
         if not isinstance(self.grid_days, int) or self.grid_days < 1:
-            raise ModelInputError("grid_days must be a positive whole number of days")
+            out.append("grid_days must be a positive whole number of days")
         for name in ("level_sd_logit", "group_pp", "rw_pp_per_month", "wording_pp",
                      "other_sd_logit", "intercept_sd_logit", "slope_sd", "house_pp",
                      "poll_intercept_pp", "exit_poll_deff", "poll_error_sd_log"):
             if not getattr(self, name) > 0:
-                raise ModelInputError(f"{name} must be positive")
+                out.append(f"{name} must be positive")
         if self.poll_error_pp < 0:
-            raise ModelInputError("poll_error_pp must be >= 0 (0 switches it off)")
+            out.append("poll_error_pp must be >= 0 (0 switches it off)")
         if not 0 < self.subgroup_n_fraction <= 1:
-            raise ModelInputError("subgroup_n_fraction must be in (0, 1]")
+            out.append("subgroup_n_fraction must be in (0, 1]")
         bad = {q: f for q, f in self.question_formats.items() if f not in SALIENCE_FORMATS}
         if bad:
-            raise ModelInputError(
+            out.append(
                 f"question_formats must be one of {', '.join(SALIENCE_FORMATS)}; got {bad}")
         deffs = (self.deff.values() if isinstance(self.deff, dict)
                  else [] if self.deff is None else [self.deff])
         if any(not float(d) > 0 for d in deffs):
-            raise ModelInputError("deff must be positive")
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-serialisable form."""
-        return asdict(self)
+            out.append("deff must be positive")
+        return out

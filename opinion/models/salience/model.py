@@ -99,8 +99,6 @@ shares equal to the poll's proportions and intervals close to per-category Wilso
 
 from __future__ import annotations
 
-import time
-import warnings
 from typing import Any
 
 import numpy as np
@@ -109,11 +107,11 @@ import pymc as pm
 import pytensor.tensor as pt
 from scipy.special import xlogy
 
-from opinion.frames.pollframe import PollFrame
-from opinion.models.base import BayesianModel, SamplerSettings, _interactive
+from opinion.models.core.base import BayesianModel
+from opinion.models.core.sampling import SamplerSettings
 from opinion.models.salience.config import IssueSalienceConfig, pp_to_logit
-from opinion.models.salience.data import SalienceData, prepare
-from opinion.results.salience import IssueSalienceResults
+from opinion.models.salience.inputs import SalienceData, prepare
+from opinion.models.salience.results import IssueSalienceResults
 
 _PHI_MAX = 1e7
 #: posterior draws (evenly thinned) used for the posterior predictive check
@@ -126,14 +124,16 @@ class IssueSalience(BayesianModel):
 
     Parameters
     ----------
-    polls
-        A :class:`~opinion.frames.PollFrame` (or a DataFrame with its columns) with
-        single-choice, multi-mention and/or rating questions about issues (``response`` =
-        issue, ``pct`` = percent naming/rating it).
-    questions
-        The question_id(s) to model (default: every salience-format question).
-    **config
-        Any field of :class:`IssueSalienceConfig` (groups, issue_aliases, deff, priors ...).
+    frame
+        A :class:`~opinion.frames.PollFrame` (or a DataFrame in its layout, validated first)
+        with single-choice, multi-mention and/or rating questions about issues (``response``
+        = issue, ``pct`` = percent naming/rating it).
+    config
+        An :class:`IssueSalienceConfig` or a dict of its fields.
+    **overrides
+        Any field of :class:`IssueSalienceConfig`: ``questions=`` (the question_id(s) to
+        model; default every salience-format question), groups, issue_aliases, deff,
+        priors ...
 
     Examples
     --------
@@ -143,26 +143,16 @@ class IssueSalience(BayesianModel):
     """
 
     name = "issue_salience"
+    config_class = IssueSalienceConfig
     results_class = IssueSalienceResults
+    inputs: SalienceData
 
-    def __init__(self, polls: PollFrame | pd.DataFrame,
-                 questions: str | list[str] | None = None, **config: Any) -> None:
-        if isinstance(questions, str):
-            questions = [questions]
-        for key in ("groups", "issues", "non_issues"):
-            if config.get(key) is not None:
-                config[key] = tuple(config[key])
-        self.config = IssueSalienceConfig(
-            questions=tuple(questions) if questions else None, **config)
-        self.polls = polls
-        self.data: SalienceData = prepare(polls, self.config)
+    def prepare_inputs(self) -> SalienceData:
+        return prepare(self.frame, self.config)
 
     # ------------------------------------------------------------------ protocol
-    def config_dict(self) -> dict[str, Any]:
-        return self.config.to_dict()
-
-    def data_frame(self) -> pd.DataFrame:
-        d = self.data
+    def observations(self) -> pd.DataFrame:
+        d = self.inputs
         cells = d.cells.merge(d.blocks.reset_index(names="block"), on="block", how="left",
                               suffixes=("", "_block"))
         cells["issue"] = [d.issues[k] for k in cells["issue"]]
@@ -171,7 +161,7 @@ class IssueSalience(BayesianModel):
                       "deff_rule", "N", "issue", "share", "count", "trials"]]
 
     def results_metadata(self) -> dict[str, Any]:
-        d = self.data
+        d = self.inputs
         return {
             "issues": d.issues,
             "groups": d.groups,
@@ -197,7 +187,7 @@ class IssueSalience(BayesianModel):
         return names
 
     def _has(self, name: str) -> bool:
-        d = self.data
+        d = self.inputs
         q = d.questions
         nonref = q[~q["reference"]]
         return {
@@ -215,7 +205,7 @@ class IssueSalience(BayesianModel):
 
     # ------------------------------------------------------------------ model
     def coords(self) -> dict[str, list]:
-        d = self.data
+        d = self.inputs
         q = d.questions
         nonref = q[~q["reference"]]
         formats = [f for f in ("single_choice", "multi_mention", "rating")
@@ -237,7 +227,7 @@ class IssueSalience(BayesianModel):
         }
 
     def _wording_pairs(self) -> list[tuple[str, int]]:
-        d = self.data
+        d = self.inputs
         ref = d.reference_question
         cells = d.cells.assign(question_id=d.blocks["question_id"].to_numpy()[d.cells["block"]])
         pairs = cells.loc[cells["question_id"] != ref, ["question_id", "issue"]]
@@ -245,65 +235,19 @@ class IssueSalience(BayesianModel):
         return [(str(a), int(b)) for a, b in pairs.itertuples(index=False)]
 
     def _intercept_blocks(self) -> pd.DataFrame:
-        d = self.data
+        d = self.inputs
         with_u = set(d.questions.loc[d.questions["poll_intercepts"], "question_id"])
         return d.blocks[d.blocks["question_id"].isin(with_u)]
 
-    def _sample(self, settings: SamplerSettings, random_seed: int,
-                progressbar: bool | None) -> tuple[Any, float]:
-        """As :meth:`BayesianModel._sample`, with two changes measured to matter here.
-
-        1. Every chain starts at :meth:`initial_values` without random jitter: random starts
-           fall into poor local modes of this many-effect model (in a 50-poll simulation,
-           three of four jittered chains stuck with log densities 250-450 below the fourth).
-        2. Prior and posterior predictive draws are compiled with PyTensor's C VM instead of
-           numba (about 3 s instead of 20-40 s of compilation for this graph).
-        3. The posterior predictive uses at most :data:`PPC_DRAWS` evenly thinned draws
-           (4,000 replications of 6,840 cells took about 5 s; 1,000 are plenty for 90%
-           predictive intervals).
-        """
-        rng = np.random.default_rng(random_seed)
-        seeds = rng.integers(0, 2**31 - 1, size=3)
-        show = _interactive() if progressbar is None else progressbar
-        model = self.build_model()
-        start_point = self.initial_values(int(seeds[0]), model=model)
-        fast = {"mode": "CVM"}
-        with model, warnings.catch_warnings():
-            # the C VM's note that it found no BLAS: irrelevant for predictive draws
-            warnings.filterwarnings("ignore", message="PyTensor could not link to a BLAS")
-            prior = pm.sample_prior_predictive(settings.prior_draws, random_seed=int(seeds[0]),
-                                               compile_kwargs=fast)
-            start = time.perf_counter()
-            kwargs: dict[str, Any] = dict(
-                draws=settings.draws, tune=settings.tune, chains=settings.chains,
-                cores=settings.cores, random_seed=int(seeds[1]), progressbar=show,
-                nuts_sampler=settings.sampler, initvals=start_point,
-            )
-            if settings.sampler == "pymc":
-                kwargs["target_accept"] = settings.target_accept
-                kwargs["init"] = "adapt_diag"
-            else:
-                kwargs["nuts"] = {"target_accept": settings.target_accept}
-                kwargs["compile_kwargs"] = {"jitter_rvs": set()}
-            idata = pm.sample(**kwargs)
-            seconds = time.perf_counter() - start
-            # replicated data from at most PPC_DRAWS posterior draws (evenly thinned): enough
-            # for 90% predictive intervals, and a few seconds less on big fits
-            posterior = idata["posterior"]
-            posterior = posterior.to_dataset() if hasattr(posterior, "to_dataset") else posterior
-            step = max(1, int(np.ceil(posterior.sizes["chain"] * posterior.sizes["draw"]
-                                      / PPC_DRAWS)))
-            thinned = posterior.isel(draw=slice(None, None, step)) if step > 1 else idata
-            replicated = pm.sample_posterior_predictive(
-                thinned, random_seed=int(seeds[2]), progressbar=False, compile_kwargs=fast)
-            idata["posterior_predictive"] = replicated["posterior_predictive"]
-        for group in ("prior", "prior_predictive"):
-            if group in prior.children:
-                idata[group] = prior[group]
-        return idata, seconds
+    def predictive_settings(self) -> dict[str, Any]:
+        """Predictive draws compiled with PyTensor's C VM instead of numba (about 3 s instead
+        of 20-40 s of compilation for this graph), and a posterior predictive from at most
+        :data:`PPC_DRAWS` evenly thinned draws (4,000 replications of 6,840 cells took about
+        5 s; 1,000 are plenty for 90% predictive intervals)."""
+        return {"compile_kwargs": {"mode": "CVM"}, "max_draws": PPC_DRAWS}
 
     def build_model(self) -> pm.Model:
-        d, c = self.data, self.config
+        d, c = self.inputs, self.config
         coords = self.coords()
         n_groups, n_issues, n_knots = len(d.groups), len(d.issues), len(d.knot_dates)
         blocks = d.blocks
@@ -344,7 +288,7 @@ class IssueSalience(BayesianModel):
         """
         p = self.config.parameterization
         return p == "centered" or (p == "auto"
-                                   and len(self.data.blocks) >= self.config.centered_min_blocks)
+                                   and len(self.inputs.blocks) >= self.config.centered_min_blocks)
 
     def default_target_accept(self) -> float:
         """0.8 for centred (data-rich) fits, 0.9 for non-centred (sparse) ones.
@@ -372,7 +316,7 @@ class IssueSalience(BayesianModel):
         return sigma * pm.Normal(f"{name}_z", 0.0, 1.0, dims=dims)
 
     def _theta(self, n_groups: int, n_issues: int, n_knots: int) -> pt.TensorVariable:
-        d, c = self.data, self.config
+        d, c = self.inputs, self.config
         if n_knots > 1 and self.centered():
             # data-rich: the knot levels themselves are the parameters (a Gaussian random
             # walk from the first knot), so each is pinned by its own polls; as increments
@@ -404,7 +348,7 @@ class IssueSalience(BayesianModel):
     def _walk_step_sd(self) -> pt.TensorVariable:
         """The walk's sd per knot step: ``sigma_rw`` (per month) scaled to ``grid_days``."""
         sigma_rw = pm.HalfNormal("sigma_rw", pp_to_logit(self.config.rw_pp_per_month))
-        return sigma_rw * np.sqrt(self.data.grid_days / 30.0)
+        return sigma_rw * np.sqrt(self.inputs.grid_days / 30.0)
 
     def _wording(self, n_issues: int) -> pt.TensorVariable:
         """(questions x issues) wording offsets; row 0 of the index is the reference."""
@@ -439,13 +383,13 @@ class IssueSalience(BayesianModel):
 
     def _question_rows(self) -> dict[str, int]:
         """Row of each question in the wording table (0 = the reference question)."""
-        d = self.data
+        d = self.inputs
         nonref = [q for q in d.questions["question_id"] if q != d.reference_question]
         return {d.reference_question: 0, **{q: i + 1 for i, q in enumerate(nonref)}}
 
     def _design_theta(self) -> np.ndarray:
         """Blocks x (group, knot): the block's group one-hot times its knot weights."""
-        d = self.data
+        d = self.inputs
         group = _one_hot(d.blocks["group"], d.groups)
         return (group[:, :, None] * d.knot_weights[:, None, :]).reshape(len(d.blocks), -1)
 
@@ -453,7 +397,7 @@ class IssueSalience(BayesianModel):
         """Blocks x questions one-hot (in wording-table order)."""
         rows = self._question_rows()
         order = sorted(rows, key=rows.get)
-        return _one_hot(self.data.blocks["question_id"], order)
+        return _one_hot(self.inputs.blocks["question_id"], order)
 
     @staticmethod
     def _linear(terms: list, rows: np.ndarray) -> pt.TensorVariable:
@@ -465,7 +409,7 @@ class IssueSalience(BayesianModel):
 
     def _single_choice(self, terms: list, wording: tuple, rows: np.ndarray,
                        errors: tuple | None) -> None:
-        d, c = self.data, self.config
+        d, c = self.inputs, self.config
         blocks = d.blocks.iloc[rows]
         mu = self._linear(terms, rows) + pt.dot(wording[0][rows], wording[1])
         others = [q for q in d.questions.loc[d.questions["format"] == "single_choice",
@@ -503,12 +447,12 @@ class IssueSalience(BayesianModel):
     def _flat_index(self, cells: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
         """Position of each cell in the raveled (rows x issues) matrix."""
         local = {b: i for i, b in enumerate(rows)}
-        return (cells["block"].map(local).to_numpy() * len(self.data.issues)
+        return (cells["block"].map(local).to_numpy() * len(self.inputs.issues)
                 + cells["issue"].to_numpy())
 
     def _scaled(self, terms: list, wording: tuple, rows: np.ndarray,
                 errors: tuple | None) -> None:
-        d, c = self.data, self.config
+        d, c = self.inputs, self.config
         blocks = d.blocks.iloc[rows]
         scaled_q = [q for q in d.questions.loc[d.questions["format"].isin(_SCALED),
                                                "question_id"] if q != d.reference_question]
@@ -548,9 +492,12 @@ class IssueSalience(BayesianModel):
             phi = phi_all[cells["format"].map(index).to_numpy()]
         self._likelihood("y_scaled", "scaled_cell", cells, q, None, phi, eta_c)
 
-    def initial_values(self, seed: int = 0, model: pm.Model | None = None
+    def initial_values(self, model: pm.Model | None = None, seed: int = 0
                        ) -> dict[str, np.ndarray]:
-        """A data-based starting point for the sampler (constrained scale).
+        """A data-based starting point for the sampler (constrained scale); every chain
+        starts here without random jitter: random starts fall into poor local modes of this
+        many-effect model (in a 50-poll simulation, three of four jittered chains stuck with
+        log densities 250-450 below the fourth).
 
         Salience starts at the reference question's empirical log-odds against its
         remainder (first group, averaged over its polls; issues it lacks start at their
@@ -561,11 +508,11 @@ class IssueSalience(BayesianModel):
         Starting here, without nutpie's U(-1, 1) jitter, avoids the poor local modes that
         random starts fall into (a scale at ten times its truth, effects absorbing data).
         """
-        d, c = self.data, self.config
+        d, c = self.inputs, self.config
         rng = np.random.default_rng(seed)
         model = self.build_model() if model is None else model
         shapes = {rv.name: tuple(int(x) for x in rv.shape.eval()) for rv in model.free_RVs}
-        cells = self.data_frame()
+        cells = self.observations()
         start = self._start_levels()
         out: dict[str, np.ndarray] = {"theta_anchor": start + rng.normal(0, 0.01, len(start))}
         if "theta_walk" in shapes:
@@ -611,8 +558,8 @@ class IssueSalience(BayesianModel):
 
     def _start_levels(self) -> np.ndarray:
         """Empirical salience of each issue in the reference question (first group)."""
-        d = self.data
-        cells = self.data_frame()
+        d = self.inputs
+        cells = self.observations()
         ref = cells[(cells["question_id"] == d.reference_question)
                     & (cells["group"] == d.groups[0])]
         if ref.empty:
@@ -633,8 +580,8 @@ class IssueSalience(BayesianModel):
         issues (a constant from the data)."""
         if not hasattr(self, "_centres"):
             start = self._start_levels()
-            cells = self.data.cells.assign(
-                question_id=self.data.blocks["question_id"].to_numpy()[self.data.cells["block"]])
+            cells = self.inputs.cells.assign(
+                question_id=self.inputs.blocks["question_id"].to_numpy()[self.inputs.cells["block"]])
             self._centres = {q: float(start[sorted(set(g["issue"]))].mean())
                              for q, g in cells.groupby("question_id")}
         return self._centres[question]
@@ -645,7 +592,7 @@ class IssueSalience(BayesianModel):
         above)."""
         like = self.config.likelihood
         if like == "auto":
-            return "exact" if len(self.data.cells) <= self.config.exact_max_cells else "quasi"
+            return "exact" if len(self.inputs.cells) <= self.config.exact_max_cells else "quasi"
         return like
 
     def uses_exact_likelihood(self) -> bool:
@@ -737,7 +684,7 @@ class IssueSalience(BayesianModel):
         with ``nutpie.CompiledModel.with_data(**model.observed_data())`` (simulation
         studies).
         """
-        cells = self.data.cells
+        cells = self.inputs.cells
         out: dict[str, np.ndarray] = {}
         single = cells[cells["format"] == "single_choice"]
         scaled = cells[cells["format"].isin(_SCALED)]

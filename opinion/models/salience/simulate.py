@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from opinion.frames.pollframe import PollFrame
-from opinion.models.salience.data import knot_weights_at
+from opinion.frames import PollFrame
+from opinion.models.salience.inputs import knot_weights_at
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,6 @@ accounting identity they use.
 
 from __future__ import annotations
 
-import html
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -17,14 +16,14 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from opinion.errors import ModelInputError, OpinionError
-from opinion.results.base import ModelResults
-from opinion.results.base import interval as _interval
+from opinion.errors import ModelInputError
+from opinion.models.core.hashing import records_to_frame
+from opinion.models.core.results import DEFAULT_LEVEL, Quantity
+from opinion.models.core.results import interval as _interval
+from opinion.models.election.impact import VoteImpactResults
 
 if TYPE_CHECKING:
-    from matplotlib.axes import Axes
-
-DEFAULT_LEVEL = 0.9
+    from matplotlib.axes import Axes  # noqa: F401
 _OTHER = "other"
 
 
@@ -51,10 +50,10 @@ def _beta_draws(rng: np.random.Generator, mean: float, sd: float, size: int) -> 
     return rng.beta(mean * conc, (1 - mean) * conc, size=size)
 
 
-class IssueVoteResults(ModelResults):
+class IssueVoteResults(VoteImpactResults):
     """What a fitted :class:`~opinion.models.IssueVote` returns."""
 
-    model_label = "issue vote"
+    model_label = "Issue vote"
 
     def __init__(self, idata: xr.DataTree, meta: dict[str, Any]) -> None:
         super().__init__(idata, meta)
@@ -68,10 +67,6 @@ class IssueVoteResults(ModelResults):
         self._joint_cache: dict[str, tuple[np.ndarray, list[str], dict]] = {}
 
     # ------------------------------------------------------------------ draws
-    def _posterior(self, name: str) -> np.ndarray:
-        values = np.asarray(self.idata["posterior"][name].values)
-        return values.reshape((-1,) + values.shape[2:])
-
     @property
     def categories(self) -> list[str]:
         """Issue categories after extra issues: listed issues, extra issues, 'other'."""
@@ -194,8 +189,6 @@ class IssueVoteResults(ModelResults):
         binomial sampling on the overall table's effective n around ``sum_p s_{p,i} v_p``
         (the implied salience). ``inside`` flags published shares inside it.
         """
-        from opinion.models.base import records_to_frame
-
         data = records_to_frame(self.meta["data"])
         overall = data[data["party"] == "all"]
         if overall.empty:
@@ -468,28 +461,33 @@ class IssueVoteResults(ModelResults):
         return out
 
     # ------------------------------------------------------------------ summaries
-    def summary(self, level: float = DEFAULT_LEVEL) -> pd.DataFrame:
-        """P(vote | issue), issue shares by party and the vote, with R-hat and ESS."""
-        conv = self.convergence()
-        rows = []
-        q = self.vote_by_issue(level)
-        for r in q.itertuples(index=False):
-            rows.append({"parameter": f"P({r.party} | {r.issue})", "mean": r.mean,
-                         "lower": r.lower, "upper": r.upper})
-        s = self.issue_shares(level)
-        for r in s.itertuples(index=False):
-            label = f"s[{r.party}, {r.issue}]"
-            rows.append({"parameter": f"P({r.issue} | {r.party})", "mean": r.mean,
-                         "lower": r.lower, "upper": r.upper,
-                         "r_hat": conv["r_hat"].get(label, np.nan),
-                         "ess_bulk": conv["ess_bulk"].get(label, np.nan)})
-        vote = self.vote(level)
-        for r in vote.itertuples(index=False):
-            label = f"v[{r.party}]"
-            rows.append({"parameter": f"vote {r.party}", "mean": r.mean, "lower": r.lower,
-                         "upper": r.upper, "r_hat": conv["r_hat"].get(label, np.nan),
-                         "ess_bulk": conv["ess_bulk"].get(label, np.nan)})
-        return pd.DataFrame(rows).set_index("parameter")
+    def summary_rows(self, level: float) -> list[tuple[str, np.ndarray]]:
+        """P(vote | issue), issue shares by party and the vote."""
+        joint, cats, _ = self.joint_draws()
+        q = 100 * joint / joint.sum(axis=1, keepdims=True)
+        rows = [(f"P({party} | {issue})", q[:, p, k])
+                for k, issue in enumerate(cats) for p, party in enumerate(self.parties)]
+        s = 100 * self._posterior("s")
+        rows += [(f"P({issue} | {party})", s[:, p, k])
+                 for p, party in enumerate(self.parties)
+                 for k, issue in enumerate(self.fitted_categories)]
+        v = 100 * self.vote_draws()
+        rows += [(f"vote {party}", v[:, p]) for p, party in enumerate(self.parties)]
+        return rows
+
+    def headline_quantities(self) -> dict[str, Quantity]:
+        """Each party's share among each listed issue's voters."""
+        out: dict[str, Quantity] = {}
+        for k, issue in enumerate(self.fitted_categories):
+            for p, party in enumerate(self.parties):
+                out[f"P({party} | {issue})"] = (
+                    lambda r, p=p, k=k: 100 * (r._posterior("v")[:, p] * r._posterior("s")[:, p, k])
+                    / (r._posterior("v")[:, :, None] * r._posterior("s")).sum(axis=1)[:, k])
+        return out
+
+    def next_steps(self) -> list[str]:
+        return ["vote_by_issue()", "counterfactual(shift={...})", "shift_curve(issue)",
+                "sensitivity()", "plot_vote_by_issue()", "contraction_table()"]
 
     def headline(self) -> str:
         q = self.vote_by_issue()
@@ -505,34 +503,16 @@ class IssueVoteResults(ModelResults):
                          f"({r['lower']:.0f}-{r['upper']:.0f}%)")
         return "; ".join(parts)
 
-    # ------------------------------------------------------------------ plots & display
-    def plot_vote_by_issue(self, ax: Axes | None = None, *, party: str | None = None,
-                           level: float = DEFAULT_LEVEL) -> Axes:
-        """Dot-and-interval chart of P(party | issue) (see :mod:`opinion.plots.election`)."""
-        from opinion.plots.election import plot_vote_by_issue
+    # ------------------------------------------------------------------ plots
+    def vote_chart_text(self) -> tuple[str, str | None, frozenset[str]]:
+        extra = frozenset(self.extra_issues)
+        note = ("Orange: issue not in the exit poll's list; share and split are stated "
+                "assumptions, not estimates.") if extra else None
+        return ("Who voted {party}, by most important issue (dashed: overall vote)", note,
+                extra)
 
-        return plot_vote_by_issue(self, ax, party=party, level=level)
-
-    def plot_counterfactual(self, ax: Axes | None = None, *, issue: str | None = None,
-                            shifts: np.ndarray | list[float] | None = None,
-                            source: str | dict[str, float] = "proportional",
-                            level: float = DEFAULT_LEVEL) -> Axes:
-        """Margin change over salience shifts of one issue, with its band."""
-        from opinion.plots.election import plot_counterfactual
-
-        return plot_counterfactual(self, ax, issue=issue, shifts=shifts, source=source,
-                                   level=level)
-
-    def _repr_html_(self) -> str:
-        return "\n".join([
-            f"<div><strong>{html.escape(type(self).__name__)}</strong>: "
-            f"{html.escape(self.headline())}</div>",
-            self._diagnostics_html(),
-            self.vote_by_issue().to_html(index=False, escape=True,
-                                         float_format=lambda v: f"{v:.1f}"),
-        ])
-
-    def _check_party(self, party: str) -> int:
-        if party not in self.parties:
-            raise OpinionError(f"unknown party {party!r} (have: {', '.join(self.parties)})")
-        return self.parties.index(party)
+    def default_shifts(self, issue: str | None) -> tuple[str, np.ndarray | None, str, str]:
+        issue = issue or next(iter(self.extra_issues), self.issues[0])
+        return (issue, None, "",
+                "New voters of the issue vote like its current voters; they come from other "
+                "issues ({source}). Dotted lines: one point either way.")

@@ -9,7 +9,6 @@ group and date. Intervals are equal-tailed posterior intervals at ``level`` (def
 
 from __future__ import annotations
 
-import html
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -17,29 +16,13 @@ import pandas as pd
 import xarray as xr
 
 from opinion.errors import OpinionError
-from opinion.results.base import ModelResults
-from opinion.results.base import interval as _interval
+from opinion.formatting import format_probability, ordinal
+from opinion.models.core.results import DEFAULT_LEVEL, ModelResults, Quantity
+from opinion.models.core.results import interval as _interval
+from opinion.models.salience.inputs import knot_weights_at
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
-
-DEFAULT_LEVEL = 0.9
-
-
-def ordinal(n: int) -> str:
-    """1 -> '1st', 2 -> '2nd', 11 -> '11th', 23 -> '23rd'."""
-    if 10 <= n % 100 <= 20:
-        return f"{n}th"
-    return f"{n}{ {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th') }"
-
-
-def format_probability(p: float) -> str:
-    """'> 0.99', '< 0.01' or two decimals."""
-    if p > 0.99:
-        return "> 0.99"
-    if p < 0.01:
-        return "< 0.01"
-    return f"{p:.2f}"
 
 
 def rank_draws(theta: np.ndarray) -> np.ndarray:
@@ -53,7 +36,8 @@ def rank_draws(theta: np.ndarray) -> np.ndarray:
 class IssueSalienceResults(ModelResults):
     """What a fitted :class:`~opinion.models.IssueSalience` returns."""
 
-    model_label = "issue salience"
+    model_label = "Issue salience"
+    date_columns = ("start_date", "end_date", "mid_date")
 
     def __init__(self, idata: xr.DataTree, meta: dict[str, Any]) -> None:
         super().__init__(idata, meta)
@@ -67,10 +51,6 @@ class IssueSalienceResults(ModelResults):
         self._theta_cache: np.ndarray | None = None
 
     # ------------------------------------------------------------------ draws
-    def _posterior(self, name: str) -> np.ndarray:
-        values = np.asarray(self.idata["posterior"][name].values)
-        return values.reshape((-1,) + values.shape[2:])
-
     def theta_draws(self) -> np.ndarray:
         """Salience log-odds draws: (draws, group, issue, knot)."""
         if self._theta_cache is None:
@@ -86,7 +66,6 @@ class IssueSalienceResults(ModelResults):
         Between knots the salience is linearly interpolated; outside the knots' range the
         nearest knot is used (a date outside the polls' span raises).
         """
-        from opinion.models.salience.data import knot_weights_at
 
         theta = self.theta_draws()
         if len(self.knots) == 1:
@@ -267,12 +246,6 @@ class IssueSalienceResults(ModelResults):
         return pd.DataFrame(rows)
 
     # ------------------------------------------------------------------ data and checks
-    def data(self) -> pd.DataFrame:
-        """The modelled cells (one row per reported share) with effective sizes."""
-        from opinion.models.base import records_to_frame
-
-        return records_to_frame(self.meta["data"], ("start_date", "end_date", "mid_date"))
-
     def questions(self) -> pd.DataFrame:
         """Modelled questions: format, polls, pollsters, whether it is the reference."""
         return pd.DataFrame(self.meta["questions"])
@@ -282,7 +255,7 @@ class IssueSalienceResults(ModelResults):
         """Each poll on its own (no pooling): see :func:`opinion.models.salience.baseline`."""
         from opinion.models.salience.baseline import poll_baseline
 
-        return poll_baseline(self.data(), level=level, simultaneous=simultaneous)
+        return poll_baseline(self.observations(), level=level, simultaneous=simultaneous)
 
     def block_share_draws(self, poll_id: str, group: str) -> tuple[list[str], np.ndarray]:
         """The model's shares (percent) for one reference-question poll and group.
@@ -292,7 +265,7 @@ class IssueSalienceResults(ModelResults):
         midpoint, with its pollster's effect: the pooled counterpart of the poll's own
         estimate. Returns the poll's reported issues and draws (draws x issues).
         """
-        data = self.data()
+        data = self.observations()
         block = data[(data["poll_id"] == poll_id) & (data["group"] == group)
                      & (data["question_id"] == self.reference_question)]
         if block.empty:
@@ -349,26 +322,15 @@ class IssueSalienceResults(ModelResults):
         return pd.DataFrame(rows)
 
     def posterior_predictive_check(self, level: float = DEFAULT_LEVEL) -> pd.DataFrame:
-        """Each reported share against its posterior predictive interval (percent).
+        """Each published share beside its replicated interval, on the published scale
+        (percent): ``poll_id, question_id, group, issue, observed, lower, upper, inside``.
 
-        Single-choice cells are compared as conditional shares of their stick (count /
-        trials); ``inside.mean()`` should be near ``level`` when the model fits.
+        Single-choice shares are replicated as counts of the whole (effective) sample, like
+        the published share; ``inside.mean()`` should be near ``level`` when the model fits.
         """
-        data = self.data()
         frames = []
-        for fmt_mask, name in ((data["format"] == "single_choice", "y_single"),
-                               (data["format"] != "single_choice", "y_scaled")):
-            if name not in self.idata["posterior_predictive"]:
-                continue
-            sub = data[fmt_mask.to_numpy()]
-            pred = np.asarray(self.idata["posterior_predictive"][name].values, dtype=float)
-            pred = pred.reshape((-1,) + pred.shape[2:])
-            trials = np.maximum(sub["trials"].to_numpy(), 1)
-            if self.meta.get("likelihood") == "normal":  # draws of the empirical logit
-                share = 100 / (1 + np.exp(-pred))
-            else:
-                share = 100 * pred / trials
-            observed = 100 * sub["count"].to_numpy() / trials
+        for sub, share in self._replicated_shares("posterior_predictive"):
+            observed = 100 * sub["share"].to_numpy()
             _, lower, upper = _interval(share, level)
             frames.append(pd.DataFrame({
                 "poll_id": sub["poll_id"].to_numpy(), "question_id": sub["question_id"],
@@ -378,32 +340,20 @@ class IssueSalienceResults(ModelResults):
         return pd.concat(frames, ignore_index=True)
 
     def prior_predictive_check(self, level: float = DEFAULT_LEVEL) -> pd.DataFrame:
-        """Range of reported shares the priors alone imply, per question (percent).
+        """Range of published shares the priors alone imply, per question (percent).
 
         Columns ``question_id, format, observed_min, observed_max, lower, median, upper``:
-        the prior predictive interval of one reported share (single-choice cells as shares
-        of their stick, as in :meth:`posterior_predictive_check`) beside the range actually
+        the prior predictive interval of one published share beside the range actually
         observed. Priors that put most of their mass far outside what polls report, or that
         cannot reach it, show here before any data are used.
         """
+        columns = ["question_id", "format", "observed_min", "observed_max", "lower", "median",
+                   "upper"]
         if "prior_predictive" not in self.idata.children:
-            return pd.DataFrame(columns=["question_id", "format", "observed_min",
-                                         "observed_max", "lower", "median", "upper"])
-        data = self.data()
+            return pd.DataFrame(columns=columns)
         rows = []
-        for fmt_mask, name in ((data["format"] == "single_choice", "y_single"),
-                               (data["format"] != "single_choice", "y_scaled")):
-            if name not in self.idata["prior_predictive"]:
-                continue
-            sub = data[fmt_mask.to_numpy()]
-            pred = np.asarray(self.idata["prior_predictive"][name].values, dtype=float)
-            pred = pred.reshape((-1,) + pred.shape[2:])
-            trials = np.maximum(sub["trials"].to_numpy(), 1)
-            if self.meta.get("likelihood") == "normal":
-                share = 100 / (1 + np.exp(-pred))
-            else:
-                share = 100 * pred / trials
-            observed = 100 * sub["count"].to_numpy() / trials
+        for sub, share in self._replicated_shares("prior_predictive"):
+            observed = 100 * sub["share"].to_numpy()
             for q in dict.fromkeys(sub["question_id"]):
                 cols = (sub["question_id"] == q).to_numpy()
                 values = share[:, cols].ravel()
@@ -413,15 +363,40 @@ class IssueSalienceResults(ModelResults):
                              "lower": float(np.quantile(values, (1 - level) / 2)),
                              "median": float(np.median(values)),
                              "upper": float(np.quantile(values, 1 - (1 - level) / 2))})
-        return pd.DataFrame(rows)
+        return pd.DataFrame(rows, columns=columns)
+
+    def _replicated_shares(self, group: str) -> list[tuple[pd.DataFrame, np.ndarray]]:
+        """(cells, replicated published shares in percent) per likelihood term.
+
+        Single-choice cells are stick-breaking counts (each issue's count out of what the
+        earlier issues left); the published share is that count out of the block's whole
+        effective sample, the first cell's trials. Multi-mention and rating cells are counts
+        out of their own trials.
+        """
+        data = self.observations()
+        out = []
+        for mask, name in ((data["format"] == "single_choice", "y_single"),
+                           (data["format"] != "single_choice", "y_scaled")):
+            if group not in self.idata.children or name not in self.idata[group]:
+                continue
+            sub = data[mask.to_numpy()]
+            pred = self._posterior(name, group).astype(float)
+            if self.meta.get("likelihood") == "normal":  # draws of the empirical logit
+                share = 100 / (1 + np.exp(-pred))
+            else:
+                base = sub.groupby(["poll_id", "question_id", "group"])["trials"]
+                whole = base.transform("max") if name == "y_single" else sub["trials"]
+                share = 100 * pred / np.maximum(whole.to_numpy(), 1)
+            out.append((sub, share))
+        return out
 
     # ------------------------------------------------------------------ summaries
-    def summary(self, level: float = DEFAULT_LEVEL) -> pd.DataFrame:
-        """Named parameters: shares at the reference date, scales in pp at a 20% share."""
-        rows = []
-        for r in self.shares(level).itertuples():
-            rows.append((f"share naming {r.issue} ({r.group}, {r.date:%Y-%m-%d}, %)", r.mean,
-                         r.lower, r.upper))
+    def summary_rows(self, level: float) -> list[tuple[str, np.ndarray]]:
+        """Shares at the reference date, then scales in pp at a 20% share."""
+        shares = self.share_draws()
+        rows = [(f"share naming {issue} ({group}, {self.reference_date:%Y-%m-%d}, %)",
+                 shares[:, g, k])
+                for g, group in enumerate(self.groups) for k, issue in enumerate(self.issues)]
         post = self.idata["posterior"]
         labels = {
             "sigma_group": "subgroup deviation sd (pp at 20%)",
@@ -430,29 +405,35 @@ class IssueSalienceResults(ModelResults):
             "sigma_wording": "question-by-issue wording sd (pp at 20%)",
             "sigma_poll": "poll intercept sd, multi-mention/rating (pp at 20%)",
         }
-        for name, label in labels.items():
-            if name in post:
-                m, lo, hi = _interval(16 * self._posterior(name), level)
-                rows.append((label, m, lo, hi))
+        rows += [(label, 16 * self._posterior(name)) for name, label in labels.items()
+                 if name in post]
         if "poll_error" in post:
             values = 100 * self._posterior("poll_error")
-            for j, fmt in enumerate(post["poll_error"].coords["error_format"].values):
-                m, lo, hi = _interval(values[:, j], level)
-                rows.append((f"non-sampling error sd, {fmt} (pp at 20%)", m, lo, hi))
+            rows += [(f"non-sampling error sd, {fmt} (pp at 20%)", values[:, j])
+                     for j, fmt in enumerate(post["poll_error"].coords["error_format"].values)]
         if "other_intercept" in post:
             values = self._posterior("other_intercept")
-            for j, q in enumerate(post["other_intercept"].coords["other_question"].values):
-                m, lo, hi = _interval(values[:, j], level)
-                rows.append((f"'other' intercept of {q} vs reference (logit)", m, lo, hi))
+            rows += [(f"'other' intercept of {q} vs reference (logit)", values[:, j])
+                     for j, q in enumerate(
+                         post["other_intercept"].coords["other_question"].values)]
         if "intercept" in post:
             a, b = self._posterior("intercept"), np.exp(self._posterior("log_slope"))
             for j, q in enumerate(post["intercept"].coords["scaled_question"].values):
-                m, lo, hi = _interval(a[:, j], level)
-                rows.append((f"intercept of {q} (logit)", m, lo, hi))
-                m, lo, hi = _interval(b[:, j], level)
-                rows.append((f"slope of {q} on salience", m, lo, hi))
-        table = pd.DataFrame(rows, columns=["parameter", "mean", "lower", "upper"])
-        return table.set_index("parameter")
+                rows += [(f"intercept of {q} (logit)", a[:, j]),
+                         (f"slope of {q} on salience", b[:, j])]
+        return rows
+
+    def headline_quantities(self) -> dict[str, Quantity]:
+        """Each issue's share and rank (first group, reference date)."""
+        out: dict[str, Quantity] = {}
+        for k, issue in enumerate(self.issues):
+            out[f"share naming {issue}"] = lambda r, k=k: r.share_draws()[:, 0, k]
+            out[f"rank of {issue}"] = lambda r, k=k: rank_draws(r.theta_at()[:, 0])[:, k]
+        return out
+
+    def next_steps(self) -> list[str]:
+        return ["ranks()", "pairwise()", "where_ranks(issue)", "contrasts()", "plot_ranks()",
+                "compare_baseline()", "contraction_table()"]
 
     def headline(self) -> str:
         table = self.rank_summary(group=self.groups[0])
@@ -464,36 +445,26 @@ class IssueSalienceResults(ModelResults):
     def plot_ranks(self, ax: Axes | None = None, *, group: str | None = None,
                    date: str | None = None, highlight: str | None = None) -> Axes:
         """Heat map of rank probabilities (issues by mean rank x rank 1..K)."""
-        from opinion.plots.salience import plot_ranks
+        from opinion.models.salience.plots import plot_ranks
 
-        return plot_ranks(self, ax=ax, group=group, date=date, highlight=highlight)
+        group = group or self.groups[0]
+        order = self.rank_summary(date=date, group=group)["issue"].tolist()
+        return plot_ranks(self.ranks(date=date, group=group), order=order, ax=ax,
+                          title=f"Rank probabilities, {group}, {self._date(date):%Y-%m-%d}",
+                          highlight=highlight)
 
     def plot_shares(self, ax: Axes | None = None, *, date: str | None = None,
                     level: float = DEFAULT_LEVEL) -> Axes:
         """Share of each issue with its interval, one colour per group."""
-        from opinion.plots.salience import plot_shares
+        from opinion.models.salience.plots import plot_shares
 
-        return plot_shares(self, ax=ax, date=date, level=level)
+        return plot_shares(self.shares(level, date=date), ax=ax, level=level,
+                           scale=self.reference_question,
+                           title=f"Issue salience, {self._date(date):%Y-%m-%d}")
 
     def plot_baseline(self, ax: Axes | None = None, *, level: float = DEFAULT_LEVEL,
                       poll_id: str | None = None) -> Axes:
         """Single-poll intervals (baseline) beside the pooled model's, for one poll."""
-        from opinion.plots.salience import plot_baseline
+        from opinion.models.salience.plots import plot_baseline
 
-        return plot_baseline(self, ax=ax, level=level, poll_id=poll_id)
-
-    def _repr_html_(self) -> str:
-        f = lambda v: f"{v:.2f}"  # noqa: E731
-        parts = [
-            f"<div><strong>Issue salience</strong>: {html.escape(self.headline())}</div>",
-            self._diagnostics_html(),
-            f"<div>Shares on the scale of <code>{html.escape(self.reference_question)}</code> "
-            f"({html.escape(self.reference_format)}), {self.reference_date:%Y-%m-%d}</div>",
-            self.shares().to_html(index=False, escape=True, float_format=lambda v: f"{v:.1f}"),
-            "<div>Ranks</div>",
-            self.rank_summary().to_html(index=False, escape=True, float_format=f),
-            "<div style='color:#555'>Next: <code>.ranks()</code>, <code>.pairwise()</code>, "
-            "<code>.where_ranks(issue)</code>, <code>.contrasts()</code>, "
-            "<code>.plot_ranks()</code>, <code>.compare_baseline()</code></div>",
-        ]
-        return "\n".join(parts)
+        return plot_baseline(self.compare_baseline(level), ax=ax, level=level, poll_id=poll_id)

@@ -18,6 +18,7 @@ import pandas as pd
 
 from opinion.errors import ModelInputError
 from opinion.frames.microdata import Microdata, format_code
+from opinion.models.core.inputs import problems_message
 from opinion.models.election.mrp_config import VoteMRPConfig
 
 
@@ -120,7 +121,7 @@ def prepare_mrp(microdata: Microdata | pd.DataFrame, population: pd.DataFrame,
                         f"group column{' except the issue' if c.issue else ''}, every "
                         f"covariate and the count column {c.count!r})")
     if problems:
-        raise ModelInputError("VoteMRP: cannot use these data:\n- " + "\n- ".join(problems))
+        raise ModelInputError(problems_message("VoteMRP cannot use these data", problems))
 
     notes: list[str] = []
     data = pd.DataFrame({c.vote: as_levels(frame[c.vote])})
@@ -137,7 +138,7 @@ def prepare_mrp(microdata: Microdata | pd.DataFrame, population: pd.DataFrame,
     else:
         data["_weight"] = 1.0
     if problems:
-        raise ModelInputError("VoteMRP: cannot use these data:\n- " + "\n- ".join(problems))
+        raise ModelInputError(problems_message("VoteMRP cannot use these data", problems))
     complete = data.notna().all(axis=1)
     if (~complete).any():
         notes.append(f"{int((~complete).sum())} respondent(s) with a missing vote, group, "
@@ -207,7 +208,7 @@ def prepare_mrp(microdata: Microdata | pd.DataFrame, population: pd.DataFrame,
                             "values")
         pop[cov] = values.astype(float)
     if problems:
-        raise ModelInputError("VoteMRP: cannot use these data:\n- " + "\n- ".join(problems))
+        raise ModelInputError(problems_message("VoteMRP cannot use these data", problems))
     pop["count"] = counts.astype(float)
 
     y = np.array([parties.index(v) for v in data[c.vote]], dtype="int64")

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-import html
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
-from opinion.results.base import ModelResults
-from opinion.results.base import interval as _interval
+from opinion.errors import OpinionError
+from opinion.models.core.results import DEFAULT_LEVEL, ModelResults, Quantity
+from opinion.models.core.results import interval as _interval
+from opinion.models.core.timegrid import interpolation_matrix
 
-DEFAULT_LEVEL = 0.9
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 
 def _softmax_with_reference(logits: np.ndarray) -> np.ndarray:
@@ -32,7 +34,8 @@ class PollAverageResults(ModelResults):
     removed: what the *average pollster* would have found.
     """
 
-    model_label = "poll average"
+    model_label = "Poll average"
+    date_columns = ("start_date", "end_date")
 
     def __init__(self, idata: xr.DataTree, meta: dict[str, Any]) -> None:
         super().__init__(idata, meta)
@@ -45,12 +48,6 @@ class PollAverageResults(ModelResults):
         self._daily_cache: np.ndarray | None = None
 
     # ------------------------------------------------------------------ draws
-    def _posterior(self, name: str) -> np.ndarray:
-        """Posterior draws stacked over chains: shape (draws, ...)."""
-        da = self.idata["posterior"][name]
-        values = np.asarray(da.values)
-        return values.reshape((-1,) + values.shape[2:])
-
     @property
     def dates(self) -> pd.DatetimeIndex:
         return pd.date_range(self.start, self.end, freq="D")
@@ -58,8 +55,6 @@ class PollAverageResults(ModelResults):
     def daily_shares(self) -> np.ndarray:
         """Draws of daily shares in percent: (draws, series, day, response)."""
         if self._daily_cache is None:
-            from opinion.models.poll_average.data import interpolation_matrix
-
             eta = self._posterior("eta")  # draws, series, category, knot
             interp = interpolation_matrix(len(self.dates), self.grid_days)
             daily = np.einsum("dsck,tk->dstc", eta, interp, optimize=True)
@@ -130,37 +125,44 @@ class PollAverageResults(ModelResults):
         minus what the average pollster would report. Columns ``pollster, response, mean,
         lower, upper``.
         """
+        rows = []
+        for (pollster, resp), values in self._house_draws().items():
+            mean, lower, upper = _interval(values, level)
+            rows.append({"pollster": pollster, "response": resp, "mean": float(mean),
+                         "lower": float(lower), "upper": float(upper)})
+        return pd.DataFrame(rows, columns=["pollster", "response", "mean", "lower", "upper"])
+
+    def _house_draws(self) -> dict[tuple[str, str], np.ndarray]:
+        """Draws of each pollster's house effect on each response, in points."""
         if "house" not in self.idata["posterior"]:
-            return pd.DataFrame(columns=["pollster", "response", "mean", "lower", "upper"])
+            return {}
         eta = self._posterior("eta")[:, 0].mean(axis=-1)  # draws, category
         house = self._posterior("house")  # draws, category, pollster
         base = _softmax_with_reference(eta)
-        rows = []
+        out = {}
         for p, pollster in enumerate(self.pollsters):
-            shifted = _softmax_with_reference(eta + house[:, :, p]) - base
-            mean, lower, upper = _interval(100 * shifted, level)
+            shifted = 100 * (_softmax_with_reference(eta + house[:, :, p]) - base)
             for k, resp in enumerate(self.responses):
-                rows.append({"pollster": pollster, "response": resp, "mean": mean[k],
-                             "lower": lower[k], "upper": upper[k]})
-        return pd.DataFrame(rows)
+                out[(pollster, resp)] = shifted[:, k]
+        return out
 
+    # ------------------------------------------------------------------ checks
     def posterior_predictive_check(self, level: float = DEFAULT_LEVEL) -> pd.DataFrame:
-        """Each reported share against its posterior predictive interval.
+        """Each published share beside its replicated interval, on the published scale.
 
-        Columns ``poll_id, pollster, end_date, response, observed, lower, upper, inside``;
-        ``inside.mean()`` should be close to ``level`` when the model fits.
+        Columns ``poll_id, pollster, end_date, response, observed, lower, upper, inside``:
+        ``observed`` is the share the poll published (percent; renormalised when every
+        category was reported), ``lower``/``upper`` the ``level`` interval of the same share
+        in data replicated from the posterior. ``inside.mean()`` should be close to ``level``
+        when the model fits.
         """
-        data = self.data()
+        data = self.observations()
+        share = self._replicated_shares("posterior_predictive")
         if self.meta["config"]["likelihood"] == "normal":
-            pred = self._predictive("posterior_predictive", "y")
-            share = 100 / (1 + np.exp(-pred))
-            observed = np.where(data["response"] == self.responses[0], data["share"],
-                                1 - data["share"]) * 100
+            observed = 100 * np.where(data["response"] == self.responses[0], data["share"],
+                                      1 - data["share"])
         else:
-            pred = self._predictive("posterior_predictive", "y")
-            trials = data["trials"].to_numpy()
-            share = 100 * pred / np.maximum(trials, 1)
-            observed = 100 * data["count"].to_numpy() / np.maximum(trials, 1)
+            observed = 100 * data["share"].to_numpy()
         _, lower, upper = _interval(share, level)
         return pd.DataFrame({
             "poll_id": data["poll_id"], "pollster": data["pollster"],
@@ -170,53 +172,46 @@ class PollAverageResults(ModelResults):
         })
 
     def prior_predictive_check(self, level: float = DEFAULT_LEVEL) -> pd.DataFrame:
-        """Range of poll shares the priors alone imply, per response (percent)."""
+        """Range of published poll shares the priors alone imply, per response (percent)."""
         if "prior_predictive" not in self.idata.children:
             return pd.DataFrame(columns=["response", "lower", "median", "upper"])
-        data = self.data()
-        pred = self._predictive("prior_predictive", "y")
-        if self.meta["config"]["likelihood"] == "normal":
-            share = 100 / (1 + np.exp(-pred))
-        else:
-            share = 100 * pred / np.maximum(data["trials"].to_numpy(), 1)
+        data = self.observations()
+        share = self._replicated_shares("prior_predictive")
         rows = []
         for resp in data["response"].unique():
-            cols = (data["response"] == resp).to_numpy()
-            values = share[:, cols].ravel()
+            values = share[:, (data["response"] == resp).to_numpy()].ravel()
             rows.append({"response": resp,
                          "lower": np.quantile(values, (1 - level) / 2),
                          "median": np.median(values),
                          "upper": np.quantile(values, 1 - (1 - level) / 2)})
         return pd.DataFrame(rows)
 
-    def _predictive(self, group: str, name: str) -> np.ndarray:
-        values = np.asarray(self.idata[group][name].values)
-        return values.reshape((-1,) + values.shape[2:]).astype(float)
+    def _replicated_shares(self, group: str) -> np.ndarray:
+        """Replicated published shares (percent): (draws, cell).
 
-    def data(self) -> pd.DataFrame:
-        """The modelled poll cells (one row per reported share)."""
-        from opinion.models.base import records_to_frame
+        The binomial likelihood replicates stick-breaking counts (each category's count out
+        of what the earlier categories left); a published share is that count out of the
+        poll's whole effective sample, the first cell's number of trials.
+        """
+        pred = self._posterior("y", group).astype(float)
+        if self.meta["config"]["likelihood"] == "normal":
+            return 100 / (1 + np.exp(-pred))
+        data = self.observations()
+        poll_trials = data.groupby(["poll_id", "question_id"])["trials"].transform("max")
+        return 100 * pred / np.maximum(poll_trials.to_numpy(), 1)
 
-        return records_to_frame(self.meta["data"], ("start_date", "end_date"))
-
-    def summary(self, level: float = DEFAULT_LEVEL) -> pd.DataFrame:
-        """Named parameters in percentage points, with intervals and diagnostics."""
-        rows = []
-        latest = self.latest(level)
-        for r in latest.itertuples():
-            rows.append((f"latest share: {r.response} ({r.date:%Y-%m-%d})", r.mean, r.lower,
-                         r.upper))
+    # ------------------------------------------------------------------ summaries
+    def summary_rows(self, level: float) -> list[tuple[str, np.ndarray]]:
+        """Latest shares, random-walk and poll-error scales, house and other effects."""
+        latest = self.daily_shares()[:, 0, -1]
+        rows = [(f"latest share: {resp} ({self.end:%Y-%m-%d})", latest[:, k])
+                for k, resp in enumerate(self.responses)]
         sig = self._posterior("sigma_rw") * 25  # logit per month -> pp per month at 50%
-        for k, resp in enumerate(self.responses[:-1]):
-            m, lo, hi = _interval(sig[:, k], level)
-            rows.append((f"random-walk sd per month: {resp} (pp at 50%)", m, lo, hi))
-        tau = self._posterior("tau") * 25
-        m, lo, hi = _interval(tau, level)
-        rows.append(("poll-level error sd (pp at 50%)", m, lo, hi))
-        house = self.house_effects(level)
-        for r in house.itertuples():
-            rows.append((f"house effect of {r.pollster}: {r.response} (pp)", r.mean, r.lower,
-                         r.upper))
+        rows += [(f"random-walk sd per month: {resp} (pp at 50%)", sig[:, k])
+                 for k, resp in enumerate(self.responses[:-1])]
+        rows.append(("poll-level error sd (pp at 50%)", self._posterior("tau") * 25))
+        rows += [(f"house effect of {pollster}: {resp} (pp)", values)
+                 for (pollster, resp), values in self._house_draws().items()]
         post = self.idata["posterior"]
         for name, label in (("population", "population"), ("mode", "mode"),
                             ("item", "question")):
@@ -225,55 +220,64 @@ class PollAverageResults(ModelResults):
                 continue
             values = self._posterior(var) * 25
             for j, lev in enumerate(post[var].coords[f"{name}_level"].values):
-                for k, resp in enumerate(self.responses[:-1]):
-                    m, lo, hi = _interval(values[:, k, j], level)
-                    rows.append((f"{label} effect of {lev}: {resp} (logit x 25, pp at 50%)", m,
-                                 lo, hi))
-        table = pd.DataFrame(rows, columns=["parameter", "mean", "lower", "upper"])
-        return table.set_index("parameter")
+                rows += [(f"{label} effect of {lev}: {resp} (logit x 25, pp at 50%)",
+                          values[:, k, j]) for k, resp in enumerate(self.responses[:-1])]
+        return rows
+
+    def headline_quantities(self) -> dict[str, Quantity]:
+        """The latest share of each response, and its change over the whole trend."""
+        out: dict[str, Quantity] = {}
+        for k, resp in enumerate(self.responses):
+            out[f"latest share: {resp}"] = lambda r, k=k: r.daily_shares()[:, 0, -1, k]
+            out[f"change over the trend: {resp}"] = (
+                lambda r, k=k: r.daily_shares()[:, 0, -1, k] - r.daily_shares()[:, 0, 0, k])
+        return out
 
     def headline(self) -> str:
-        latest = self.latest()
-        r = latest.iloc[0]
+        r = self.latest().iloc[0]
         return (f"{r['response']}: {r['mean']:.1f}% ({r['lower']:.1f}-{r['upper']:.1f}, 90%) on "
                 f"{r['date']:%Y-%m-%d}")
 
+    def display_tables(self) -> list[tuple[str, pd.DataFrame]]:
+        return [("Latest estimate", self.latest()), ("House effects (pp)", self.house_effects())]
+
+    def next_steps(self) -> list[str]:
+        return ["trend()", "plot_trend()", "change(start, end)", "house_effects()",
+                "posterior_predictive_check()", "contraction_table()"]
+
+    def model_description(self) -> list[str]:
+        """The fitted model in words, from the saved configuration and fit-time choices."""
+        from opinion.models.poll_average.describe import describe
+
+        return describe(self.meta)
+
     # ------------------------------------------------------------------ plots
-    def plot_trend(self, ax=None, *, response: str | None = None, level: float = DEFAULT_LEVEL,
-                   show_polls: bool = True):
+    def plot_trend(self, ax: Axes | None = None, *, response: str | None = None,
+                   level: float = DEFAULT_LEVEL, show_polls: bool = True) -> Axes:
         """Trend with its credible band and the polls overlaid, sized by n."""
-        from opinion.plots.poll_average import plot_trend
+        from opinion.models.poll_average.plots import plot_trend
 
-        return plot_trend(self, ax=ax, response=response, level=level, show_polls=show_polls)
+        trend = self.trend(level, response=response)
+        if "series" in trend:
+            trend = trend[trend["series"] == trend["series"].iloc[0]]
+        polls = self.observations() if show_polls else None
+        if polls is not None and response is not None:
+            polls = polls[polls["response"] == response]
+        return plot_trend(trend, polls, ax=ax, level=level)
 
-    def plot_house_effects(self, ax=None, *, response: str | None = None,
-                           level: float = DEFAULT_LEVEL):
+    def plot_house_effects(self, ax: Axes | None = None, *, response: str | None = None,
+                           level: float = DEFAULT_LEVEL) -> Axes:
         """House effects with intervals, one row per pollster."""
-        from opinion.plots.poll_average import plot_house_effects
+        from opinion.models.poll_average.plots import plot_house_effects
 
-        return plot_house_effects(self, ax=ax, response=response, level=level)
-
-    def _repr_html_(self) -> str:
-        parts = [
-            f"<div><strong>Poll average</strong>: {html.escape(self.headline())}</div>",
-            self._diagnostics_html(),
-            "<div>Latest estimate</div>",
-            self.latest().to_html(index=False, escape=True, float_format=lambda v: f"{v:.1f}"),
-            "<div>House effects (pp)</div>",
-            self.house_effects().to_html(index=False, escape=True,
-                                         float_format=lambda v: f"{v:.1f}"),
-            "<div style='color:#555'>Next: <code>.trend()</code>, <code>.plot_trend()</code>, "
-            "<code>.change(start, end)</code>, <code>.posterior_predictive_check()</code></div>",
-        ]
-        return "\n".join(parts)
+        return plot_house_effects(self.house_effects(level), ax=ax,
+                                  response=response or self.responses[0], level=level)
 
     # ------------------------------------------------------------------ helpers
     def _response_index(self, response: str | None) -> int:
         if response is None:
             return 0
         if response not in self.responses:
-            from opinion.errors import OpinionError
-
             raise OpinionError(f"unknown response {response!r} (have: {', '.join(self.responses)})")
         return self.responses.index(response)
 
@@ -282,8 +286,6 @@ class PollAverageResults(ModelResults):
             return len(self.dates) - 1
         ts = pd.Timestamp(date)
         if not self.start <= ts <= self.end:
-            from opinion.errors import OpinionError
-
             raise OpinionError(
                 f"{ts:%Y-%m-%d} is outside the trend ({self.start:%Y-%m-%d}..{self.end:%Y-%m-%d})")
         return int((ts - self.start).days)

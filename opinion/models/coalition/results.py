@@ -18,8 +18,8 @@ import pandas as pd
 import xarray as xr
 
 from opinion.errors import ModelInputError
-from opinion.results.base import ModelResults
-from opinion.results.base import interval as _interval
+from opinion.models.core.results import ModelResults
+from opinion.models.core.results import interval as _interval
 
 DEFAULT_LEVEL = 0.9
 DEFAULT_THRESHOLD = 50.0
@@ -133,12 +133,8 @@ class CoalitionResults(ModelResults):
         self.blocking_share = float(meta["config"]["blocking_share"])
 
     # ------------------------------------------------------------------ draws
-    def _posterior(self, name: str) -> np.ndarray:
-        values = np.asarray(self.idata["posterior"][name].values)
-        return values.reshape((-1,) + values.shape[2:])
-
     def _days(self, elections: pd.DataFrame | None = None) -> np.ndarray:
-        from opinion.models.coalition.data import days_to_next_election
+        from opinion.models.coalition.inputs import days_to_next_election
 
         return days_to_next_election(self.members, self.elections if elections is None
                                      else elections, self.dates)
@@ -264,7 +260,7 @@ class CoalitionResults(ModelResults):
     def _weights(self, weights: object) -> np.ndarray:
         if weights is None:
             return self.weights
-        from opinion.models.coalition.data import resolve_weights
+        from opinion.models.coalition.inputs import resolve_weights
 
         return resolve_weights(weights, self.members)
 
@@ -312,7 +308,7 @@ class CoalitionResults(ModelResults):
         threshold
             Share (percent) for the split probabilities.
         """
-        from opinion.models.coalition.data import check_elections
+        from opinion.models.coalition.inputs import check_elections
 
         cal = self.elections.copy()
         described = []
@@ -396,24 +392,18 @@ class CoalitionResults(ModelResults):
 
     def refit(self, *, random_seed: int | None = None, **changes: Any) -> CoalitionResults:
         """Refit the same data with configuration fields changed (e.g. ``country_n=500``);
-        other keywords go to ``fit`` (draws, tune, chains, sampler, cache)."""
-        from opinion.models.base import records_to_frame
-        from opinion.models.coalition.config import CoalitionConfig
-        from opinion.models.coalition.model import CoalitionPressure
+        other keywords go to ``fit`` (draws, tune, chains, sampler, cache). The refit goes
+        through the model: ``CoalitionPressure.from_results(self, **changes)``."""
+        from opinion.models.registry import model_class_for
 
-        fields = set(CoalitionConfig.__dataclass_fields__)
-        config = {k: v for k, v in self.meta["config"].items() if k != "weights"}
-        config.update({k: v for k, v in changes.items() if k in fields})
+        model_class = model_class_for(self.meta["model"])
+        fields = set(model_class.config_class.field_names())
         fit_kwargs = {k: v for k, v in changes.items() if k not in fields}
         settings = self.meta["settings"]
         for key in ("draws", "tune", "chains", "sampler", "target_accept"):
             fit_kwargs.setdefault(key, settings[key])
-        cells = records_to_frame(self.meta["data"], ("end_date",))
-        sal = pd.DataFrame(self.meta["salience_data"])
-        model = CoalitionPressure(
-            cells, members=self.members, elections=self.elections,
-            weights=dict(zip(self.iso2, self.weights, strict=True)),
-            salience=sal if len(sal) else None, **config)
+        model = model_class.from_results(self, **{k: v for k, v in changes.items()
+                                                  if k in fields})
         return model.fit(random_seed=self.random_seed if random_seed is None else random_seed,
                          **fit_kwargs)
 
@@ -452,16 +442,24 @@ class CoalitionResults(ModelResults):
     def plot_pressure(self, ax=None, *, level: float = DEFAULT_LEVEL,
                       members: list[str] | None = None):
         """Small multiples of pressure (percent) by member; returns the first Axes."""
-        from opinion.plots.coalition import plot_pressure
+        from opinion.models.coalition.plots import plot_pressure
 
-        return plot_pressure(self, ax=ax, level=level, members=members)
+        return plot_pressure(self.pressure(level, scale="percent"),
+                             order=members or self.ranking(level)["member"].tolist(),
+                             names=dict(zip(self.iso2, self.members["name"], strict=True)),
+                             polled=set(self.polled), ax=ax, level=level)
 
     def plot_split_curve(self, ax=None, *, threshold: float = DEFAULT_THRESHOLD,
                          order: str | list[str] = "pressure"):
         """The split probability as members are added ('30 partners vs one Russia')."""
-        from opinion.plots.coalition import plot_split_curve
+        from opinion.models.coalition.plots import plot_split_curve
 
-        return plot_split_curve(self, ax=ax, threshold=threshold, order=order)
+        how = order if isinstance(order, str) else "given"
+        return plot_split_curve(
+            self.split_curve(threshold, order=order), ax=ax,
+            xlabel=f"Members in the coalition (added in order: {how})",
+            ylabel="P(some member above threshold)",
+            title=f"Unanimity split probability at a {threshold:.0f}% threshold, any month")
 
     def _repr_html_(self) -> str:
         rank = self.ranking().head(10)

@@ -6,10 +6,13 @@ posterior draws for every scalar parameter. If the sampler and the model's code 
 every rank is uniform on ``0..L``; a U shape means too-narrow posteriors (or autocorrelated
 draws), a hump too-wide ones, a slope a bias.
 
-For the poll average the design (poll dates, pollsters, sample sizes, starting-level prior) is
-fixed and only the counts change between simulations, so the model is built and compiled
-once per worker (nutpie, with the counts as a data variable) and re-sampled with new data.
-The simulations are split into chunks that run on Dask through the batch runner's client.
+Any model works whose observed data are data containers (``pm.Data``): the design (the
+model instance you pass: dates, sample sizes, groups) is fixed and only the observed values
+change between simulations, so the model is built and compiled once per worker (nutpie) and
+re-sampled with new data (``with_data``); the containers behind each observed variable are
+found in the model graph. ``sbc("poll_average")`` uses a small default design
+(:class:`SBCDesign`). The simulations are split into chunks that run on Dask through the
+batch runner's client. :meth:`SBCResults.passed` is the verdict the CLI's exit code follows.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from opinion.batch import BatchError, _close, connect
+from opinion.batch import BatchError, _close, _frame_bytes, _frame_from_bytes, connect
 
 DESIGN_START = "2022-01-01"
 
@@ -63,41 +66,68 @@ class SBCDesign:
         return (available + 1) // bins * bins - 1
 
 
-# ---------------------------------------------------------------------- one chunk (on a worker)
-def _sbc_model(design: SBCDesign) -> Any:
-    """The poll average on the fixed design, with the observed counts as ``pm.Data``."""
+# ---------------------------------------------------------------------- designs
+def _design_model(design: SBCDesign) -> Any:
+    """The poll average on the default fixed design."""
     from opinion.models import PollAverage
     from opinion.models.poll_average.simulate import simulate_polls
 
     polls, _ = simulate_polls(design.n_polls, design.n_days, design.n_pollsters,
                               seed=design.design_seed, n=design.n)
     end = pd.Timestamp(DESIGN_START) + pd.Timedelta(days=design.n_days - 1)
-    model = PollAverage(polls, grid_days=design.grid_days, start=DESIGN_START,
-                                   end=f"{end:%Y-%m-%d}", **dict(design.config))
-    return model
+    return PollAverage(polls, grid_days=design.grid_days, start=DESIGN_START,
+                       end=f"{end:%Y-%m-%d}", **dict(design.config))
 
 
-def _quantities(values: dict[str, np.ndarray], names: list[str]) -> dict[str, np.ndarray]:
-    """Scalar quantities to rank, each as an array over draws (last axis: draws)."""
-    out: dict[str, np.ndarray] = {}
-    for name in names:
-        if name not in values:
-            continue
-        arr = np.asarray(values[name])  # (..., draws)
-        if name == "eta":  # the latent: first and final knot of each category
-            for k in range(arr.shape[1]):
-                out[f"eta[{k}] first"] = arr[0, k, 0]
-                out[f"eta[{k}] final"] = arr[0, k, -1]
-            continue
-        flat = arr.reshape(-1, arr.shape[-1])
-        if flat.shape[0] == 1:
-            out[name] = flat[0]
-        else:
-            for j, row in enumerate(flat):
-                out[f"{name}[{j}]"] = row
+def _sbc_model(design: SBCDesign) -> Any:
+    """Kept for scripts: the default poll-average design model."""
+    return _design_model(design)
+
+
+def _model_payload(model: Any) -> dict[str, Any]:
+    """A model instance as plain data (rebuilt on each worker)."""
+    return {"model": model.name, "frame": _frame_bytes(model.transport_frame()),
+            "tables": {k: _frame_bytes(v) for k, v in model.tables.items()
+                       if isinstance(v, pd.DataFrame)},
+            "config": model.config.to_dict()}
+
+
+def _rebuild(payload: dict[str, Any]) -> Any:
+    from opinion.batch import resolve_model
+
+    cls = resolve_model(payload["model"])
+    tables = {k: _frame_from_bytes(v) for k, v in payload["tables"].items()}
+    return cls(cls.frame_from_transport(_frame_from_bytes(payload["frame"])),
+               config=payload["config"], **tables)
+
+
+def observed_containers(graph: Any) -> dict[str, str]:
+    """Observed variable -> the data container holding its values (``pm.Data``).
+
+    Raises
+    ------
+    BatchError
+        When an observed variable's values are constants (the model cannot be re-sampled
+        on simulated data without rebuilding it) or when it has none (a ``pm.Potential``
+        likelihood cannot be simulated from).
+    """
+    from pytensor.graph.traversal import ancestors
+
+    if not graph.observed_RVs:
+        raise BatchError("the model has no observed variable (its likelihood is a "
+                         "pm.Potential): SBC cannot simulate data from it")
+    out = {}
+    for rv in graph.observed_RVs:
+        value = graph.rvs_to_values[rv]
+        found = [a.name for a in ancestors([value]) if a in graph.data_vars]
+        if not found:
+            raise BatchError(f"observed variable {rv.name!r} holds constants, not a data "
+                             "container (pm.Data): SBC needs containers to swap data")
+        out[rv.name] = found[0]
     return out
 
 
+# ---------------------------------------------------------------------- one chunk (on a worker)
 def _draws_last(dataset: Any, name: str) -> np.ndarray:
     """Variable ``name`` with chain and draw merged into the last axis."""
     arr = np.asarray(dataset[name].values)
@@ -107,49 +137,59 @@ def _draws_last(dataset: Any, name: str) -> np.ndarray:
 
 def run_chunk(design_json: dict[str, Any], n: int, seed: int, sims: list[int],
               bins: int) -> list[dict[str, Any]]:
-    """Run simulations ``sims`` of an SBC run (on a worker); JSON-safe rows, never raises."""
+    """Run simulations ``sims`` of an SBC run (on a worker); JSON-safe rows, never raises.
+
+    Warnings of the individual fits go to the worker's log; each row records the fit's
+    divergences.
+    """
     import logging
     import warnings
 
     import nutpie
     import pymc as pm
 
-    design = SBCDesign(**{**design_json, "config": tuple(design_json["config"])})
-    model = _sbc_model(design)
-    names = ["sigma_rw", "tau", "sigma_house", "house", "eta"]
+    sampler = design_json["sampler"]
+    model = (_rebuild(design_json["model"]) if design_json.get("model")
+             else _design_model(SBCDesign(**{**design_json["design"],
+                                             "config": tuple(design_json["design"]["config"])})))
     logging.getLogger("pymc").setLevel(logging.ERROR)
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+        warnings.filterwarnings("ignore", message="The effect of Potentials")
         pm_model = model.build_model()
+        containers = observed_containers(pm_model)
         with pm_model:
             prior = pm.sample_prior_predictive(n, random_seed=seed)
-        truth_all = _quantities({v: _draws_last(prior["prior"], v)
-                                 for v in names if v in prior["prior"]}, names)
-        counts_all = _draws_last(prior["prior_predictive"], "y")  # (cells, n)
+        values = {v: _draws_last(prior["prior"], v) for v in prior["prior"].data_vars}
+        truth_all = model.calibration_quantities(values)
+        simulated = {containers[name]: _draws_last(prior["prior_predictive"], name)
+                     for name in containers}
         compiled = nutpie.compile_pymc_model(pm_model)
-    n_ranked = design.n_ranked(bins)
+    thin, draws = sampler["thin"], sampler["draws"]
+    n_ranked = (draws // thin + 1) // bins * bins - 1
     rows = []
     for sim in sims:
         start = time.perf_counter()
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                trace = nutpie.sample(
-                    compiled.with_data(y_count=counts_all[:, sim].astype("int64")),
-                    draws=design.draws, tune=design.tune, chains=1, seed=seed * 100_003 + sim,
-                    target_accept=model.default_target_accept(), progress_bar=False)
+            data = {}
+            for name, arr in simulated.items():
+                current = pm_model[name].get_value()
+                data[name] = arr[..., sim].astype(current.dtype).reshape(current.shape)
+            trace = nutpie.sample(
+                compiled.with_data(**data), draws=draws, tune=sampler["tune"], chains=1,
+                seed=seed * 100_003 + sim, target_accept=sampler["target_accept"],
+                progress_bar=False)
             posterior = trace.posterior
-            draws = _quantities({v: _draws_last(posterior, v) for v in names
-                                 if v in posterior}, names)
+            post_all = model.calibration_quantities(
+                {v: _draws_last(posterior, v) for v in posterior.data_vars})
             divergences = int(np.asarray(trace.sample_stats["diverging"]).sum())
         except Exception as exc:  # a failed simulation is reported, not fatal
             rows.append({"sim": sim, "parameter": "", "rank": -1, "n_draws": n_ranked,
                          "error": f"{type(exc).__name__}: {exc}".splitlines()[0]})
             continue
         seconds = time.perf_counter() - start
-        for name, post in draws.items():
+        for name, post in post_all.items():
             true = float(truth_all[name][sim])
-            kept = post[design.thin - 1::design.thin][:n_ranked]
+            kept = post[thin - 1::thin][:n_ranked]
             rows.append({
                 "sim": sim, "parameter": name, "rank": int((kept < true).sum()),
                 "n_draws": n_ranked, "truth": true, "post_mean": float(post.mean()),
@@ -224,6 +264,28 @@ class SBCResults:
     def parameters(self) -> list[str]:
         return list(dict.fromkeys(self.ranks["parameter"]))
 
+    def verdict(self, alpha: float = 0.01, coverage: tuple[float, float] = (0.80, 0.97)
+                ) -> pd.DataFrame:
+        """Per parameter: the rank-uniformity test at a Bonferroni-corrected ``alpha`` and
+        two-sided 90% coverage (inside ``coverage``), with ``passed``."""
+        chi = self.chi_square()
+        cov = self.coverage()[["parameter", "coverage_90"]]
+        table = chi.merge(cov, on="parameter")
+        cutoff = alpha / max(len(table), 1)
+        table["uniform"] = table["p_value"] >= cutoff
+        table["coverage_ok"] = table["coverage_90"].between(*coverage)
+        table["passed"] = table["uniform"] & table["coverage_ok"]
+        return table
+
+    def passed(self, alpha: float = 0.01, coverage: tuple[float, float] = (0.80, 0.97)
+               ) -> bool:
+        """True when every parameter's ranks look uniform (chi-square, Bonferroni-corrected
+        ``alpha``), its 90% intervals cover the truth in ``coverage`` of the simulations,
+        and no simulation failed."""
+        if len(self.failures) or self.ranks.empty:
+            return False
+        return bool(self.verdict(alpha, coverage)["passed"].all())
+
     def plot_ranks(self, ax: Any = None, bins: int | None = None) -> Any:
         """Rank histograms with the 99% band of a uniform histogram.
 
@@ -266,7 +328,7 @@ class SBCResults:
 
 # ---------------------------------------------------------------------- driver
 def sbc(
-    model: str | type = "poll_average",
+    model: Any = "poll_average",
     n: int = 100,
     client: Any = None,
     *,
@@ -276,25 +338,33 @@ def sbc(
     chunks: int | None = None,
     retries: int = 2,
     timeout: float | None = None,
+    draws: int | None = None,
+    tune: int | None = None,
+    thin: int | None = None,
 ) -> SBCResults:
     """Simulation-based calibration of a model, scaled out on Dask.
 
     Parameters
     ----------
     model
-        ``"poll_average"`` (or the :class:`~opinion.models.PollAverage` class).
+        A model instance (any opinion model: its data fix the design; only the observed
+        values are simulated), or ``"poll_average"`` / the :class:`~opinion.models.
+        PollAverage` class for the small default design (:class:`SBCDesign`).
     n
         Number of simulations.
     client
         As for :func:`opinion.batch.fit_many`: ``None`` (LocalCluster), an address or a Client.
     design
-        The fixed design and sampler settings (:class:`SBCDesign`).
+        The default poll-average design and sampler settings (:class:`SBCDesign`).
     seed
         Seed of the prior draws and the fits.
     bins
         Rank-histogram bins.
     chunks
         Number of tasks (default: one per worker thread; each compiles the model once).
+    draws, tune, thin
+        Sampler draws and tuning (one chain per simulation) and thinning (default: those
+        of ``design``).
 
     Returns
     -------
@@ -304,20 +374,32 @@ def sbc(
 
     from opinion.batch import resolve_model
 
-    cls = resolve_model(model)
-    if getattr(cls, "name", None) != "poll_average":
-        raise BatchError(f"SBC is implemented for the poll average only, not {cls.name!r}")
     if n < 1:
         raise BatchError("n must be at least 1")
     design = design or SBCDesign()
-    if design.n_ranked(bins) < bins - 1:
-        raise BatchError(f"too few draws ({design.draws} / thin {design.thin}) for {bins} bins")
-    try:  # catch a bad design or configuration here, not on every worker
-        _sbc_model(design)
-    except TypeError as exc:
-        raise BatchError(f"bad SBC design or model configuration: {exc}") from None
-    payload = asdict(design)
-    payload["config"] = [list(item) for item in design.config]
+    payload: dict[str, Any] = {"model": None, "design": None}
+    if isinstance(model, str | type):
+        cls = resolve_model(model)
+        if cls.name != "poll_average":
+            raise BatchError(f"give a {cls.__name__} instance (its data fix the design); "
+                             "only the poll average has a default design")
+        try:  # catch a bad design or configuration here, not on every worker
+            instance = _design_model(design)
+        except TypeError as exc:
+            raise BatchError(f"bad SBC design or model configuration: {exc}") from None
+        payload["design"] = {**asdict(design),
+                             "config": [list(item) for item in design.config]}
+    else:
+        instance = model
+        payload["model"] = _model_payload(model)
+    observed_containers(instance.build_model())  # refuse unsupported models up front
+    sampler = {"draws": draws or design.draws, "tune": tune or design.tune,
+               "thin": thin or design.thin,
+               "target_accept": instance.default_target_accept()}
+    if (sampler["draws"] // sampler["thin"] + 1) // bins * bins - 1 < bins - 1:
+        raise BatchError(f"too few draws ({sampler['draws']} / thin {sampler['thin']}) for "
+                         f"{bins} bins")
+    payload["sampler"] = sampler
     dask_client, owned = connect(client)
     try:
         from distributed import wait

@@ -21,10 +21,9 @@ import numpy as np
 import pandas as pd
 
 from opinion.errors import ModelInputError
-from opinion.frames.pollframe import PollFrame
+from opinion.frames import PollFrame
+from opinion.models.core.names import DEFAULT_NON_ISSUES, near_duplicate_issues
 from opinion.models.election.config import IssueVoteConfig
-from opinion.models.salience.config import DEFAULT_NON_ISSUES
-from opinion.models.salience.data import near_duplicate_issues
 
 REQUIRED = ("poll_id", "n", "question_id", "response", "pct")
 OTHER = "other"

@@ -16,7 +16,8 @@ import pandas as pd
 import xarray as xr
 
 RHAT_MAX = 1.01
-ESS_MIN_PER_CHAIN = 100
+ESS_MIN = 400
+"""Bulk and tail ESS every parameter needs (Vehtari et al. 2021: 100 per chain, 4 chains)."""
 
 
 class ConvergenceWarning(UserWarning):
@@ -38,8 +39,8 @@ class Diagnostics:
 
     @property
     def ok(self) -> bool:
-        """True when R-hat <= 1.01, ESS >= 100 per chain and there are no divergences."""
-        ess_min = ESS_MIN_PER_CHAIN * self.chains
+        """True when R-hat <= 1.01, bulk and tail ESS >= 400 and there are no divergences."""
+        ess_min = ESS_MIN
         return (
             self.max_rhat <= RHAT_MAX
             and self.min_ess_bulk >= ess_min
@@ -52,7 +53,7 @@ class Diagnostics:
         out = []
         if self.max_rhat > RHAT_MAX:
             out.append(f"max R-hat {self.max_rhat:.3f} > {RHAT_MAX} ({self.worst_parameter})")
-        ess_min = ESS_MIN_PER_CHAIN * self.chains
+        ess_min = ESS_MIN
         if self.min_ess_bulk < ess_min:
             out.append(f"min bulk ESS {self.min_ess_bulk:.0f} < {ess_min}")
         if self.min_ess_tail < ess_min:
@@ -103,6 +104,19 @@ def _labels(name: str, da: xr.DataArray) -> list[str]:
         return [name]
     index = pd.MultiIndex.from_product([da[d].values for d in da.dims])
     return [f"{name}[{', '.join(map(str, key))}]" for key in index]
+
+
+def draw_diagnostics(values: np.ndarray, chains: int) -> tuple[float, float, float]:
+    """R-hat, bulk ESS and tail ESS of one quantity's draws stacked over ``chains``."""
+    values = np.asarray(values, dtype=float).ravel()
+    if chains < 1 or values.size % chains or values.size < 4 * chains:
+        return float("nan"), float("nan"), float("nan")
+    da = xr.DataArray(values.reshape(chains, -1), dims=("chain", "draw"))
+    ds = xr.Dataset({"q": da})
+    if not np.isfinite(values).all() or np.ptp(values) == 0:
+        return float("nan"), float("nan"), float("nan")
+    return (float(az.rhat(ds)["q"]), float(az.ess(ds, method="bulk")["q"]),
+            float(az.ess(ds, method="tail")["q"]))
 
 
 def diagnose(idata: xr.DataTree, var_names: list[str] | None = None,

@@ -4,12 +4,12 @@ Shares and changes are in percent / percentage points, shifts of issue priority 
 proportions of each cell's voters (``0.08`` = 8 points), intervals are equal-tailed posterior
 intervals at ``level`` (default 90%). Everything is computed on the posterior draws (numpy,
 vectorised), never by re-fitting; see :mod:`opinion.models.election.mrp` for the maths. The
-interface follows :class:`~opinion.results.election.IssueVoteResults`.
+interface is :class:`~opinion.models.election.impact.VoteImpactResults`, shared with
+:class:`~opinion.models.election.results.IssueVoteResults`.
 """
 
 from __future__ import annotations
 
-import html
 import zlib
 from typing import TYPE_CHECKING, Any
 
@@ -17,13 +17,14 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from opinion.errors import ModelInputError, OpinionError
-from opinion.results.base import ModelResults
-from opinion.results.base import interval as _interval
-from opinion.results.election import DEFAULT_LEVEL
+from opinion.errors import ModelInputError
+from opinion.models.core.hashing import records_to_frame
+from opinion.models.core.results import DEFAULT_LEVEL, Quantity
+from opinion.models.core.results import interval as _interval
+from opinion.models.election.impact import VoteImpactResults
 
 if TYPE_CHECKING:
-    from matplotlib.axes import Axes
+    pass
 
 
 def shift_cells(mass: np.ndarray, probs: np.ndarray, deltas: dict[int, float],
@@ -114,10 +115,10 @@ PPC_SEED_TAG = zlib.crc32(b"posterior_predictive")
 _PPC_CHUNK = 2_000_000  # respondent-draws per block of the posterior predictive check
 
 
-class VoteMRPResults(ModelResults):
+class VoteMRPResults(VoteImpactResults):
     """What a fitted :class:`~opinion.models.election.mrp.VoteMRP` returns."""
 
-    model_label = "vote MRP"
+    model_label = "Vote MRP"
 
     def __init__(self, idata: xr.DataTree, meta: dict[str, Any]) -> None:
         super().__init__(idata, meta)
@@ -141,15 +142,6 @@ class VoteMRPResults(ModelResults):
         self._probs: np.ndarray | None = None
 
     # ------------------------------------------------------------------ draws
-    def _draws(self, name: str, source: str = "posterior") -> np.ndarray:
-        """Draws of a parameter stacked over chains (draws, ...) from ``source`` (the
-        ``posterior`` or the ``prior`` group)."""
-        values = np.asarray(self.idata[source][name].values)
-        return values.reshape((-1,) + values.shape[2:])
-
-    def _posterior(self, name: str) -> np.ndarray:
-        return self._draws(name, "posterior")
-
     def all_levels(self, group: str) -> list[str]:
         """Sample levels of a group followed by population-only (new) levels."""
         return self.levels[group] + self.new_levels.get(group, [])
@@ -162,8 +154,8 @@ class VoteMRPResults(ModelResults):
         and the group's name (and ``source`` when it is not the posterior), so repeated calls
         agree.
         """
-        sd = self._draws(f"sd_{group}", source)
-        z = self._draws(f"z_{group}", source)  # (draws, contrast, level): zero-sum over levels
+        sd = self.draws(f"sd_{group}", source)
+        z = self.draws(f"z_{group}", source)  # (draws, contrast, level): zero-sum over levels
         effect = np.swapaxes(z, 1, 2) * sd[:, None, :]
         new = self.new_levels.get(group, [])
         if new:
@@ -188,7 +180,7 @@ class VoteMRPResults(ModelResults):
 
     def _cell_probabilities(self, source: str) -> np.ndarray:
         """Cell probabilities (draws, base cells, issues, parties) from ``source`` draws."""
-        eta = self._draws("intercept", source)[:, None, None, :]
+        eta = self.draws("intercept", source)[:, None, None, :]
         for g in self.groups:
             effect = self.group_effects(g, source)
             if g == self.issue:
@@ -199,7 +191,7 @@ class VoteMRPResults(ModelResults):
         if self.covariates:
             x = ((self.base[self.covariates].to_numpy(dtype=float)
                   - np.asarray(self.meta["cov_mean"])) / np.asarray(self.meta["cov_sd"]))
-            eta = eta + np.einsum("bc,dck->dbk", x, self._draws("slope", source))[
+            eta = eta + np.einsum("bc,dck->dbk", x, self.draws("slope", source))[
                 :, :, None, :]
         shape = np.broadcast_shapes(eta.shape, (1, len(self.base), len(self.issues), 1))
         return _softmax_with_reference(np.broadcast_to(eta, shape))
@@ -410,8 +402,6 @@ class VoteMRPResults(ModelResults):
     def respondents(self) -> pd.DataFrame:
         """The modelled respondents (one row each): vote, group levels, covariates, ``weight``
         (raw survey weight, 1 when unweighted) and ``weight_scaled`` (Kish-rescaled)."""
-        from opinion.models.base import records_to_frame
-
         if "data" not in self.meta:
             raise ModelInputError("these results hold no respondent data (meta['data'], written "
                                   "by VoteMRP.fit): the posterior predictive check needs it")
@@ -547,48 +537,45 @@ class VoteMRPResults(ModelResults):
                              "upper": np.quantile(vote, hi, axis=0)})[columns]
 
     # ------------------------------------------------------------------ summaries
-    def _parameter_rows(self, level: float) -> list[dict[str, Any]]:
-        conv = self.convergence()
+    def _parameter_rows(self) -> list[tuple[str, np.ndarray]]:
+        """Baseline log-odds, group sds (log-odds) and slopes (log-odds per sd)."""
         ref = self.parties[0]
         contrasts = self.parties[1:]
 
         def suffix(k: str) -> str:
             return "" if len(contrasts) == 1 else f" [{k} vs {ref}]"
 
-        def row(label: str, unit: str, draws: np.ndarray, key: str) -> dict[str, Any]:
-            mean, lower, upper = _interval(draws, level)
-            return {"parameter": label, "unit": unit, "mean": float(mean),
-                    "lower": float(lower), "upper": float(upper),
-                    "r_hat": conv["r_hat"].get(key, np.nan),
-                    "ess_bulk": conv["ess_bulk"].get(key, np.nan)}
-
-        rows = []
         intercept = self._posterior("intercept")
-        for j, k in enumerate(contrasts):
-            rows.append(row(f"baseline log-odds of {k} vs {ref}", "log-odds", intercept[:, j],
-                            f"intercept[{k}]"))
+        rows = [(f"baseline log-odds of {k} vs {ref}", intercept[:, j])
+                for j, k in enumerate(contrasts)]
         for g in self.groups:
             sd = self._posterior(f"sd_{g}")
-            for j, k in enumerate(contrasts):
-                rows.append(row(f"sd of {g} intercepts{suffix(k)}", "log-odds", sd[:, j],
-                                f"sd_{g}[{k}]"))
+            rows += [(f"sd of {g} intercepts{suffix(k)}", sd[:, j])
+                     for j, k in enumerate(contrasts)]
         if self.covariates:
             slope = self._posterior("slope")
             for c, cov in enumerate(self.covariates):
-                for j, k in enumerate(contrasts):
-                    rows.append(row(f"slope of {cov}{suffix(k)}", "log-odds per sd",
-                                    slope[:, c, j], f"slope[{cov}, {k}]"))
+                rows += [(f"slope of {cov}{suffix(k)}", slope[:, c, j])
+                         for j, k in enumerate(contrasts)]
         return rows
 
-    def summary(self, level: float = DEFAULT_LEVEL) -> pd.DataFrame:
-        """Named parameters (log-odds) and the poststratified vote (percent), with R-hat and
-        bulk ESS."""
-        rows = self._parameter_rows(level)
-        for r in self.vote(level).itertuples(index=False):
-            rows.append({"parameter": f"vote {r.party} (poststratified)", "unit": "percent",
-                         "mean": r.mean, "lower": r.lower, "upper": r.upper,
-                         "r_hat": np.nan, "ess_bulk": np.nan})
-        return pd.DataFrame(rows).set_index("parameter")
+    def summary_rows(self, level: float) -> list[tuple[str, np.ndarray]]:
+        """Named parameters (log-odds) and the poststratified vote (percent)."""
+        rows = self._parameter_rows()
+        vote = 100 * self.vote_draws()
+        rows += [(f"vote {party} (poststratified)", vote[:, p])
+                 for p, party in enumerate(self.parties)]
+        return rows
+
+    def headline_quantities(self) -> dict[str, Quantity]:
+        """The poststratified vote of each party."""
+        return {f"vote {party}": (lambda r, p=p: 100 * r.vote_draws()[:, p])
+                for p, party in enumerate(self.parties)}
+
+    def next_steps(self) -> list[str]:
+        return ["poststratify(by=...)", "counterfactual(shift=...)",
+                "posterior_predictive_check()", "prior_predictive_check()",
+                "contraction_table()"]
 
     def headline(self) -> str:
         vote = self.vote().sort_values("mean", ascending=False)
@@ -596,39 +583,19 @@ class VoteMRPResults(ModelResults):
                  for r in vote.itertuples(index=False)]
         return "Poststratified vote: " + ", ".join(parts)
 
-    # ------------------------------------------------------------------ plots & display
-    def plot_vote_by_issue(self, ax: Axes | None = None, *, party: str | None = None,
-                           level: float = DEFAULT_LEVEL) -> Axes:
-        """Dot-and-interval chart of the poststratified vote by issue (see
-        :mod:`opinion.plots.mrp`)."""
-        from opinion.plots.mrp import plot_vote_by_issue
+    # ------------------------------------------------------------------ plots
+    def vote_chart_text(self) -> tuple[str, str | None, frozenset[str]]:
+        return ("Who votes {party}, by most important issue (MRP; dashed: overall)",
+                "Multilevel regression of survey respondents, poststratified to the "
+                "population table.", frozenset())
 
-        return plot_vote_by_issue(self, ax, party=party, level=level)
-
-    def plot_counterfactual(self, ax: Axes | None = None, *, issue: str | None = None,
-                            shifts: np.ndarray | list[float] | None = None,
-                            source: str | dict[str, float] = "proportional",
-                            level: float = DEFAULT_LEVEL) -> Axes:
-        """Margin change over priority shifts of one issue, with its band."""
-        from opinion.plots.mrp import plot_counterfactual
-
-        return plot_counterfactual(self, ax, issue=issue, shifts=shifts, source=source,
-                                   level=level)
-
-    def _repr_html_(self) -> str:
-        parts = [f"<div><strong>{html.escape(type(self).__name__)}</strong>: "
-                 f"{html.escape(self.headline())}</div>",
-                 self._diagnostics_html(),
-                 self.summary().to_html(escape=True, float_format=lambda v: f"{v:.3g}")]
-        for note in self.meta.get("notes") or []:
-            parts.append(f"<div style='font-size:small'>{html.escape(note)}</div>")
-        parts.append("<div style='color:#555'>Next: <code>.poststratify(by=...)</code>, "
-                     "<code>.counterfactual(shift=...)</code>, "
-                     "<code>.posterior_predictive_check()</code>, "
-                     "<code>.prior_predictive_check()</code></div>")
-        return "\n".join(parts)
-
-    def _check_party(self, party: str) -> int:
-        if party not in self.parties:
-            raise OpinionError(f"unknown party {party!r} (have: {', '.join(self.parties)})")
-        return self.parties.index(party)
+    def default_shifts(self, issue: str | None) -> tuple[str, np.ndarray | None, str, str]:
+        """Default issue: the one named by the largest share of the population; shifts up
+        to the largest every population cell can take (at most 30 points)."""
+        shares = self.issue_shares().sort_values("share", ascending=False)
+        issue = issue or str(shares["issue"].iloc[0])
+        k = self._issue_index(issue)
+        room = float((1 - self.mass[:, k] / self.mass.sum(axis=1)).min())
+        return (issue, np.linspace(0, min(0.3, room), 31), " in every cell",
+                "New voters of the issue vote like its modelled voters in their cell; they "
+                "come from other issues ({source}). Dotted lines: one point either way.")

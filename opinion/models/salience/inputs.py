@@ -21,22 +21,20 @@ without n, single-choice shares above 100%, unknown groups/questions/issues.
 
 from __future__ import annotations
 
-import difflib
-import re
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from opinion.errors import ModelInputError
-from opinion.frames.pollframe import PollFrame
-from opinion.models.poll_average.data import interpolation_matrix, knot_count
+from opinion.frames import PollFrame
+from opinion.models.core.names import near_duplicate_issues
+from opinion.models.core.timegrid import interpolation_matrix, knot_count
 from opinion.models.salience.config import SALIENCE_FORMATS, IssueSalienceConfig
 
 REQUIRED = ("poll_id", "pollster", "start_date", "end_date", "n", "question_id", "response",
             "pct")
 SUM_TOLERANCE = 101.0
-NAME_SIMILARITY = 0.9
 
 
 @dataclass(frozen=True)
@@ -69,40 +67,6 @@ class SalienceData:
 
 
 # ----------------------------------------------------------------------------- helpers
-
-
-def normalise_issue(name: str) -> str:
-    """Comparison key of an issue label: lower case, no leading 'the', no punctuation."""
-    key = re.sub(r"[^0-9a-z]+", " ", str(name).lower()).strip()
-    key = re.sub(r"^(the|a|an) ", "", key)
-    return re.sub(r"\s+", " ", key)
-
-
-def near_duplicate_issues(names: list[str]) -> list[list[str]]:
-    """Groups of issue names that look like one issue spelled differently.
-
-    Two names are near-duplicates when their :func:`normalise_issue` keys are equal
-    ("Economy", "the economy") or very similar (difflib ratio >= 0.9: "immigration",
-    "imigration").
-    """
-    keys = {n: normalise_issue(n) for n in names}
-    parent = {n: n for n in names}
-
-    def find(x: str) -> str:
-        while parent[x] != x:
-            x = parent[x]
-        return x
-
-    ordered = sorted(names)
-    for i, a in enumerate(ordered):
-        for b in ordered[i + 1:]:
-            ka, kb = keys[a], keys[b]
-            if ka == kb or difflib.SequenceMatcher(None, ka, kb).ratio() >= NAME_SIMILARITY:
-                parent[find(b)] = find(a)
-    groups: dict[str, list[str]] = {}
-    for n in ordered:
-        groups.setdefault(find(n), []).append(n)
-    return [g for g in groups.values() if len(g) > 1]
 
 
 def _frame(polls: PollFrame | pd.DataFrame) -> pd.DataFrame:

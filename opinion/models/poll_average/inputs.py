@@ -1,0 +1,231 @@
+"""Turn a PollFrame into the arrays the poll-average model needs.
+
+One *poll* here is one (poll_id, question_id) pair in the chosen subgroup. Its reported shares
+become stick-breaking binomial cells: for the reported categories k1..km of poll i,
+
+    c_ij ~ Binomial(N_i - sum_{l<j} c_il,  p_i,kj / (1 - sum_{l<j} p_i,kl)),
+
+which is exactly the multinomial likelihood of the reported categories with every unreported
+category merged into one remainder (a poll that reports only "support" is a binomial of
+support vs everything else). ``N_i`` is the effective sample size ``n / deff`` (rounded).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from opinion.errors import ModelInputError
+from opinion.frames import PollFrame
+from opinion.models.core.inputs import problems_message
+from opinion.models.core.timegrid import interpolation_matrix, knot_count
+from opinion.models.poll_average.config import PollAverageConfig
+
+MIN_POLLS = 2
+
+
+@dataclass(frozen=True)
+class PollData:
+    """Arrays for the model, plus the labels needed to name results."""
+
+    polls: pd.DataFrame  # one row per poll: poll_id, question_id, pollster, dates, N, ...
+    cells: pd.DataFrame  # one row per reported cell: poll index, category index, count, trials
+    responses: list[str]
+    pollsters: list[str]
+    questions: list[str]
+    populations: list[str]
+    modes: list[str]
+    start: pd.Timestamp
+    end: pd.Timestamp
+    grid_days: int
+    knot_dates: pd.DatetimeIndex
+    field_matrix: np.ndarray  # polls x knots: average of the interpolated latent over field days
+    prev_mask: np.ndarray  # cells x categories: categories earlier in the same poll's stick
+
+    @property
+    def n_days(self) -> int:
+        return int((self.end - self.start).days) + 1
+
+
+def resolve_grid(n_days: int, grid_days: int | str, n_polls: int | None = None) -> int:
+    """The knot spacing in days.
+
+    ``"auto"``: daily up to 200 days, else weekly, and never finer than one knot per half
+    poll (``span / (2 x polls)`` days): a sparse series gets a coarse, linearly interpolated
+    path instead of hundreds of knots the data cannot inform, which sample slowly.
+    """
+    if grid_days != "auto":
+        return int(grid_days)
+    base = 1 if n_days <= 200 else 7
+    if n_polls:
+        base = max(base, int(np.ceil(n_days / (2 * n_polls))))
+    return base
+
+
+def prepare(polls: PollFrame, config: PollAverageConfig) -> PollData:
+    """Select, check (every problem at once) and encode the question family.
+
+    Raises
+    ------
+    ModelInputError
+        Listing every problem: questions or subgroup not in the data, fewer than two polls,
+        responses missing from ``responses=``, a response that is 0% in every poll, polls
+        outside the requested dates, unknown anchor pollsters or reference question.
+    """
+    data = select_rows(polls.data, config)
+    problems = check_rows(data, config)
+    if problems:
+        raise ModelInputError(problems_message("PollAverage cannot use these polls", problems))
+    return encode(data, config)
+
+
+def select_rows(data: pd.DataFrame, config: PollAverageConfig) -> pd.DataFrame:
+    """The chosen questions and subgroup, with ``response_map`` applied."""
+    if config.questions is not None:
+        data = data[data["question_id"].isin(config.questions)]
+    data = data[data["subgroup"] == config.subgroup]
+    return data.assign(response=data["response"].map(lambda r: config.response_map.get(r, r)))
+
+
+def response_order(data: pd.DataFrame, config: PollAverageConfig) -> list[str]:
+    """Response categories in model order (the last is the reference)."""
+    responses = list(config.responses) if config.responses else list(
+        dict.fromkeys(data["response"]))
+    if len(responses) == 1:
+        responses = [responses[0], f"not {responses[0]}"]
+    return responses
+
+
+def date_range(data: pd.DataFrame, config: PollAverageConfig) -> tuple[pd.Timestamp,
+                                                                          pd.Timestamp]:
+    """First and last day of the trend."""
+    start = pd.Timestamp(config.start) if config.start else data["start_date"].min()
+    end = pd.Timestamp(config.end) if config.end else data["end_date"].max()
+    if config.election is not None:
+        end = max(end, pd.Timestamp(config.election[0]))
+    return start, end
+
+
+def check_rows(data: pd.DataFrame, config: PollAverageConfig) -> list[str]:
+    """Every reason the selected rows cannot be modelled (empty when they can)."""
+    problems = []
+    if config.questions is not None:
+        unknown = sorted(set(config.questions) - set(data["question_id"]))
+        if unknown:
+            problems.append(f"question_id not in the data (subgroup {config.subgroup!r}): "
+                            f"{', '.join(unknown)}")
+    if data.empty:
+        return [*problems, f"no rows for subgroup {config.subgroup!r} in the chosen questions"]
+    n_polls = data.groupby(["poll_id", "question_id"]).ngroups
+    if n_polls < MIN_POLLS:
+        problems.append(f"the question family has {n_polls} poll; a poll average needs at "
+                        f"least {MIN_POLLS} (for one poll, use opinion.survey.proportion_ci)")
+    responses = response_order(data, config)
+    missing = sorted(set(data["response"]) - set(responses))
+    if missing:
+        problems.append(f"responses not listed in responses=: {', '.join(missing)}")
+    always_zero = [r for r in responses if r in set(data["response"])
+                   and (data.loc[data["response"] == r, "pct"] == 0).all()]
+    if always_zero:
+        problems.append(f"response(s) {', '.join(always_zero)} are 0% in every poll: there "
+                        "is nothing to estimate; drop them with responses=[...]")
+    start, end = date_range(data, config)
+    outside = data[(data["end_date"] < start) | (data["start_date"] > end)]["poll_id"].unique()
+    if len(outside):
+        problems.append(
+            f"{len(outside)} poll(s) fall outside {start:%Y-%m-%d}..{end:%Y-%m-%d} "
+            f"({', '.join(map(str, outside[:5]))}{'...' if len(outside) > 5 else ''}): filter "
+            "them out or widen start/end")
+    pollsters = set(data["pollster"])
+    if config.house_effects == "anchored":
+        unknown = sorted(set(config.anchor_pollsters) - pollsters)
+        if unknown:
+            problems.append(f"anchor pollsters not in the data: {', '.join(unknown)}")
+    if (config.reference_question is not None
+            and config.reference_question not in set(data["question_id"])):
+        problems.append(f"reference_question {config.reference_question!r} not in data")
+    return problems
+
+
+def encode(data: pd.DataFrame, config: PollAverageConfig) -> PollData:
+    """Arrays and labels of checked rows."""
+    responses = response_order(data, config)
+    start, end = date_range(data, config)
+    n_days = int((end - start).days) + 1
+    n_polls = data.groupby(["poll_id", "question_id"]).ngroups
+    grid = resolve_grid(n_days, config.grid_days, n_polls)
+    poll_table, cells = stick_breaking_cells(data, responses)
+    if cells.empty:
+        raise ModelInputError("no usable reported shares for the chosen questions")
+    prev = np.zeros((len(cells), len(responses)))
+    for j, earlier in enumerate(cells["earlier"]):
+        prev[j, list(earlier)] = 1.0
+    cells = cells.drop(columns="earlier")
+    knots = knot_count(n_days, grid)
+    field = field_matrix(poll_table, start, n_days, grid, config.field_period)
+    knot_dates = pd.DatetimeIndex([start + pd.Timedelta(days=grid * k) for k in range(knots)])
+    questions = list(poll_table["question_id"].value_counts().index)
+    if config.reference_question is not None:
+        questions.remove(config.reference_question)
+        questions.insert(0, config.reference_question)
+    known_modes = poll_table.loc[poll_table["mode"] != "unknown", "mode"]
+    return PollData(
+        polls=poll_table, cells=cells, responses=responses,
+        pollsters=sorted(poll_table["pollster"].unique()), questions=questions,
+        populations=list(poll_table["population"].value_counts().index),
+        modes=list(known_modes.value_counts().index) or ["unknown"], start=start, end=end,
+        grid_days=grid, knot_dates=knot_dates, field_matrix=field, prev_mask=prev,
+    )
+
+
+def stick_breaking_cells(data: pd.DataFrame, responses: list[str]
+                         ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One row per poll, and its reported shares as stick-breaking binomial cells."""
+    cat_index = {r: k for k, r in enumerate(responses)}
+    poll_rows, cell_rows = [], []
+    for i, ((poll_id, question), group) in enumerate(
+            data.groupby(["poll_id", "question_id"], sort=False)):
+        first = group.iloc[0]
+        shares = group.set_index("response")["pct"].astype(float) / 100
+        shares = shares.groupby(level=0).sum()
+        total = shares.sum()
+        reported_all = len(shares) == len(responses) or (
+            len(responses) == 2 and responses[1].startswith("not ") and len(shares) == 1)
+        if len(shares) == len(responses) and total > 0:
+            shares = shares / total  # all categories reported: renormalise rounding
+        n_trials = max(int(round(float(first["n_eff"]))), 1)
+        order = [r for r in responses if r in shares.index]
+        if len(shares) == len(responses):
+            order = order[:-1]  # the last category is implied by the others
+        remaining, earlier = n_trials, []
+        for response in order:
+            count = min(max(int(round(shares[response] * n_trials)), 0), remaining)
+            cell_rows.append({"poll": i, "category": cat_index[response], "count": count,
+                              "trials": remaining, "share": float(shares[response]),
+                              "earlier": tuple(earlier)})
+            remaining -= count
+            earlier.append(cat_index[response])
+        poll_rows.append({
+            "poll_id": poll_id, "question_id": question, "pollster": first["pollster"],
+            "start_date": first["start_date"], "end_date": first["end_date"],
+            "population": first["population"],
+            "mode": (first.get("mode") if isinstance(first.get("mode"), str) else "unknown"),
+            "n": int(first["n"]), "n_eff": float(first["n_eff"]), "n_trials": n_trials,
+            "reported_all": reported_all,
+        })
+    return pd.DataFrame(poll_rows), pd.DataFrame(cell_rows)
+
+
+def field_matrix(polls: pd.DataFrame, start: pd.Timestamp, n_days: int, grid: int,
+                 field_period: bool) -> np.ndarray:
+    """(poll, knot) weights averaging the latent over each poll's field period."""
+    interp = interpolation_matrix(n_days, grid)
+    field = np.zeros((len(polls), interp.shape[1]))
+    for i, row in enumerate(polls.itertuples()):
+        lo = (max((row.start_date - start).days, 0) if field_period
+              else (row.end_date - start).days)
+        hi = min((row.end_date - start).days, n_days - 1)
+        field[i] = interp[min(lo, hi): hi + 1].mean(axis=0)
+    return field

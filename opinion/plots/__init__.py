@@ -1,1 +1,0 @@
-"""Figures (seaborn/matplotlib) with one consistent theme."""

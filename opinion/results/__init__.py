@@ -1,1 +1,0 @@
-"""Results objects returned by fitted models."""
