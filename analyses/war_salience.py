@@ -30,14 +30,14 @@ import warnings
 
 import matplotlib.pyplot as plt
 import pandas as pd
+from opinion.plots.theme import apply_theme
 
 import opinion
+from opinion.formatting import format_probability, ordinal
 from opinion.frames.pollframe import PollFrame
 from opinion.models.core.diagnostics import ConvergenceWarning
 from opinion.models.salience import IssueSalience
-from opinion.plots.theme import apply_theme
 from opinion.report import Report, format_interval, report_path
-from opinion.formatting import format_probability, ordinal
 
 DATASET = "us_issues_2022"
 SEED = 2022

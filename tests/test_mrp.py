@@ -34,9 +34,9 @@ from opinion.models.election.mrp import (
     kish_effective_n,
     rescale_weights,
 )
-from opinion.models.election.simulate_mrp import simulate_mrp
-from opinion.models.election.results import IssueVoteResults
 from opinion.models.election.mrp_results import VoteMRPResults, shift_cells
+from opinion.models.election.results import IssueVoteResults
+from opinion.models.election.simulate_mrp import simulate_mrp
 
 FIT = dict(draws=500, tune=500, chains=2, cores=2, sampler="pymc", progressbar=False)
 GROUPS = ["state", "age", "educ", "issue"]

@@ -25,8 +25,8 @@ import pandas as pd
 import pytest
 
 from opinion.models.election.mrp import VoteMRP
-from opinion.models.election.simulate_mrp import simulate_mrp
 from opinion.models.election.mrp_results import VoteMRPResults
+from opinion.models.election.simulate_mrp import simulate_mrp
 
 pytestmark = pytest.mark.slow
 

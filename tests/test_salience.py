@@ -21,14 +21,14 @@ from scipy import stats
 from statsmodels.stats.proportion import multinomial_proportions_confint, proportion_confint
 
 from opinion.errors import DataValidationError, ModelInputError, OpinionError
+from opinion.formatting import ordinal
 from opinion.frames.pollframe import PollFrame
-from opinion.models.salience import IssueSalience, poll_baseline
 from opinion.models.core.names import near_duplicate_issues
+from opinion.models.salience import IssueSalience, poll_baseline
 from opinion.models.salience.inputs import knot_weights_at
 from opinion.models.salience.model import zero_sum_basis
-from opinion.models.salience.simulate import QuestionSpec, simulate_salience
-from opinion.formatting import ordinal
 from opinion.models.salience.results import IssueSalienceResults, rank_draws
+from opinion.models.salience.simulate import QuestionSpec, simulate_salience
 
 TODAY = pd.Timestamp("2030-01-01").date()
 

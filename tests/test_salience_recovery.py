@@ -30,8 +30,8 @@ import pandas as pd
 import pytest
 
 from opinion.models.salience import IssueSalience
-from opinion.models.salience.simulate import QuestionSpec, simulate_salience
 from opinion.models.salience.results import IssueSalienceResults
+from opinion.models.salience.simulate import QuestionSpec, simulate_salience
 
 pytestmark = pytest.mark.slow
 
@@ -62,7 +62,8 @@ def fit_all(likelihood: str) -> tuple[pd.DataFrame, pd.DataFrame, list[bool]]:
 
     design, _ = simulate(DESIGN_SEED)
     base = IssueSalience(design, likelihood=likelihood)
-    compiled = nutpie.compile_pymc_model(base.build_model(), initial_points=base.initial_values(seed=0),
+    compiled = nutpie.compile_pymc_model(base.build_model(),
+                                         initial_points=base.initial_values(seed=0),
                                          jitter_rvs=set())
     coverage, calibration, slopes = [], [], []
     for seed in SEEDS:

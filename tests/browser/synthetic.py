@@ -48,7 +48,7 @@ def _trend_figure():
 
 
 def _draw_trend():
-    PALETTE = palette()  # noqa: N806
+    PALETTE = palette()
     rng = np.random.default_rng(20221004)
     days = pd.date_range("2022-03-01", periods=120, freq="D")
     share = 66 - np.linspace(0, 8, len(days)) + rng.normal(0, 0.4, len(days))
@@ -67,7 +67,7 @@ def _bar_axes():
 
 
 def _draw_bars():
-    PALETTE = palette()  # noqa: N806
+    PALETTE = palette()
     fig, ax = plt.subplots(figsize=(6, 3), layout="constrained")
     ax.barh(["Support", "Oppose", "Not sure"], [66, 25, 9], color=PALETTE[:3])
     percent_axis(ax, "x")
