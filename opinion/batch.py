@@ -463,36 +463,53 @@ def specs_from_json(path: str | Path) -> list[FitSpec]:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise BatchError(f"spec file {path} does not exist") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise BatchError(f"spec file {path} is not valid JSON: {exc}") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise BatchError(f"spec file {path} is not valid JSON: {type(exc).__name__}"
+                         ) from None
     fits = raw.get("fits") if isinstance(raw, dict) else raw
     if not isinstance(fits, list) or not fits:
         raise BatchError(f"spec file {path}: expected a non-empty list of fits")
     specs, loaded = [], {}
     for i, entry in enumerate(fits):
         where = f"spec file {path}, fit {i}"
-        if not isinstance(entry, dict):
-            raise BatchError(f"{where}: each fit must be a JSON object")
-        unknown = set(entry) - _SPEC_KEYS
-        if unknown:
-            raise BatchError(f"{where}: unknown keys {', '.join(sorted(unknown))} "
-                             f"(allowed: {', '.join(sorted(_SPEC_KEYS))})")
-        if "model" not in entry:
-            raise BatchError(f"{where}: missing 'model'")
-        resolve_model(entry["model"])
-        if ("dataset" in entry) == ("data" in entry):
-            raise BatchError(f"{where}: give exactly one of 'dataset' or 'data'")
+        _check_entry(entry, where)
         source = ("dataset", entry["dataset"]) if "dataset" in entry else (
             "data", str((path.parent / entry["data"]).resolve()))
         if source not in loaded:
             loaded[source] = (datasets.load(source[1]) if source[0] == "dataset"
                               else read_polls(source[1]))
-        config, fit = entry.get("config", {}), entry.get("fit", {})
-        if not isinstance(config, dict) or not isinstance(fit, dict):
-            raise BatchError(f"{where}: 'config' and 'fit' must be JSON objects")
-        seed = entry.get("random_seed", 0)
-        if not isinstance(seed, int):
-            raise BatchError(f"{where}: random_seed must be an integer")
-        specs.append(FitSpec(entry["model"], loaded[source], config=config, fit_kwargs=fit,
-                             random_seed=seed, spec_id=str(entry.get("id", i))))
+        specs.append(FitSpec(entry["model"], loaded[source], config=entry.get("config", {}),
+                             fit_kwargs=entry.get("fit", {}),
+                             random_seed=entry.get("random_seed", 0),
+                             spec_id=str(entry.get("id", i))))
     return specs
+
+
+def _check_entry(entry: Any, where: str) -> None:
+    """Every problem of one fit of a spec file, as one :class:`BatchError`."""
+    if not isinstance(entry, dict):
+        raise BatchError(f"{where}: each fit must be a JSON object")
+    problems = []
+    unknown = set(entry) - _SPEC_KEYS
+    if unknown:
+        problems.append(f"unknown keys {', '.join(sorted(map(str, unknown)))} (allowed: "
+                        f"{', '.join(sorted(_SPEC_KEYS))})")
+    if "model" not in entry:
+        problems.append("missing 'model'")
+    else:
+        try:
+            resolve_model(entry["model"])
+        except BatchError as exc:
+            problems.append(str(exc))
+    if ("dataset" in entry) == ("data" in entry):
+        problems.append("give exactly one of 'dataset' or 'data'")
+    elif not isinstance(entry.get("dataset", entry.get("data")), str):
+        problems.append("'dataset' / 'data' must be a name or a path (text)")
+    if not isinstance(entry.get("config", {}), dict) or not isinstance(entry.get("fit", {}),
+                                                                         dict):
+        problems.append("'config' and 'fit' must be JSON objects")
+    seed = entry.get("random_seed", 0)
+    if not isinstance(seed, int) or isinstance(seed, bool):
+        problems.append("random_seed must be an integer")
+    if problems:
+        raise BatchError(f"{where}: " + "; ".join(problems))

@@ -135,6 +135,47 @@ def _draws_last(dataset: Any, name: str) -> np.ndarray:
     return np.moveaxis(arr, 0, -1)
 
 
+def _simulations(design_json: dict[str, Any], n: int, seed: int
+                 ) -> tuple[Any, Any, Any, dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """The design's model, its graph and compiled sampler, the true quantities and the
+    simulated data of ``n`` prior draws (data by container name, draws on the last axis)."""
+    import logging
+    import warnings
+
+    import nutpie
+    import pymc as pm
+
+    model = (_rebuild(design_json["model"]) if design_json.get("model")
+             else _design_model(SBCDesign(**{**design_json["design"],
+                                             "config": tuple(design_json["design"]["config"])})))
+    logging.getLogger("pymc").setLevel(logging.ERROR)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The effect of Potentials")
+        graph = model.build_model()
+        containers = observed_containers(graph)
+        with graph:
+            prior = pm.sample_prior_predictive(n, random_seed=seed)
+        truth = model.calibration_quantities(
+            {v: _draws_last(prior["prior"], v) for v in prior["prior"].data_vars})
+        simulated = {containers[name]: _draws_last(prior["prior_predictive"], name)
+                     for name in containers}
+        compiled = nutpie.compile_pymc_model(graph)
+    return model, graph, compiled, truth, simulated
+
+
+def _rank_rows(sim: int, posterior: dict[str, np.ndarray], truth: dict[str, np.ndarray],
+               thin: int, n_ranked: int, extra: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = []
+    for name, post in posterior.items():
+        true = float(truth[name][sim])
+        kept = post[thin - 1::thin][:n_ranked]
+        rows.append({"sim": sim, "parameter": name, "rank": int((kept < true).sum()),
+                     "n_draws": n_ranked, "truth": true, "post_mean": float(post.mean()),
+                     "in_50": _inside(post, true, 0.5), "in_90": _inside(post, true, 0.9),
+                     **extra, "error": ""})
+    return rows
+
+
 def run_chunk(design_json: dict[str, Any], n: int, seed: int, sims: list[int],
               bins: int) -> list[dict[str, Any]]:
     """Run simulations ``sims`` of an SBC run (on a worker); JSON-safe rows, never raises.
@@ -142,60 +183,32 @@ def run_chunk(design_json: dict[str, Any], n: int, seed: int, sims: list[int],
     Warnings of the individual fits go to the worker's log; each row records the fit's
     divergences.
     """
-    import logging
-    import warnings
-
     import nutpie
-    import pymc as pm
 
+    model, graph, compiled, truth, simulated = _simulations(design_json, n, seed)
     sampler = design_json["sampler"]
-    model = (_rebuild(design_json["model"]) if design_json.get("model")
-             else _design_model(SBCDesign(**{**design_json["design"],
-                                             "config": tuple(design_json["design"]["config"])})))
-    logging.getLogger("pymc").setLevel(logging.ERROR)
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="The effect of Potentials")
-        pm_model = model.build_model()
-        containers = observed_containers(pm_model)
-        with pm_model:
-            prior = pm.sample_prior_predictive(n, random_seed=seed)
-        values = {v: _draws_last(prior["prior"], v) for v in prior["prior"].data_vars}
-        truth_all = model.calibration_quantities(values)
-        simulated = {containers[name]: _draws_last(prior["prior_predictive"], name)
-                     for name in containers}
-        compiled = nutpie.compile_pymc_model(pm_model)
     thin, draws = sampler["thin"], sampler["draws"]
     n_ranked = (draws // thin + 1) // bins * bins - 1
-    rows = []
+    rows: list[dict[str, Any]] = []
     for sim in sims:
         start = time.perf_counter()
         try:
-            data = {}
-            for name, arr in simulated.items():
-                current = pm_model[name].get_value()
-                data[name] = arr[..., sim].astype(current.dtype).reshape(current.shape)
+            data = {name: arr[..., sim].astype(graph[name].get_value().dtype).reshape(
+                graph[name].get_value().shape) for name, arr in simulated.items()}
             trace = nutpie.sample(
                 compiled.with_data(**data), draws=draws, tune=sampler["tune"], chains=1,
                 seed=seed * 100_003 + sim, target_accept=sampler["target_accept"],
                 progress_bar=False)
-            posterior = trace.posterior
-            post_all = model.calibration_quantities(
-                {v: _draws_last(posterior, v) for v in posterior.data_vars})
+            posterior = model.calibration_quantities(
+                {v: _draws_last(trace.posterior, v) for v in trace.posterior.data_vars})
             divergences = int(np.asarray(trace.sample_stats["diverging"]).sum())
         except Exception as exc:  # a failed simulation is reported, not fatal
             rows.append({"sim": sim, "parameter": "", "rank": -1, "n_draws": n_ranked,
                          "error": f"{type(exc).__name__}: {exc}".splitlines()[0]})
             continue
-        seconds = time.perf_counter() - start
-        for name, post in post_all.items():
-            true = float(truth_all[name][sim])
-            kept = post[thin - 1::thin][:n_ranked]
-            rows.append({
-                "sim": sim, "parameter": name, "rank": int((kept < true).sum()),
-                "n_draws": n_ranked, "truth": true, "post_mean": float(post.mean()),
-                "in_50": _inside(post, true, 0.5), "in_90": _inside(post, true, 0.9),
-                "divergences": divergences, "seconds": round(seconds, 3), "error": "",
-            })
+        extra = {"divergences": divergences,
+                 "seconds": round(time.perf_counter() - start, 3)}
+        rows += _rank_rows(sim, posterior, truth, thin, n_ranked, extra)
     return rows
 
 
@@ -327,6 +340,26 @@ class SBCResults:
 
 
 # ---------------------------------------------------------------------- driver
+def _sbc_payload(model: Any, design: SBCDesign) -> tuple[Any, dict[str, Any]]:
+    """The model instance whose design is simulated, and its plain-data description."""
+    from dataclasses import asdict
+
+    from opinion.batch import resolve_model
+
+    if not isinstance(model, str | type):
+        return model, {"model": _model_payload(model), "design": None}
+    cls = resolve_model(model)
+    if cls.name != "poll_average":
+        raise BatchError(f"give a {cls.__name__} instance (its data fix the design); only "
+                         "the poll average has a default design")
+    try:  # catch a bad design or configuration here, not on every worker
+        instance = _design_model(design)
+    except TypeError as exc:
+        raise BatchError(f"bad SBC design or model configuration: {exc}") from None
+    return instance, {"model": None, "design": {
+        **asdict(design), "config": [list(item) for item in design.config]}}
+
+
 def sbc(
     model: Any = "poll_average",
     n: int = 100,
@@ -370,28 +403,10 @@ def sbc(
     -------
     SBCResults
     """
-    from dataclasses import asdict
-
-    from opinion.batch import resolve_model
-
     if n < 1:
         raise BatchError("n must be at least 1")
     design = design or SBCDesign()
-    payload: dict[str, Any] = {"model": None, "design": None}
-    if isinstance(model, str | type):
-        cls = resolve_model(model)
-        if cls.name != "poll_average":
-            raise BatchError(f"give a {cls.__name__} instance (its data fix the design); "
-                             "only the poll average has a default design")
-        try:  # catch a bad design or configuration here, not on every worker
-            instance = _design_model(design)
-        except TypeError as exc:
-            raise BatchError(f"bad SBC design or model configuration: {exc}") from None
-        payload["design"] = {**asdict(design),
-                             "config": [list(item) for item in design.config]}
-    else:
-        instance = model
-        payload["model"] = _model_payload(model)
+    instance, payload = _sbc_payload(model, design)
     observed_containers(instance.build_model())  # refuse unsupported models up front
     sampler = {"draws": draws or design.draws, "tune": tune or design.tune,
                "thin": thin or design.thin,

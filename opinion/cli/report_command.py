@@ -75,57 +75,64 @@ def report(
     list_: bool = typer.Option(False, "--list", help="List the analyses and exit."),
 ) -> int:
     """Render HTML (and JSON) reports from the bundled data."""
-    import matplotlib
-
     from opinion.report import reports_dir, write_index
 
+    known = available_analyses()
     if list_:
-        console.print("\n".join(available_analyses()), highlight=False)
+        console.print("\n".join(known), highlight=False)
         return 0
     if all_ == (name is not None):
         raise OpinionError("give one analysis NAME or --all (see `opinion report --help`)")
-    if "MPLBACKEND" not in os.environ:
-        matplotlib.use("Agg")  # a command-line run draws into files only
-    known = available_analyses()
     if not all_ and name not in known:
         raise OpinionError(f"unknown analysis {name!r} (available: {', '.join(known)})")
-    names = known if all_ else [name]
+    _files_only_backend()
     folder = Path(out).resolve() if out is not None else reports_dir()
     _check_output(folder)
-    timings, failed = [], []
-    total = time.perf_counter()
-    for i, analysis in enumerate(names, start=1):
-        start = time.perf_counter()
-        console.print(f"[{i}/{len(names)}] {analysis}: running analyses/{analysis}.py",
-                      highlight=False)
-        try:
-            path = run_analysis(analysis, folder)
-        except Exception as exc:
-            if not all_:
-                raise
-            failed.append(analysis)
-            console.print(f"[{i}/{len(names)}] {analysis}: FAILED: "
-                          f"{type(exc).__name__}: {exc}".splitlines()[0], highlight=False)
-            if os.environ.get("OPINION_DEBUG"):
-                console.print(traceback.format_exc(), highlight=False, markup=False)
-            timings.append((analysis, time.perf_counter() - start, "failed"))
-            continue
-        seconds = time.perf_counter() - start
-        timings.append((analysis, seconds, "ok"))
-        console.print(f"[{i}/{len(names)}] {analysis}: wrote {path} and "
-                      f"{path.with_suffix('.json').name} ({seconds:.1f} s)", highlight=False)
-    index = write_index(folder)
-    console.print(f"index: {index}", highlight=False)
-    if len(names) > 1:
+    start = time.perf_counter()
+    timings = [_run_one(analysis, i, len(known) if all_ else 1, folder, keep_going=all_)
+               for i, analysis in enumerate(known if all_ else [name], start=1)]
+    console.print(f"index: {write_index(folder)}", highlight=False)
+    failed = [analysis for analysis, _, status in timings if status == "failed"]
+    if len(timings) > 1:
         console.print("timings:", highlight=False)
         for analysis, seconds, status in timings:
             console.print(f"  {analysis:<28} {seconds:7.1f} s  {status}", highlight=False)
-        console.print(f"  {'total':<28} {time.perf_counter() - total:7.1f} s", highlight=False)
+        console.print(f"  {'total':<28} {time.perf_counter() - start:7.1f} s", highlight=False)
     if failed:
-        console.print(f"{len(failed)} of {len(names)} analyses failed: {', '.join(failed)}",
+        console.print(f"{len(failed)} of {len(timings)} analyses failed: {', '.join(failed)}",
                       highlight=False)
         return 1
     return 0
+
+
+def _files_only_backend() -> None:
+    """A command-line run draws into files only (the user's MPLBACKEND wins)."""
+    if "MPLBACKEND" not in os.environ:
+        import matplotlib
+
+        matplotlib.use("Agg")
+
+
+def _run_one(analysis: str, i: int, total: int, folder: Path, *, keep_going: bool
+             ) -> tuple[str, float, str]:
+    """Run one analysis with progress lines; with ``keep_going`` a failure is reported and
+    returned instead of raised."""
+    start = time.perf_counter()
+    console.print(f"[{i}/{total}] {analysis}: running analyses/{analysis}.py", highlight=False)
+    try:
+        path = run_analysis(analysis, folder)
+    except Exception as exc:
+        if not keep_going:
+            raise
+        console.print(f"[{i}/{total}] {analysis}: FAILED: "
+                      + f"{type(exc).__name__}: {exc}".splitlines()[0], highlight=False)
+        if os.environ.get("OPINION_DEBUG"):
+            console.print(traceback.format_exc(), highlight=False, markup=False)
+        return analysis, time.perf_counter() - start, "failed"
+    seconds = time.perf_counter() - start
+    console.print(f"[{i}/{total}] {analysis}: wrote {path} and "
+                  f"{path.with_suffix('.json').name} ({seconds:.1f} s)", highlight=False)
+    return analysis, seconds, "ok"
 
 
 def register(app: typer.Typer) -> None:
