@@ -53,6 +53,23 @@ class ModelConfig:
         """Everything wrong with these values (empty when they are usable)."""
         return []
 
+    def positive(self, *names: str) -> list[str]:
+        """Problems for every named setting that is not a positive number."""
+        out = []
+        for name in names:
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+                out.append(f"{name} must be a positive number, not {value!r}")
+        return out
+
+    def one_of(self, name: str, allowed: tuple[str, ...]) -> list[str]:
+        """A problem when setting ``name`` is not one of ``allowed``."""
+        value = getattr(self, name)
+        if value in allowed:
+            return []
+        return [f"{name} must be {', '.join(repr(a) for a in allowed[:-1])} or "
+                f"{allowed[-1]!r}, not {value!r}"]
+
     # ------------------------------------------------------------------ construction
     @classmethod
     def field_names(cls) -> list[str]:
