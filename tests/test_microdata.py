@@ -1,4 +1,4 @@
-"""Tests for opinion.io.microdata.read_microdata and opinion.frames.microdata.Microdata.
+"""Tests for opinion.frames.read_microdata (on opinion.io.microdata) and Microdata.
 
 Fixtures are written inside the tests with pyreadstat.write_sav / write_dta (value labels,
 variable labels, SPSS user-missing values via ``missing_ranges``, Stata extended missing
@@ -18,7 +18,7 @@ import pytest
 
 from opinion.errors import DataValidationError, OpinionError
 from opinion.frames.microdata import Microdata, kish_deff
-from opinion.io.microdata import read_microdata
+from opinion.frames import read_microdata
 
 NAN = np.nan
 

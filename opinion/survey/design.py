@@ -83,7 +83,9 @@ class Design(Estimates):
         accepted; its ``value_labels``, ``variable_labels`` and ``weight`` are used.
     weights : str or array-like, optional
         Sampling weights (column name or values); default the microdata's weight or 1.
-        Weights must be positive and present for every respondent.
+        Weights must be positive and present for every respondent. A pandas Series is
+        matched to respondents by its index (an index that does not match the data's is
+        refused); other arrays by position.
     strata : str or list of str, optional
         Stratum column(s) (several columns are crossed).
     clusters : str, optional
@@ -181,9 +183,7 @@ class Design(Estimates):
                 raise WeightingError(f"weight column {weights!r} has non-numeric values")
             self._weight_name = weights
         else:
-            w = np.asarray(weights, dtype=float).ravel()
-            if w.shape[0] != n:
-                raise WeightingError(f"got {w.shape[0]} weights for {n} respondents")
+            w = self._weights_values(weights, frame)
             self._weight_name = getattr(weights, "name", None)
         self._check_weights(w, self._weight_name or "weights")
         self._w = w
@@ -242,6 +242,33 @@ class Design(Estimates):
             raise DataValidationError("replicate_type was given without replicate_weights")
 
     # ------------------------------------------------------------------ construction
+    @staticmethod
+    def _weights_values(weights: Any, frame: pd.DataFrame) -> np.ndarray:
+        """Weight values in the data's row order: a Series is aligned by its index."""
+        n = len(frame)
+        if isinstance(weights, pd.Series):
+            index = weights.index
+            if not index.is_unique:
+                raise WeightingError("the weights Series has a repeated index label; "
+                                     "its values cannot be matched to respondents")
+            if not index.equals(frame.index):
+                if len(index) != n or not frame.index.is_unique or \
+                        not index.isin(frame.index).all():
+                    missing = int((~frame.index.isin(index)).sum())
+                    raise WeightingError(
+                        f"the weights Series' index does not match the data's ({missing} of "
+                        f"{n} respondents have no weight); align it, or pass "
+                        ".to_numpy() to match by position"
+                    )
+                weights = weights.reindex(frame.index)
+        try:
+            w = np.asarray(weights, dtype=float).ravel()
+        except (TypeError, ValueError):
+            raise WeightingError("weights must be numbers") from None
+        if w.shape[0] != n:
+            raise WeightingError(f"got {w.shape[0]} weights for {n} respondents")
+        return w
+
     @staticmethod
     def _check_weights(w: np.ndarray, name: str) -> None:
         nan = np.isnan(w)
@@ -419,8 +446,23 @@ class Design(Estimates):
             parts.append("weighted by " + " > ".join(st.method for st in self._steps))
         return f"<opinion.survey.Design: {kind}, " + ", ".join(parts) + ">"
 
-    def with_weights_column(self, name: str = "weight") -> pd.DataFrame:
-        """The data with the current weights in a new (or replaced) column ``name``."""
+    def with_weights_column(self, name: str = "weight", *, replace: bool = False
+                            ) -> pd.DataFrame:
+        """The data with the current weights in a new column ``name``.
+
+        Raises
+        ------
+        DataValidationError
+            ``name`` is already a column of the data (pass ``replace=True`` to overwrite it
+            on purpose).
+        """
+        if not isinstance(name, str) or not name.strip():
+            raise DataValidationError("the weight column needs a non-empty name")
+        if name in self._data.columns and not replace:
+            raise DataValidationError(
+                f"the data already has a column {name!r}; choose another name for the "
+                "weights (it would be overwritten)"
+            )
         out = self._data.copy()
         out[name] = self._w
         return out
@@ -800,38 +842,50 @@ class Design(Estimates):
         population: str,
         question_id: str,
         by: str | None = None,
+        deff: Literal["design", "kish"] = "design",
         **extra: Any,
     ) -> Any:
         """Weighted distribution of ``var`` as :class:`~opinion.frames.PollFrame` rows.
 
         Builds the tidy frame (poll_id, pollster, start_date, end_date, population, n,
         question_id, response, pct (0-100), subgroup, subgroup_n, deff, plus ``extra``
-        columns) and passes it to ``PollFrame.from_frame``. ``n`` is the number of
-        respondents who answered the question; ``subgroup_n`` those in the subgroup;
-        ``deff`` the design effect of each estimate, so the frame's effective n is
-        ``n / deff``.
-        """
-        from opinion.frames import PollFrame  # lazy: frames may import survey later
+        columns; ``question_text`` defaults to the variable label) with
+        :func:`opinion.frames.pollframe.pollframe_from_topline`, as
+        ``Microdata.to_pollframe`` does. ``n`` is the number of respondents who answered
+        the question; ``subgroup_n`` those in the subgroup.
 
+        Parameters
+        ----------
+        deff : {"design", "kish"}
+            ``"design"`` (default): the design effect of each estimate (``deff`` of
+            :meth:`topline`), which accounts for strata, clusters and weighting, so the
+            frame's effective n is that of each estimate. ``"kish"``: Kish's weighting
+            effect of each subgroup's weights (:func:`opinion.frames.kish_deff`), the same
+            for every response; the rows then equal ``Microdata.to_pollframe``'s.
+        """
+        from opinion.frames import kish_deff, pollframe_from_topline
+
+        if deff not in ("design", "kish"):
+            raise DataValidationError(f"deff must be 'design' or 'kish', not {deff!r}")
         parts = [self.topline(var)]
         if by is not None:
             parts.append(self.topline(var, by=by).drop(columns=[by]))
         t = pd.concat(parts, ignore_index=True)
         n_all = int(t.loc[t["subgroup"] == "all", "n"].iloc[0])
-        df = pd.DataFrame({
-            "poll_id": poll_id,
-            "pollster": pollster,
-            "start_date": start_date,
-            "end_date": end_date,
-            "population": population,
-            "n": n_all,
-            "question_id": question_id,
-            "response": t["label"].astype(str),
-            "pct": 100.0 * t["estimate"],
-            "subgroup": t["subgroup"],
-            "subgroup_n": t["n"],
-            "deff": t["deff"],
+        if deff == "kish":
+            answered = self._categories(var)[0] >= 0
+            groups = self._groups(None) + (self._groups(by) if by is not None else [])
+            kish = {sub: kish_deff(self._w[answered & gm]) for sub, _, gm in groups
+                    if (answered & gm & (self._w != 0)).any()}
+            t["deff"] = t["subgroup"].map(kish)
+        table = pd.DataFrame({
+            "subgroup": t["subgroup"], "response": t["label"].astype(str),
+            "pct": 100.0 * t["estimate"], "subgroup_n": t["n"], "deff": t["deff"],
         })
-        for k, v in extra.items():
-            df[k] = v
-        return PollFrame.from_frame(df, source=f"Design.to_pollframe({var!r})")
+        if "question_text" not in extra and var in self._variable_labels:
+            extra["question_text"] = self._variable_labels[var]
+        return pollframe_from_topline(
+            table, poll_id=poll_id, pollster=pollster, start_date=start_date,
+            end_date=end_date, population=population, question_id=question_id, n=n_all,
+            extra=extra, source=f"Design.to_pollframe({var!r})",
+        )
