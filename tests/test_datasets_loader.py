@@ -19,7 +19,7 @@ import pytest
 import opinion
 from opinion import PollFrame
 from opinion.errors import DatasetError, OpinionError
-from opinion.io import datapackage
+from opinion.io import datasets as disk_datasets
 
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLED = sorted(p.parent.name for p in (ROOT / "datasets").glob("*/datapackage.json"))
@@ -164,7 +164,7 @@ def test_unknown_name_lists_available() -> None:
 
 
 def test_datasets_dir_from_environment(datasets_copy) -> None:
-    assert datapackage.datasets_dir() == datasets_copy.resolve()
+    assert disk_datasets.datasets_dir() == datasets_copy.resolve()
     (datasets_copy / "kiel_aid_2022" / "datapackage.json").unlink()
     assert "kiel_aid_2022" not in opinion.datasets.list()["name"].tolist()
     with pytest.raises(DatasetError, match="unknown dataset"):
