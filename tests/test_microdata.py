@@ -17,8 +17,8 @@ import pyreadstat
 import pytest
 
 from opinion.errors import DataValidationError, OpinionError
-from opinion.frames.microdata import Microdata, kish_deff
 from opinion.frames import read_microdata
+from opinion.frames.microdata import Microdata, kish_deff
 
 NAN = np.nan
 

@@ -74,12 +74,14 @@ _register()
 
 
 def one_line(exc: BaseException) -> str:
-    """An exception's message on one line (whitespace and line breaks collapsed)."""
+    """An exception's message on one line (whitespace collapsed, control characters shown
+    as U+FFFD so that a hostile file cannot garble the terminal)."""
     text = " ".join(str(exc).split())
     if isinstance(exc, OSError) and not isinstance(exc, OpinionError):
         detail = exc.strerror or text or type(exc).__name__
         name = exc.filename if exc.filename is not None else ""
         text = f"{name}: {detail}" if name else detail
+    text = "".join(c if c.isprintable() else "\ufffd" for c in text)
     return text or type(exc).__name__
 
 

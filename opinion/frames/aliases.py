@@ -55,6 +55,8 @@ KNOWN_SPONSORS: frozenset[str] = frozenset(
      "ecfr", "european parliament", "european commission"}
 )
 
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+
 _QUALIFIER = re.compile(r"\s*\((?:knowledgepanel|online|phone|panel|ATP)\)\s*$", re.IGNORECASE)
 
 
@@ -78,6 +80,8 @@ def canonical_pollster(
         Canonical pollster name and sponsor (the split-off partner when the raw name was
         ``"A/B"`` with one side a known sponsor).
     """
+    if _CONTROL.search(str(name)):  # left as written: validation rejects it
+        return name, sponsor
     table = {**CANONICAL_POLLSTERS, **{k.lower(): v for k, v in (extra or {}).items()}}
     raw = " ".join(str(name).split())
     key = _QUALIFIER.sub("", raw).lower()

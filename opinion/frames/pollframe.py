@@ -351,7 +351,8 @@ def _long_layout(table: RawTable, frame: pd.DataFrame, response_columns: list[st
         missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
         options = [c for c in frame.columns if c not in KNOWN_COLUMNS]
         if not options or len(missing) > 2:
-            shown = ", ".join(map(str, frame.columns[:20])) + (
+            shown = ", ".join(str(c) if str(c).isprintable() else repr(str(c))[:30]
+                              for c in frame.columns[:20]) + (
                 f", ... ({frame.shape[1]:,} columns)" if frame.shape[1] > 20 else "")
             raise DataValidationError(
                 f"{table.source}: missing required columns: {', '.join(missing)} "

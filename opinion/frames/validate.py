@@ -540,7 +540,7 @@ def _require_columns(raw: pd.DataFrame) -> None:
 
 
 def _column_list(columns: pd.Index, limit: int = 20) -> str:
-    names = [str(c) for c in columns[:limit]]
+    names = [str(c) if str(c).isprintable() else repr(str(c))[:30] for c in columns[:limit]]
     more = f", ... ({len(columns):,} columns)" if len(columns) > limit else ""
     return ", ".join(names) + more
 

@@ -139,15 +139,18 @@ def sniff_delimiter(header_line: str, hints: frozenset[str], default: str) -> st
     return best
 
 
-def _records_with_lines(reader: Any) -> tuple[list[list[str]], list[int]]:
-    """Records and the physical line each starts on (quoted cells may span lines)."""
-    records, starts = [], []
+def _records_with_lines(reader: Any) -> tuple[list[list[str]], list[int], dict[int, int]]:
+    """Records, the physical line each starts on, and the last line of records that span
+    several lines (a quoted cell holding line breaks), by record index."""
+    records, starts, ends = [], [], {}
     previous = 0
     for cells in reader:
+        if reader.line_num > previous + 1:
+            ends[len(records)] = reader.line_num
         records.append(cells)
         starts.append(previous + 1)
         previous = reader.line_num
-    return records, starts
+    return records, starts, ends
 
 
 def _header(cells: list[str]) -> list[str]:
@@ -170,10 +173,11 @@ def split_table(text: str, source: str, *, delimiter: str | None = None,
 
     try:
         records = list(reader())
+        ends: dict[int, int] = {}
         if len(records) == len(io.StringIO(text, newline="").readlines()):
             starts: Any = range(1, len(records) + 1)  # one record per physical line
         else:  # a quoted cell spans lines: track where each record starts
-            records, starts = _records_with_lines(reader())
+            records, starts, ends = _records_with_lines(reader())
     except csv.Error as exc:
         raise DataValidationError(
             f"{source}: cannot split into cells ({exc})"
@@ -184,7 +188,7 @@ def split_table(text: str, source: str, *, delimiter: str | None = None,
     lines: list[int] = []
     problems: list[tuple[int, str, str | None, str]] = []
     width = 0
-    for line, cells in zip(starts, records, strict=True):
+    for k, (line, cells) in enumerate(zip(starts, records, strict=True)):
         if header is None:
             if any(c.strip() for c in cells):
                 header, header_line = _header(cells), line
@@ -193,7 +197,7 @@ def split_table(text: str, source: str, *, delimiter: str | None = None,
         if len(cells) != width:
             if not any(c.strip() for c in cells):
                 continue  # a blank line, or only delimiters
-            cells = _fit(cells, header, len(rows), problems, delim)
+            cells = _fit(cells, header, len(rows), problems, delim, ends.get(k))
         rows.append(cells)
         lines.append(line)
     if header is None:
@@ -207,22 +211,26 @@ def _short(text: str, limit: int = 30) -> str:
 
 
 def _fit(cells: list[str], header: list[str], index: int,
-         problems: list[tuple[int, str, str | None, str]], delimiter: str) -> list[str]:
+         problems: list[tuple[int, str, str | None, str]], delimiter: str,
+         last_line: int | None = None) -> list[str]:
     """Cut or pad a record to the header's width, recording a problem when data is at stake."""
     width = len(header)
     name = _DELIMITER_NAMES.get(delimiter, repr(delimiter))
+    spans = (f"; a quoted cell runs on to line {last_line}: an unbalanced quote?"
+             if last_line else "")
     if len(cells) > width:
         extra = [c for c in cells[width:] if c.strip()]
         if extra:
             shown = ", ".join(_short(c) for c in extra[:3]) + (", ..." if len(extra) > 3 else "")
             problems.append((index, EXTRA_CELLS, shown,
                              f"line has {len(cells)} {name}-separated cells but the header "
-                             f"has {width} columns (extra: {shown})"))
+                             f"has {width} columns (extra: {shown}){spans}"))
         return cells[:width]
     missing = header[len(cells):]
     problems.append((index, missing[0], None,
                      f"line has {len(cells)} {name}-separated cells but the header has "
-                     f"{width} columns (no cell for {', '.join(missing)}: line cut short?)"))
+                     f"{width} columns (no cell for {', '.join(missing)}: line cut short?)"
+                     f"{spans}"))
     return cells + [""] * (width - len(cells))
 
 
