@@ -258,7 +258,8 @@ def _check_numbers(raw: pd.DataFrame, p: _Problems, typed: dict[str, pd.Series],
         p.add(moe.notna() & (moe <= 0), "moe", "moe must be positive")
         p.add(moe >= MOE_MAX, "moe", f"moe must be in percentage points and below {MOE_MAX:g}")
         n = typed["n"].to_numpy(dtype=float)
-        implied = n * (moe.to_numpy(dtype=float) / 100 / 1.959964) ** 2 / 0.25
+        small = moe.where((moe > 0) & (moe < 1)).to_numpy(dtype=float)  # no overflow
+        implied = n * (small / 100 / 1.959964) ** 2 / 0.25
         p.add((moe > 0) & (moe < 1) & (implied < 0.1), "moe", lambda at: [
             f"moe {moe.iloc[i]:g} with n {n[i]:,.0f} implies a design effect of "
             f"{implied[i]:.2g}: is it a fraction (0.03 = 3 points)?" for i in at])
