@@ -118,47 +118,59 @@ def read_descriptor(name: str) -> dict[str, Any]:
     return descriptor
 
 
-def _fail(name: str, message: str) -> DatasetError:
-    return DatasetError(f"dataset {name!r}: datapackage.json: {message}")
-
-
 def check_descriptor(descriptor: Any, name: str) -> None:
-    """Refuse a descriptor whose fields the loader relies on have the wrong shape."""
+    """Refuse a descriptor whose fields the loader relies on have the wrong shape.
+
+    Every problem is named in one :class:`DatasetError`.
+    """
     if not isinstance(descriptor, dict):
-        raise _fail(name, "must be a JSON object")
-    for key in ("title", "description", "name"):
-        if key in descriptor and not isinstance(descriptor[key], str):
-            raise _fail(name, f"'{key}' must be text")
-    kind = descriptor.get("opinion_kind", "table")
+        problems = ["must be a JSON object"]
+    else:
+        problems = _top_level_problems(descriptor)
+        resources_ = descriptor.get("resources")
+        if not isinstance(resources_, list) or not resources_:
+            problems.append("'resources' must be a non-empty list")
+        elif not isinstance(resources_[0], dict):
+            problems.append("each resource must be an object")
+        else:
+            problems += _resource_problems(resources_[0])
+    if problems:
+        raise DatasetError(f"dataset {name!r}: datapackage.json: {'; '.join(problems)}")
+
+
+def _top_level_problems(d: dict[str, Any]) -> list[str]:
+    problems = [f"'{key}' must be text" for key in ("title", "description", "name")
+                if key in d and not isinstance(d[key], str)]
+    kind = d.get("opinion_kind", "table")
     if kind not in KINDS:
-        raise _fail(name, f"'opinion_kind' must be one of {', '.join(KINDS)}, not {kind!r}")
-    tolerance = descriptor.get("opinion_sum_tolerance", 1.0)
+        problems.append(f"'opinion_kind' must be one of {', '.join(KINDS)}, not {kind!r}")
+    tolerance = d.get("opinion_sum_tolerance", 1.0)
     if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float)) \
             or not 0 <= tolerance < 1e6:
-        raise _fail(name, "'opinion_sum_tolerance' must be a number >= 0")
-    sources = descriptor.get("sources", [])
-    if not isinstance(sources, list) or not all(isinstance(s, dict) for s in sources):
-        raise _fail(name, "'sources' must be a list of objects")
-    resources_ = descriptor.get("resources")
-    if not isinstance(resources_, list) or not resources_:
-        raise _fail(name, "'resources' must be a non-empty list")
-    resource = resources_[0]
-    if not isinstance(resource, dict):
-        raise _fail(name, "each resource must be an object")
+        problems.append("'opinion_sum_tolerance' must be a number >= 0")
+    sources = d.get("sources", [])
+    if not isinstance(sources, list) or not all(isinstance(x, dict) for x in sources):
+        problems.append("'sources' must be a list of objects")
+    return problems
+
+
+def _resource_problems(resource: dict[str, Any]) -> list[str]:
+    problems = []
     if not isinstance(resource.get("path"), str) or not resource["path"].strip():
-        raise _fail(name, "the resource needs a 'path' (text)")
+        problems.append("the resource needs a 'path' (text)")
     if "hash" in resource and not isinstance(resource["hash"], str):
-        raise _fail(name, "the resource's 'hash' must be text")
+        problems.append("the resource's 'hash' must be text")
     rows = resource.get("rows")
     if rows is not None and (isinstance(rows, bool) or not isinstance(rows, int)):
-        raise _fail(name, "the resource's 'rows' must be a whole number")
+        problems.append("the resource's 'rows' must be a whole number")
     schema = resource.get("schema", {})
     fields = schema.get("fields", []) if isinstance(schema, dict) else None
     if not isinstance(fields, list) or not all(
         isinstance(f, dict) and isinstance(f.get("name"), str)
         and isinstance(f.get("type", "string"), str) for f in fields
     ):
-        raise _fail(name, "the resource's schema must have a list of fields with a name")
+        problems.append("the resource's schema must have a list of fields with a name")
+    return problems
 
 
 def sha256_of(path: Path) -> str:

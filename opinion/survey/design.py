@@ -73,6 +73,69 @@ class WeightingStep:
     info: dict = field(default_factory=dict)
 
 
+def _unpack(data: Any, weights: Any, value_labels: Any, variable_labels: Any
+            ) -> tuple[pd.DataFrame, Any, Any, Any]:
+    """The respondent frame, and labels and weight from a Microdata-like object."""
+    if isinstance(data, pd.DataFrame):
+        return data, weights, value_labels, variable_labels
+    if hasattr(data, "data") and isinstance(data.data, pd.DataFrame):
+        return (data.data,
+                getattr(data, "weight", None) if weights is None else weights,
+                getattr(data, "value_labels", None) if value_labels is None else value_labels,
+                getattr(data, "variable_labels", None) if variable_labels is None
+                else variable_labels)
+    raise DataValidationError(
+        "Design needs a pandas DataFrame or a Microdata object (with .data), "
+        f"got {type(data).__name__}"
+    )
+
+
+def _check_design(frame: pd.DataFrame, weights: Any, strata: tuple[str, ...],
+                  clusters: str | None, fpc: str | None, lonely_psu: str,
+                  replicate_weights: Any, replicate_type: str | None) -> None:
+    """Every problem with the design variables at once, as one DataValidationError."""
+    problems: list[str] = []
+    if len(frame) == 0:
+        problems.append("the survey data has no rows")
+    if lonely_psu not in ("fail", "certainty", "remove", "adjust"):
+        problems.append(f"unknown lonely_psu option {lonely_psu!r}")
+    if replicate_type is not None and replicate_weights is None:
+        problems.append("replicate_type was given without replicate_weights")
+    roles = [("weight", weights)] if isinstance(weights, str) else []
+    roles += [("strata", c) for c in strata] + [("clusters", clusters), ("fpc", fpc)]
+    for role, name in roles:
+        if name is None:
+            continue
+        try:
+            s = column_of(frame, name, role)
+            if role != "weight":
+                require_complete(s, role)
+        except DataValidationError as exc:
+            problems.append(str(exc))
+            continue
+        if role == "fpc":
+            values = pd.to_numeric(s, errors="coerce")
+            if values.isna().any() or (values <= 0).any():
+                problems.append(f"fpc column {name!r} has non-numeric or non-positive values")
+    if problems:
+        raise DataValidationError("; ".join(problems))
+
+
+def _structure(frame: pd.DataFrame, strata: tuple[str, ...], clusters: str | None,
+               fpc: str | None) -> lin.DesignStructure:
+    """Integer codes of strata and clusters and the fpc (checked by ``_check_design``)."""
+    strata_codes, stratum_names = None, []
+    if strata:
+        parts = [frame[c] for c in strata]
+        key = parts[0] if len(parts) == 1 else pd.MultiIndex.from_arrays(parts)
+        strata_codes, uniq = pd.factorize(key, sort=True)
+        stratum_names = list(uniq)
+    cluster_codes = None if clusters is None else pd.factorize(frame[clusters], sort=True)[0]
+    fpc_values = None if fpc is None else pd.to_numeric(frame[fpc]).to_numpy(dtype=float)
+    return lin.build_structure(strata_codes, cluster_codes, fpc_values, len(frame),
+                               stratum_names=stratum_names)
+
+
 class Design(Estimates):
     """A survey design over respondent microdata.
 
@@ -146,82 +209,19 @@ class Design(Estimates):
         value_labels: Mapping[str, Mapping[Any, str]] | None = None,
         variable_labels: Mapping[str, str] | None = None,
     ) -> None:
-        if isinstance(data, pd.DataFrame):
-            frame = data
-        elif hasattr(data, "data") and isinstance(data.data, pd.DataFrame):
-            frame = data.data
-            if value_labels is None:
-                value_labels = getattr(data, "value_labels", None)
-            if variable_labels is None:
-                variable_labels = getattr(data, "variable_labels", None)
-            if weights is None:
-                weights = getattr(data, "weight", None)
-        else:
-            raise DataValidationError(
-                "Design needs a pandas DataFrame or a Microdata object (with .data), "
-                f"got {type(data).__name__}"
-            )
-        if len(frame) == 0:
-            raise DataValidationError("the survey data has no rows")
-        if lonely_psu not in ("fail", "certainty", "remove", "adjust"):
-            raise DataValidationError(f"unknown lonely_psu option {lonely_psu!r}")
-        n = len(frame)
+        frame, weights, value_labels, variable_labels = _unpack(
+            data, weights, value_labels, variable_labels)
+        strata_cols = () if strata is None else (
+            (strata,) if isinstance(strata, str) else tuple(strata))
+        _check_design(frame, weights, strata_cols, clusters, fpc, lonely_psu,
+                      replicate_weights, replicate_type)
         self._data = frame
         self._value_labels = {k: dict(v) for k, v in (value_labels or {}).items()}
         self._variable_labels = dict(variable_labels or {})
         self._lonely_psu = lonely_psu
-
-        # weights -------------------------------------------------------------------
-        if weights is None:
-            w = np.ones(n)
-            self._weight_name: str | None = None
-        elif isinstance(weights, str):
-            s = column_of(frame, weights, "weight")
-            w = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float)
-            bad = np.isnan(w) & s.notna().to_numpy()
-            if bad.any():
-                raise WeightingError(f"weight column {weights!r} has non-numeric values")
-            self._weight_name = weights
-        else:
-            w = self._weights_values(weights, frame)
-            self._weight_name = getattr(weights, "name", None)
-        self._check_weights(w, self._weight_name or "weights")
-        self._w = w
-        self._base_w = w
-
-        # strata / clusters / fpc ---------------------------------------------------
-        strata_codes = None
-        stratum_names: list = []
-        strata_cols: tuple[str, ...] = ()
-        if strata is not None:
-            strata_cols = (strata,) if isinstance(strata, str) else tuple(strata)
-            parts = []
-            for c in strata_cols:
-                s = column_of(frame, c, "strata")
-                require_complete(s, "strata")
-                parts.append(s)
-            if len(parts) == 1:
-                strata_codes, uniq = pd.factorize(parts[0], sort=True)
-                stratum_names = list(uniq)
-            else:
-                key = pd.MultiIndex.from_arrays(parts)
-                strata_codes, uniq = pd.factorize(key, sort=True)
-                stratum_names = list(uniq)
-        cluster_codes = None
-        if clusters is not None:
-            s = column_of(frame, clusters, "clusters")
-            require_complete(s, "clusters")
-            cluster_codes, _ = pd.factorize(s, sort=True)
-        fpc_values = None
-        if fpc is not None:
-            s = column_of(frame, fpc, "fpc")
-            require_complete(s, "fpc")
-            fpc_values = pd.to_numeric(s, errors="raise").to_numpy(dtype=float)
-            if np.any(fpc_values <= 0):
-                raise DataValidationError(f"fpc column {fpc!r} has non-positive values")
-        self._struct = lin.build_structure(
-            strata_codes, cluster_codes, fpc_values, n, stratum_names=stratum_names
-        )
+        self._w, self._weight_name = self._weights_of(frame, weights)
+        self._base_w = self._w
+        self._struct = _structure(frame, strata_cols, clusters, fpc)
         self._design_spec = {
             "weights": self._weight_name,
             "strata": list(strata_cols) or None,
@@ -230,18 +230,30 @@ class Design(Estimates):
         }
         self._records: tuple[lin.CalibrationRecord, ...] = ()
         self._steps: tuple[WeightingStep, ...] = ()
-
-        # replicate weights -----------------------------------------------------------
         self._rep: rep.ReplicateWeights | None = None
         if replicate_weights is not None:
             self._rep = self._make_replicates(
                 replicate_weights, replicate_type, scale, rscales, mse, fay_rho,
                 replicate_factors,
             )
-        elif replicate_type is not None:
-            raise DataValidationError("replicate_type was given without replicate_weights")
 
     # ------------------------------------------------------------------ construction
+    @classmethod
+    def _weights_of(cls, frame: pd.DataFrame, weights: Any) -> tuple[np.ndarray, str | None]:
+        """Checked weight values (ones when none) and the weight's name."""
+        if weights is None:
+            return np.ones(len(frame)), None
+        if isinstance(weights, str):
+            s = frame[weights]
+            w = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float)
+            if (np.isnan(w) & s.notna().to_numpy()).any():
+                raise WeightingError(f"weight column {weights!r} has non-numeric values")
+            name: str | None = weights
+        else:
+            w, name = cls._weights_values(weights, frame), getattr(weights, "name", None)
+        cls._check_weights(w, name or "weights")
+        return w, name
+
     @staticmethod
     def _weights_values(weights: Any, frame: pd.DataFrame) -> np.ndarray:
         """Weight values in the data's row order: a Series is aligned by its index."""
