@@ -307,3 +307,15 @@ def test_design_problems_are_collected_in_one_toolkit_error() -> None:
     for fragment in ("'nope' is not in the data", "'psu' is not in the data",
                      "fpc column 'vote' has non-numeric", "lonely_psu"):
         assert fragment in message, message
+
+
+def test_non_numeric_targets_and_bad_codes_are_weighting_errors() -> None:
+    from opinion.survey import rake_weights
+
+    d = Design(srs(40))
+    with pytest.raises(WeightingError, match="target of 'F' is not a number"):
+        d.poststratify("sex", {"F": "half", "M": 0.5})
+    with pytest.raises(WeightingError, match="target of 'x' is not a number"):
+        d.calibrate(totals={"x": "lots"}, population=100)
+    with pytest.raises(WeightingError, match="integers in 0..1"):
+        rake_weights(np.ones(3), [np.array([0, 1, 5])], [np.array([1.0, 2.0])])

@@ -137,7 +137,11 @@ def kish_deff(weights: Any) -> float:
         No weights, a missing or infinite weight, or weights that do not sum to a positive
         number.
     """
-    w = np.asarray(weights, dtype=float).ravel()
+    try:
+        w = np.asarray(weights, dtype=float).ravel()
+    except (TypeError, ValueError):
+        raise DataValidationError("cannot compute a design effect: weights must be numbers") \
+            from None
     if w.size == 0:
         raise DataValidationError("cannot compute a design effect: no weights")
     if not np.isfinite(w).all():

@@ -73,6 +73,16 @@ class WeightingStep:
     info: dict = field(default_factory=dict)
 
 
+def _target_value(value: Any, key: Any) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise WeightingError(f"the target of {key!r} is not a number: {value!r}") from None
+    if not np.isfinite(number):
+        raise WeightingError(f"the target of {key!r} is not a finite number: {value!r}")
+    return number
+
+
 def _unpack(data: Any, weights: Any, value_labels: Any, variable_labels: Any
             ) -> tuple[pd.DataFrame, Any, Any, Any]:
     """The respondent frame, and labels and weight from a Microdata-like object."""
@@ -630,16 +640,16 @@ class Design(Estimates):
                 key = rec[cols[0]] if len(cols) == 1 else tuple(rec[c] for c in cols)
                 if key in out:
                     raise WeightingError(f"post-stratum {key!r} is given twice")
-                out[key] = float(rec[value_col])
+                out[key] = _target_value(rec[value_col], key)
             return out
         if isinstance(targets, pd.Series):
-            return {k: float(v) for k, v in targets.items()}
+            return {k: _target_value(v, k) for k, v in targets.items()}
         if isinstance(targets, Mapping):
             if len(cols) == 1 and set(targets) == {cols[0]} and isinstance(
                 targets[cols[0]], Mapping
             ):
                 targets = targets[cols[0]]
-            return {k: float(v) for k, v in targets.items()}
+            return {k: _target_value(v, k) for k, v in targets.items()}
         raise WeightingError(
             f"post-stratification targets must be a dict, Series or DataFrame, "
             f"got {type(targets).__name__}"
@@ -720,7 +730,7 @@ class Design(Estimates):
                     "non-numeric value(s)"
                 )
             blocks.append(x[:, None])
-            tvals.append(float(tot))
+            tvals.append(_target_value(tot, var))
             names.append(var)
         xmat = np.column_stack(blocks)
         res = calibrate_weights(

@@ -119,7 +119,15 @@ def rake_weights(
     """
     w = np.array(weights, dtype=float, copy=True)
     names = names or [f"margin {i + 1}" for i in range(len(codes))]
-    ks = [int(t.shape[0]) for t in targets]
+    ks = [int(np.shape(t)[0]) for t in targets]
+    for c, k, nm in zip(codes, ks, names, strict=True):
+        c = np.asarray(c)
+        if c.shape != (w.shape[0],) or c.dtype.kind not in "iu" or (len(c) and (
+                c.min() < 0 or c.max() >= k)):
+            raise WeightingError(
+                f"codes of {nm!r} must be {w.shape[0]} integers in 0..{k - 1} (one per row, "
+                "indexing its targets)"
+            )
     total = float(targets[0].sum())
     for t, nm in zip(targets, names, strict=True):
         if abs(float(t.sum()) - total) > 1e-8 * total:
