@@ -282,3 +282,31 @@ def test_numbers_and_dates_from_a_dataframe_never_raise(valid_poll_rows) -> None
     pf = PollFrame.from_frame(frame, today=TODAY)
     assert _cells(pf) == {(0, "n"), (1, "n"), (2, "start_date"), (3, "pct")}
     assert len(pf.data) + len(pf.rejects) == 5
+
+
+@pytest.mark.parametrize(("kwargs", "match"), [
+    ({"mapping": 5}, "mapping must be"),
+    ({"aliases": 5}, "aliases must be"),
+    ({"aliases": {"Gallup": 5}}, "aliases must be"),
+    ({"today": "junk"}, "today must be a date"),
+    ({"sum_tolerance": "a"}, "sum_tolerance must be a number"),
+    ({"date_order": "ymd"}, "date_order must be"),
+])
+def test_bad_options_are_toolkit_errors(valid_poll_rows, kwargs, match) -> None:
+    with pytest.raises(DataValidationError, match=match):
+        read_polls(valid_poll_rows, **kwargs)
+
+
+def test_wide_response_columns_must_be_a_list(valid_poll_rows) -> None:
+    wide = valid_poll_rows.drop(columns=["response", "pct"]).drop_duplicates().assign(Yes="60")
+    with pytest.raises(DataValidationError, match="list of column names"):
+        read_polls(wide, response_columns="Yes")
+    assert read_polls(wide, response_columns=["Yes"], today=TODAY).is_valid
+
+
+def test_decimal_objects_are_numbers(valid_poll_rows) -> None:
+    from decimal import Decimal
+
+    frame = valid_poll_rows.assign(pct=[Decimal("55.5"), Decimal("34.5"), Decimal("10"),
+                                        Decimal("60"), Decimal("40")])
+    assert read_polls(frame, today=TODAY).data["pct"].tolist() == [55.5, 34.5, 10, 60, 40]

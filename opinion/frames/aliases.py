@@ -12,6 +12,8 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from opinion.errors import DataValidationError
+
 CANONICAL_POLLSTERS: dict[str, str] = {
     "ipsos": "Ipsos",
     "pew": "Pew Research Center",
@@ -108,6 +110,9 @@ def merge_aliases(
         The updated frame (a copy) and a table ``raw, pollster, sponsor, rows`` of every
         name that changed, so the merge is visible in the validation summary.
     """
+    if extra is not None and (not isinstance(extra, Mapping) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in extra.items())):
+        raise DataValidationError("aliases must be a dict {alias: canonical name} of text")
     out = frame.copy()
     if "sponsor" not in out.columns:
         out["sponsor"] = pd.NA

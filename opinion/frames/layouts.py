@@ -74,6 +74,12 @@ def apply_mapping(
     """
     if mapping is None:
         return frame, None
+    if not isinstance(mapping, (str, Mapping)) or (isinstance(mapping, Mapping) and not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in mapping.items())):
+        raise DataValidationError(
+            "mapping must be a named mapping (e.g. 'fivethirtyeight') or a dict "
+            "{their column: schema column} of text"
+        )
     name = None
     if isinstance(mapping, str):
         key = mapping.lower()
@@ -120,6 +126,9 @@ def melt_wide(
     """
     if response_columns is None:
         response_columns = [c for c in frame.columns if c not in WIDE_ID_COLUMNS]
+    elif isinstance(response_columns, str) or not all(
+            isinstance(c, str) for c in response_columns):
+        raise DataValidationError("response_columns must be a list of column names")
     missing = [c for c in response_columns if c not in frame.columns]
     if missing:
         raise DataValidationError(f"response columns not in the data: {', '.join(missing)}")

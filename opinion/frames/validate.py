@@ -183,13 +183,27 @@ def _options(raw: pd.DataFrame, rows: pd.Series, *, sum_tolerance: float,
             from None
     if not np.isfinite(tolerance) or tolerance < 0:
         raise DataValidationError(f"sum_tolerance must be a finite number >= 0, not {tolerance}")
+    reference = _today(today)
     numbers = [raw[c] for c in NUMERIC_COLUMNS if c in raw.columns]
     mark = infer_decimal_mark(numbers, delimiter)
     if date_order == "auto":
         dates = [(c, raw[c]) for c in DATE_COLUMNS if c in raw.columns]
         date_order = infer_date_order(dates, rows)
-    return _Options(tolerance, pd.Timestamp(today or dt.date.today()), fractions, date_order,
-                    mark)
+    return _Options(tolerance, reference, fractions, date_order, mark)
+
+
+def _today(today: object) -> pd.Timestamp:
+    """The reference date for "in the future": a date, datetime or ISO text (default now)."""
+    if today is None:
+        return pd.Timestamp(dt.date.today())
+    if isinstance(today, (dt.date, str)):
+        try:
+            stamp = pd.Timestamp(today)
+        except (ValueError, TypeError):
+            stamp = pd.NaT
+        if stamp is not pd.NaT:
+            return stamp.tz_localize(None).normalize() if stamp.tzinfo else stamp.normalize()
+    raise DataValidationError(f"today must be a date (or YYYY-MM-DD text), not {today!r}")
 
 
 # ------------------------------------------------------------------ column checks

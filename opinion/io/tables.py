@@ -13,6 +13,7 @@ not chosen.
 from __future__ import annotations
 
 import json
+import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -274,7 +275,8 @@ def as_text(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
                 columns[name] = clean_text(pd.Series(values, index=frame.index, dtype=object))
                 continue
             for i in odd:
-                if not isinstance(values[i], _SCALARS) and not hasattr(values[i], "isoformat"):
+                if not isinstance(values[i], (*_SCALARS, numbers.Number)) \
+                        and not hasattr(values[i], "isoformat"):
                     problems.append((i, name, _short(values[i]),
                                      f"{name} holds a {type(values[i]).__name__}, not a "
                                      "single value"))
