@@ -468,3 +468,10 @@ def test_old_import_path_still_reaches_the_frames_reader():
     from opinion.io.microdata import read_microdata as transitional
 
     assert transitional is read_microdata
+
+
+def test_csv_number_beyond_float_range_is_refused_not_inf(tmp_path):
+    path = tmp_path / "big.csv"
+    path.write_text("id,q\n1,2\n2," + "9" * 400 + "\n")
+    with pytest.raises(DataValidationError, match="line 3, column q: .* beyond the range"):
+        read_microdata(path)

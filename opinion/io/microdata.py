@@ -256,22 +256,32 @@ def _read_text(path: Path, encoding: str | None, default: str) -> RawMicrodata:
     array = np.empty((len(table.rows), len(header)), dtype=object)
     if table.rows:
         array[:] = table.rows
-    data = pd.DataFrame({name: _typed_column(array[:, j]) for j, name in enumerate(header)})
+    data = pd.DataFrame({name: _typed_column(array[:, j], name, table.lines, path)
+                         for j, name in enumerate(header)})
     return RawMicrodata(data, source=str(path))
 
 
-def _typed_column(cells: np.ndarray) -> pd.Series:
-    """Numbers when every non-empty cell is a plain number; otherwise text. Only empty
-    cells are missing."""
+_PLAIN_NUMBER = r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
+
+
+def _typed_column(cells: np.ndarray, name: str, lines: list[int], path: Path) -> pd.Series:
+    """Numbers when every non-empty cell is a plain number (decimal point); otherwise text.
+    Only empty cells are missing. A number beyond float range is refused, not made inf."""
     text = pd.Series([c.strip() for c in cells], dtype=object)
     empty = (text == "").to_numpy()
     present = text[~empty]
-    if len(present):
-        numbers = pd.to_numeric(present.where(present.str.fullmatch(
-            r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")), errors="coerce")
-        if numbers.notna().all():
-            values = pd.to_numeric(text.mask(empty), errors="coerce")
-            return values
+    if len(present) and present.str.fullmatch(_PLAIN_NUMBER).all():
+        values = pd.to_numeric(text.mask(empty), errors="coerce").astype(float)
+        too_big = ~np.isfinite(values.to_numpy()) & ~empty
+        if too_big.any():
+            i = int(np.flatnonzero(too_big)[0])
+            raise DataValidationError(
+                f"{path}: line {lines[i]}, column {name}: {text.iloc[i][:30]!r} is beyond the "
+                "range of a number"
+            )
+        if (values.dropna() == values.dropna().round()).all() and not empty.any():
+            return values.astype("int64") if values.abs().max() < 2**53 else values
+        return values
     return text.mask(empty, None).astype(object)
 
 
