@@ -475,3 +475,14 @@ def test_csv_number_beyond_float_range_is_refused_not_inf(tmp_path):
     path.write_text("id,q\n1,2\n2," + "9" * 400 + "\n")
     with pytest.raises(DataValidationError, match="line 3, column q: .* beyond the range"):
         read_microdata(path)
+
+
+def test_microdata_and_design_toplines_agree(sav_path):
+    # the descriptive table (with missing-value reasons) and the design-based estimate
+    # are two views of one weighted share
+    from opinion.survey import Design
+
+    md = read_microdata(sav_path, weight="wt")
+    mine = md.topline("q1").set_index("response")["pct"]
+    design = Design(md).topline("q1").set_index("label")["estimate"] * 100
+    pd.testing.assert_series_equal(mine, design, check_names=False, check_index_type=False)

@@ -692,44 +692,13 @@ class Design(Estimates):
         """
         if targets is None and not totals:
             raise WeightingError("calibrate needs categorical targets and/or numeric totals")
-        blocks: list[np.ndarray] = []
-        tvals: list[float] = []
-        names: list[str] = []
-        margins: list[Margin] = []
-        if targets is not None:
-            margins = self._margins(targets)
-            counts = resolve_totals(
-                margins, kind, population, float(self._w.sum())
+        if targets is None and population is None:
+            raise WeightingError(
+                "calibrating numeric totals alone needs the population size (population=)"
             )
-            margins = [
-                Margin(m.variable, m.columns, m.categories, m.labels, m.codes, c)
-                for m, c in zip(margins, counts, strict=True)
-            ]
-            for m in margins:
-                ind = np.zeros((self.n, m.n_groups))
-                ind[np.arange(self.n), m.codes] = 1.0
-                blocks.append(ind)
-                tvals.extend(m.targets.tolist())
-                names.extend(f"{m.variable}={lab}" for lab in m.labels)
-            pop = float(margins[0].targets.sum())
-        else:
-            if population is None:
-                raise WeightingError(
-                    "calibrating numeric totals alone needs the population size (population=)"
-                )
-            pop = float(population)
-            blocks.append(np.ones((self.n, 1)))
-            tvals.append(pop)
-            names.append("(population)")
+        margins, pop, blocks, tvals, names = self._calibration_margins(targets, kind, population)
         for var, tot in (totals or {}).items():
-            s = column_of(self._data, var, "calibration variable")
-            x = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float)
-            if np.isnan(x).any():
-                raise WeightingError(
-                    f"calibration variable {var!r} has {int(np.isnan(x).sum())} missing or "
-                    "non-numeric value(s)"
-                )
-            blocks.append(x[:, None])
+            blocks.append(self._calibration_column(var)[:, None])
             tvals.append(_target_value(tot, var))
             names.append(var)
         xmat = np.column_stack(blocks)
@@ -750,6 +719,37 @@ class Design(Estimates):
             iterations=res.iterations, info={"method": method},
         )
         return self._with_new_weights(res.weights, res.record, step)
+
+    def _calibration_margins(self, targets: Any, kind: TargetKind, population: float | None
+                             ) -> tuple[list[Margin], float, list[np.ndarray], list[float],
+                                        list[str]]:
+        """Margins, population, model-matrix blocks, totals and names of the categorical
+        part of a calibration (an intercept with the population when there is none)."""
+        if targets is None:
+            pop = _target_value(population, "population")
+            return [], pop, [np.ones((self.n, 1))], [pop], ["(population)"]
+        margins = self._margins(targets)
+        counts = resolve_totals(margins, kind, population, float(self._w.sum()))
+        margins = [Margin(m.variable, m.columns, m.categories, m.labels, m.codes, c)
+                   for m, c in zip(margins, counts, strict=True)]
+        blocks, tvals, names = [], [], []
+        for m in margins:
+            ind = np.zeros((self.n, m.n_groups))
+            ind[np.arange(self.n), m.codes] = 1.0
+            blocks.append(ind)
+            tvals.extend(m.targets.tolist())
+            names.extend(f"{m.variable}={lab}" for lab in m.labels)
+        return margins, float(margins[0].targets.sum()), blocks, tvals, names
+
+    def _calibration_column(self, var: str) -> np.ndarray:
+        s = column_of(self._data, var, "calibration variable")
+        x = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float)
+        if np.isnan(x).any():
+            raise WeightingError(
+                f"calibration variable {var!r} has {int(np.isnan(x).sum())} missing or "
+                "non-numeric value(s)"
+            )
+        return x
 
     def trim(
         self,
