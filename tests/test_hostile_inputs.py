@@ -241,6 +241,12 @@ def test_broken_workbook_is_a_toolkit_error(tmp_path) -> None:
 
 
 # ---------------------------------------------------------------- rows never lost
+def test_encoding_fallback_is_reported() -> None:
+    pf = read_polls(CORPUS / "cp1252.csv", today=TODAY)
+    assert pf.notes == ["decoded as cp1252 (the file is not valid UTF-8)"]
+    assert read_polls(CORPUS / "utf16.csv", today=TODAY).notes == []
+
+
 def test_trailing_empty_cells_are_harmless_and_counted(tmp_path) -> None:
     lines = [HEADER, _row() + ",,", _row(response="No", pct="30") + ",,,"]
     pf = read_polls(_write(tmp_path / "t.csv", lines), today=TODAY)

@@ -153,10 +153,12 @@ def _read_text(path: Path, default: str, hints: frozenset[str]) -> RawTable:
     frame = _frame_of_cells(header, rows)
     lines = pd.Series(table.lines, dtype="int64")
     frame, lines, problems = _without_blank_rows(frame, lines, _problems(table.problems))
-    notes = ()
+    notes: tuple[str, ...] = ()
     if table.delimiter != default:
         names = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
-        notes = (f"read as {names[table.delimiter]}-separated text",)
+        notes += (f"read as {names[table.delimiter]}-separated text",)
+    if table.encoding in ("cp1252", "latin-1"):
+        notes += (f"decoded as {table.encoding} (the file is not valid UTF-8)",)
     return RawTable(frame, str(path), lines, table.encoding, table.delimiter, problems, notes)
 
 
