@@ -1,6 +1,9 @@
 """Bundled real poll data: ``opinion.datasets.list()`` and ``opinion.datasets.load(name)``.
 
 Every dataset records its sources (URL and date) and a SHA-256 checksum that loading verifies.
+This module is the public facade: the disk side (where the datasets are, descriptors,
+checksums, typed tables) is :mod:`opinion.io.datasets`; poll data become validated
+:class:`~opinion.frames.PollFrame` objects through the frames layer.
 
 Examples
 --------
@@ -11,42 +14,41 @@ Examples
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+from opinion.io import datasets as disk
 
-from opinion.frames.pollframe import PollFrame, read_polls
-from opinion.io.datapackage import available, read_descriptor, resource_file, sha256_of
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from opinion.frames.pollframe import PollFrame
 
 __all__ = ["checksum", "info", "list", "load"]
 
+LISTING_COLUMNS = ["name", "title", "kind", "rows", "sources", "description"]
+
 
 def list() -> pd.DataFrame:
-    """All bundled datasets: name, title, kind, rows, sources."""
-    rows = []
-    for name in available():
-        d = read_descriptor(name)
-        resource = (d.get("resources") or [{}])[0]
-        rows.append({
-            "name": name,
-            "title": d.get("title", ""),
-            "kind": d.get("opinion_kind", "table"),
-            "rows": resource.get("rows"),
-            "sources": len(d.get("sources", [])),
-            "description": d.get("description", ""),
-        })
-    return pd.DataFrame(rows, columns=["name", "title", "kind", "rows", "sources", "description"])
+    """All bundled datasets: name, title, kind, rows, sources, description.
+
+    A dataset whose ``datapackage.json`` cannot be read is listed, not skipped: its kind is
+    ``"invalid"`` and its description is the error (loading it raises that error).
+    """
+    import pandas as pd
+
+    rows = [disk.listing_row(name) for name in disk.available()]
+    return pd.DataFrame(rows, columns=LISTING_COLUMNS)
 
 
 def info(name: str) -> dict[str, Any]:
     """The dataset's Frictionless ``datapackage.json`` (sources, licence, schema)."""
-    return read_descriptor(name)
+    return disk.read_descriptor(name)
 
 
 def checksum(name: str) -> str:
     """SHA-256 of the dataset's data file (verified against its datapackage)."""
-    path, _ = resource_file(name, verify=True)
-    return sha256_of(path)
+    path, _ = disk.resource_file(name, verify=True)
+    return disk.sha256_of(path)
 
 
 def load(name: str, *, verify: bool = True) -> PollFrame | pd.DataFrame:
@@ -69,29 +71,21 @@ def load(name: str, *, verify: bool = True) -> PollFrame | pd.DataFrame:
     Raises
     ------
     opinion.errors.DatasetError
-        Unknown or unsafe name, missing file, or checksum mismatch.
+        Unknown or unsafe name, broken datapackage, missing file, checksum mismatch, or a
+        cell that does not fit its declared type.
     """
-    path, descriptor = resource_file(name, verify=verify)
+    path, descriptor = disk.resource_file(name, verify=verify)
     if descriptor.get("opinion_kind") == "polls":
+        from opinion.errors import DatasetError, DataValidationError
+        from opinion.frames.pollframe import read_polls
+
         tolerance = float(descriptor.get("opinion_sum_tolerance", 1.0))
-        frame = read_polls(path, sum_tolerance=tolerance)
+        try:
+            frame = read_polls(path, sum_tolerance=tolerance)
+        except DataValidationError as exc:
+            raise DatasetError(f"dataset {name!r}: {exc}") from None
         frame.source = f"datasets/{name}"
         return frame
-    fields = ((descriptor.get("resources") or [{}])[0].get("schema") or {}).get("fields", [])
-    types = {f["name"]: f.get("type", "string") for f in fields}
-    table = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
-    for column, kind in types.items():
-        if column not in table:
-            continue
-        if kind in {"number", "integer"}:
-            table[column] = pd.to_numeric(table[column], errors="coerce")
-        elif kind in {"date", "datetime"}:
-            table[column] = pd.to_datetime(table[column], errors="coerce", format="ISO8601")
-        elif kind == "boolean":
-            table[column] = table[column].str.lower().map(
-                {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False})
+    table = disk.read_typed_table(path, descriptor, name)
     table.attrs["source"] = f"datasets/{name}"
     return table
-
-
-

@@ -37,3 +37,7 @@ class WeightingError(OpinionError, ValueError):
 
 class ConvergenceError(WeightingError):
     """An iterative weighting procedure did not converge."""
+
+
+class OutputError(OpinionError, OSError):
+    """A file the toolkit was asked to write cannot be written (path, permission, disk)."""

@@ -200,3 +200,94 @@ def test_console_script_help_subprocess() -> None:
     assert result.returncode == 0, result.stderr
     for command in ("validate", "datasets", "report"):
         assert command in result.stdout
+
+
+# ---------------------------------------------------------------- hostile input (issue 16)
+HOSTILE = ROOT / "tests" / "data" / "hostile"
+
+
+def test_debug_flag_shows_the_traceback_only_when_asked(capsys, tmp_path) -> None:
+    code, _, err = _run(capsys, "validate", str(tmp_path / "nope.csv"))
+    assert code == 2
+    _assert_one_line_error(err, "no such file")
+    code, _, err = _run(capsys, "--debug", "validate", str(tmp_path / "nope.csv"))
+    assert code == 2
+    assert "Traceback" in err and "DataValidationError" in err
+    assert err.strip().splitlines()[-1].startswith("error:")
+
+
+def test_internal_errors_are_one_line_and_exit_3(capsys, monkeypatch, good_poll_file) -> None:
+    import opinion.frames.pollframe as pollframe
+
+    def broken(*args, **kwargs):
+        raise TypeError("unsupported operand")
+
+    monkeypatch.setattr(pollframe, "read_polls", broken)
+    code, _, err = _run(capsys, "validate", str(good_poll_file))
+    assert code == 3
+    _assert_one_line_error(err, "internal error", "TypeError", "--debug")
+    code, _, err = _run(capsys, "--debug", "validate", str(good_poll_file))
+    assert code == 3 and "Traceback" in err
+
+
+@pytest.mark.parametrize("target", ["folder", "under_a_file"])
+def test_unwritable_rejects_path_is_a_user_error(capsys, bad_poll_file, tmp_path,
+                                                 target) -> None:
+    (tmp_path / "a_file").write_text("x")
+    path = tmp_path if target == "folder" else tmp_path / "a_file" / "rejects.csv"
+    code, out, err = _run(capsys, "validate", str(bad_poll_file.path), "--rejects", str(path))
+    assert code == 2
+    _assert_one_line_error(err, "rejects file")
+    assert out == ""  # refused before any work
+
+
+def test_rejects_csv_is_safe_to_open_in_a_spreadsheet(capsys, tmp_path) -> None:
+    out_csv = tmp_path / "rejects.csv"
+    code, _, _ = _run(capsys, "validate", str(HOSTILE / "formula_injection.csv"),
+                      "--rejects", str(out_csv))
+    assert code == 1
+    rejects = pd.read_csv(out_csv, dtype=str, keep_default_na=False)
+    assert rejects["pollster"].tolist()[0] == "'=HYPERLINK(\"http://x\",\"y\")"
+    assert rejects["poll_id"].tolist()[1] == "'@SUM(A1)"
+    assert rejects["n"].tolist() == ["-5", "0"]  # plain numbers are left alone
+
+
+def test_validate_fractions_option(capsys) -> None:
+    code, out, _ = _run(capsys, "validate", str(HOSTILE / "fractions.csv"))
+    assert code == 1 and "--fractions convert" in out
+    code, out, _ = _run(capsys, "validate", str(HOSTILE / "fractions.csv"),
+                        "--fractions", "convert")
+    assert code == 0 and "multiplied by 100" in out
+    code, _, err = _run(capsys, "validate", str(HOSTILE / "fractions.csv"),
+                        "--fractions", "maybe")
+    assert code == 2
+    _assert_one_line_error(err, "fractions must be one of")
+
+
+def test_validate_sheet_and_date_order_options(capsys) -> None:
+    code, _, err = _run(capsys, "validate", str(HOSTILE / "two_sheets.xlsx"))
+    assert code == 2
+    _assert_one_line_error(err, "'October'", "'November'", "--sheet")
+    code, out, _ = _run(capsys, "validate", str(HOSTILE / "two_sheets.xlsx"),
+                        "--sheet", "November")
+    assert code == 0 and "read sheet 'November'" in out
+    code, _, err = _run(capsys, "validate", str(HOSTILE / "dates_mixed.csv"))
+    assert code == 2
+    _assert_one_line_error(err, "day-first and month-first", "--date-order")
+
+
+def test_hostile_file_errors_never_print_control_characters(capsys) -> None:
+    code, _, err = _run(capsys, "validate", str(HOSTILE / "binary_garbage.csv"))
+    assert code == 2
+    _assert_one_line_error(err, "missing required columns")
+    assert all(c.isprintable() for c in err.strip())
+
+
+def test_datasets_list_shows_a_broken_datapackage(capsys, monkeypatch, datasets_copy) -> None:
+    monkeypatch.setattr(datasets_commands, "console", Console(width=300))
+    (datasets_copy / "us_issues_2022" / "datapackage.json").write_text("{broken")
+    code, out, _ = _run(capsys, "datasets", "list")
+    assert code == 0 and "invalid" in out and "us_ukraine_support" in out
+    code, _, err = _run(capsys, "datasets", "show", "us_issues_2022")
+    assert code == 2
+    _assert_one_line_error(err, "not valid JSON")

@@ -19,7 +19,7 @@ import pytest
 import opinion
 from opinion import PollFrame
 from opinion.errors import DatasetError, OpinionError
-from opinion.io import datapackage
+from opinion.io import datasets as disk_datasets
 
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLED = sorted(p.parent.name for p in (ROOT / "datasets").glob("*/datapackage.json"))
@@ -164,8 +164,85 @@ def test_unknown_name_lists_available() -> None:
 
 
 def test_datasets_dir_from_environment(datasets_copy) -> None:
-    assert datapackage.datasets_dir() == datasets_copy.resolve()
+    assert disk_datasets.datasets_dir() == datasets_copy.resolve()
     (datasets_copy / "kiel_aid_2022" / "datapackage.json").unlink()
     assert "kiel_aid_2022" not in opinion.datasets.list()["name"].tolist()
     with pytest.raises(DatasetError, match="unknown dataset"):
         opinion.datasets.load("kiel_aid_2022")
+
+
+# ---------------------------------------------------------------- broken descriptors (issue 16)
+def _descriptor(folder: Path, name: str) -> tuple[Path, dict]:
+    path = folder / name / "datapackage.json"
+    return path, json.loads(path.read_text("utf-8"))
+
+
+def test_broken_datapackage_is_listed_as_invalid(datasets_copy) -> None:
+    (datasets_copy / "us_issues_2022" / "datapackage.json").write_text("{not json")
+    listing = opinion.datasets.list().set_index("name")
+    assert listing.index.tolist() == BUNDLED  # nothing skipped
+    assert listing.loc["us_issues_2022", "kind"] == "invalid"
+    assert "not valid JSON" in listing.loc["us_issues_2022", "description"]
+    assert listing.loc["us_ukraine_support", "kind"] == "polls"
+    with pytest.raises(DatasetError, match="not valid JSON"):
+        opinion.datasets.load("us_issues_2022")
+
+
+@pytest.mark.parametrize(("mutate", "match"), [
+    (lambda d: [], "must be a JSON object"),
+    (lambda d: {**d, "resources": "data.csv"}, "'resources' must be a non-empty list"),
+    (lambda d: {**d, "resources": []}, "'resources' must be a non-empty list"),
+    (lambda d: {**d, "resources": [["data.csv"]]}, "each resource must be an object"),
+    (lambda d: {**d, "resources": [{**d["resources"][0], "path": 7}]}, "'path'"),
+    (lambda d: {**d, "resources": [{**d["resources"][0], "hash": 7}]}, "'hash'"),
+    (lambda d: {**d, "resources": [{**d["resources"][0], "schema": {"fields": [3]}}]},
+     "fields"),
+    (lambda d: {**d, "sources": "somewhere"}, "'sources'"),
+    (lambda d: {**d, "title": ["x"]}, "'title' must be text"),
+    (lambda d: {**d, "opinion_kind": "pollz"}, "'opinion_kind'"),
+    (lambda d: {**d, "opinion_sum_tolerance": "two"}, "opinion_sum_tolerance"),
+])
+def test_descriptor_of_the_wrong_shape_is_a_dataset_error(datasets_copy, mutate, match) -> None:
+    path, descriptor = _descriptor(datasets_copy, "us_ukraine_support")
+    path.write_text(json.dumps(mutate(descriptor)))
+    for call in (opinion.datasets.load, opinion.datasets.info, opinion.datasets.checksum):
+        with pytest.raises(DatasetError, match=match):
+            call("us_ukraine_support")
+    assert "us_ukraine_support" in opinion.datasets.list()["name"].tolist()
+
+
+def test_deeply_nested_datapackage(datasets_copy) -> None:
+    path, _ = _descriptor(datasets_copy, "us_ukraine_support")
+    path.write_text("[" * 50_000 + "]" * 50_000)
+    with pytest.raises(DatasetError, match="nested too deeply"):
+        opinion.datasets.info("us_ukraine_support")
+
+
+def test_table_cell_of_the_wrong_type_is_refused(datasets_copy) -> None:
+    path, descriptor = _descriptor(datasets_copy, "kiel_aid_2022")
+    data = datasets_copy / "kiel_aid_2022" / descriptor["resources"][0]["path"]
+    table = pd.read_csv(data, dtype=str, keep_default_na=False)
+    number = next(f["name"] for f in descriptor["resources"][0]["schema"]["fields"]
+                  if f.get("type") == "number")
+    table.loc[0, number] = "about 5"
+    table.to_csv(data, index=False)
+    descriptor["resources"][0]["hash"] = "sha256:" + hashlib.sha256(data.read_bytes()).hexdigest()
+    path.write_text(json.dumps(descriptor))
+    with pytest.raises(DatasetError, match=f"line 2, column {number}: 'about 5' is not a number"):
+        opinion.datasets.load("kiel_aid_2022")
+
+
+def test_dataset_root_order(tmp_path, monkeypatch) -> None:
+    from importlib import resources
+
+    monkeypatch.delenv("OPINION_DATASETS_DIR", raising=False)
+    assert disk_datasets.datasets_dir() == (ROOT / "datasets").resolve()  # repository
+    packaged = tmp_path / "pkg" / "_bundled" / "datasets"
+    packaged.mkdir(parents=True)
+    monkeypatch.setattr(resources, "files", lambda name: tmp_path / "pkg")
+    assert disk_datasets.datasets_dir() == packaged.resolve()  # the wheel's copy first
+    monkeypatch.setenv("OPINION_DATASETS_DIR", str(ROOT / "datasets"))
+    assert disk_datasets.datasets_dir() == (ROOT / "datasets").resolve()  # env overrides
+    monkeypatch.setenv("OPINION_DATASETS_DIR", str(tmp_path / "nope"))
+    with pytest.raises(DatasetError, match="is not a folder"):
+        disk_datasets.datasets_dir()

@@ -1,4 +1,4 @@
-"""Tests for opinion.io.microdata.read_microdata and opinion.frames.microdata.Microdata.
+"""Tests for opinion.frames.read_microdata (on opinion.io.microdata) and Microdata.
 
 Fixtures are written inside the tests with pyreadstat.write_sav / write_dta (value labels,
 variable labels, SPSS user-missing values via ``missing_ranges``, Stata extended missing
@@ -17,8 +17,8 @@ import pyreadstat
 import pytest
 
 from opinion.errors import DataValidationError, OpinionError
+from opinion.frames import read_microdata
 from opinion.frames.microdata import Microdata, kish_deff
-from opinion.io.microdata import read_microdata
 
 NAN = np.nan
 
@@ -396,3 +396,93 @@ def test_repr_and_html(sav_path):
     assert repr(Microdata(pd.DataFrame({"a": [1]}))) == (
         "<Microdata: 1 respondents x 1 variables from <DataFrame>>"
     )
+
+
+# ------------------------------------------------------------------------------ issue 16/15
+
+
+def test_csv_text_that_looks_missing_is_a_value(tmp_path):
+    path = tmp_path / "countries.csv"
+    path.write_text("id,country,answer,score\n1,NA,None,1\n2,FR,null,\n3,n/a,N/A,3\n"
+                    "4,DE,,4\n", encoding="utf-8")
+    md = read_microdata(path)
+    # Namibia is "NA"; only empty cells are missing unless declared
+    assert md.data["country"].tolist() == ["NA", "FR", "n/a", "DE"]
+    assert md.data["answer"].tolist()[:3] == ["None", "null", "N/A"]
+    assert reasons_of(md, "answer") == [None, None, None, "system missing"]
+    assert md.data["score"].isna().tolist() == [False, True, False, False]
+    declared = read_microdata(path, missing_codes={"country": {"n/a": "not asked"}})
+    assert reasons_of(declared, "country") == [None, None, "not asked", None]
+
+
+def test_csv_header_and_line_defects_are_named(tmp_path):
+    dup = tmp_path / "dup.csv"
+    dup.write_text("id,q1,q1\n1,2,3\n")
+    with pytest.raises(DataValidationError, match="duplicate column names: 'q1'"):
+        read_microdata(dup)
+    ragged = tmp_path / "ragged.csv"
+    ragged.write_text("id,q1\n1,2\n2,3,4\n3\n")
+    with pytest.raises(DataValidationError, match=r"line 3: .*3 comma-separated cells.*"
+                                                  r"\(and 1 more such lines\)"):
+        read_microdata(ragged)
+    semicolon = tmp_path / "semi.csv"
+    semicolon.write_text("id;q1;q2\n1;2;3\n")
+    assert read_microdata(semicolon).variables == ["id", "q1", "q2"]
+
+
+@pytest.mark.parametrize("suffix", [".dta", ".sav", ".zsav"])
+def test_corrupt_binary_files_are_toolkit_errors(tmp_path, suffix):
+    path = tmp_path / f"bad{suffix}"
+    path.write_bytes(bytes(range(256)) * 4)
+    with pytest.raises(DataValidationError, match="cannot read") as info:
+        read_microdata(path)
+    assert "\n" not in str(info.value)
+
+
+def test_kish_deff_zero_weight_rule():
+    # zero weights are outside the sample: excluded from n and the sums alike
+    assert kish_deff([1, 2, 0, 0]) == pytest.approx(kish_deff([1, 2])) == pytest.approx(10 / 9)
+    for bad in ([], [0, 0], [1, np.nan], [1, np.inf]):
+        with pytest.raises(DataValidationError, match="design effect"):
+            kish_deff(bad)
+    from opinion.survey import kish_deff as survey_kish
+
+    assert survey_kish is kish_deff  # one implementation
+
+
+def test_to_pollframe_is_one_implementation(sav_path):
+    from opinion.survey import Design
+
+    md = read_microdata(sav_path, weight="wt")
+    fields = dict(poll_id="p", pollster="Ipsos", start_date="2024-06-07",
+                  end_date="2024-06-09", population="a", question_id="q")
+    mine = md.to_pollframe("q1", **fields).data
+    design = Design(md).to_pollframe("q1", deff="kish", **fields).data
+    columns = ["subgroup", "response", "pct", "n", "subgroup_n", "deff", "question_text"]
+    pd.testing.assert_frame_equal(mine[columns], design[columns], check_dtype=False)
+    with pytest.raises(DataValidationError, match="deff"):
+        Design(md).to_pollframe("q1", deff=2.0, **fields)
+
+
+def test_old_import_path_still_reaches_the_frames_reader():
+    from opinion.io.microdata import read_microdata as transitional
+
+    assert transitional is read_microdata
+
+
+def test_csv_number_beyond_float_range_is_refused_not_inf(tmp_path):
+    path = tmp_path / "big.csv"
+    path.write_text("id,q\n1,2\n2," + "9" * 400 + "\n")
+    with pytest.raises(DataValidationError, match="line 3, column q: .* beyond the range"):
+        read_microdata(path)
+
+
+def test_microdata_and_design_toplines_agree(sav_path):
+    # the descriptive table (with missing-value reasons) and the design-based estimate
+    # are two views of one weighted share
+    from opinion.survey import Design
+
+    md = read_microdata(sav_path, weight="wt")
+    mine = md.topline("q1").set_index("response")["pct"]
+    design = Design(md).topline("q1").set_index("label")["estimate"] * 100
+    pd.testing.assert_series_equal(mine, design, check_names=False, check_index_type=False)

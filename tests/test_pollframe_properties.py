@@ -48,6 +48,9 @@ def valid_polls(draw) -> pd.DataFrame:
             # shares in tenths of a point, total at most 100.0
             tenths = draw(st.lists(st.integers(0, 1000), min_size=len(labels),
                                    max_size=len(labels)))
+            # one share above 1 point: a question whose shares are all at most 1 reads as
+            # fractions (0.66 = 66%), which is its own rule (tests/test_hostile_inputs.py)
+            tenths[0] = max(tenths[0], 20)
             scale = max(1.0, sum(tenths) / 1000)
             for label, t in zip(labels, tenths, strict=True):
                 rows.append({**poll, "question_id": f"q{q}", "response": label,
@@ -83,7 +86,12 @@ def test_valid_frames_load_unchanged(frame) -> None:
 CORRUPTIONS = {
     "bad start date": ("start_date", "2022-13-45"),
     "partial end date": ("end_date", "2022-05"),
-    "day-first date": ("start_date", "31/12/2022"),
+    "no such month either way": ("start_date", "31/13/2022"),
+    "year 1": ("start_date", "0001-01-01"),
+    "n infinite": ("n", "inf"),
+    "n huge": ("n", 1e30),
+    "pct decimal comma": ("pct", "4,5"),
+    "NUL in pollster": ("pollster", "Ip\x00sos"),
     "pct 150": ("pct", 150),
     "n -1": ("n", -1),
     "population xx": ("population", "xx"),

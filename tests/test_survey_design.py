@@ -16,7 +16,7 @@ import pytest
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
-from opinion.errors import DataValidationError
+from opinion.errors import DataValidationError, WeightingError
 from opinion.survey.design import Design, poll_difference
 
 
@@ -251,3 +251,71 @@ def test_raking_residuals_equal_r_sweeps() -> None:
     # different weights per margin take the direct loop
     rec2 = RakingRecord(codes=(a, b), n_groups=(3, 4), weights=(psw, psw * 1.0000001))
     assert np.allclose(residualize(x, (rec2,)), expected, rtol=1e-5)
+
+
+# ---------------------------------------------------------------- issue 16: alignment etc.
+def test_weights_series_is_aligned_by_index() -> None:
+    df = pd.DataFrame({"y": [1.0, 0.0, 0.0, 0.0]}, index=[10, 11, 12, 13])
+    w = pd.Series([3.0, 1.0, 1.0, 1.0], index=[10, 11, 12, 13])
+    shuffled = df.iloc[[3, 2, 1, 0]]  # rows reordered, weights not
+    got = Design(shuffled, weights=w).mean("y")["estimate"].iloc[0]
+    assert got == pytest.approx(3 / 6)  # respondent 10 keeps weight 3 (by position: 1/6)
+    by_position = Design(shuffled, weights=w.to_numpy()).mean("y")["estimate"].iloc[0]
+    assert by_position == pytest.approx(np.average(shuffled["y"], weights=w.to_numpy()))
+
+
+@pytest.mark.parametrize("index", [[10, 11, 12, 99], [10, 10, 11, 12], [0, 1, 2]])
+def test_weights_series_with_another_index_is_refused(index) -> None:
+    df = pd.DataFrame({"y": [1.0, 0.0, 0.0, 1.0]}, index=[10, 11, 12, 13])
+    w = pd.Series(np.ones(len(index)), index=index)
+    with pytest.raises(WeightingError):
+        Design(df, weights=w)
+
+
+def test_with_weights_column_never_overwrites_silently() -> None:
+    df = srs(50)
+    d = Design(df)
+    with pytest.raises(DataValidationError, match="already has a column 'sex'"):
+        d.with_weights_column("sex")
+    assert (d.with_weights_column("sex", replace=True)["sex"] == 1.0).all()
+    assert "weight" in d.with_weights_column().columns
+
+
+def test_deff_from_moe_is_one_function() -> None:
+    from opinion.frames.effective_n import deff_from_moe as frames_version
+    from opinion.survey import deff_from_moe
+
+    assert deff_from_moe is frames_version
+    out = deff_from_moe(pd.Series([1000.0, 1000.0]), pd.Series([3.1, np.nan]))
+    assert np.isnan(out.iloc[1]) and out.iloc[0] == pytest.approx(1000 * (0.031 / 1.959964) ** 2
+                                                                  / 0.25, rel=1e-6)
+
+
+def test_weights_summary_effective_n_with_zero_weights() -> None:
+    from opinion.survey import weights_summary
+
+    s = weights_summary(np.array([1.0, 2.0, 0.0]))
+    assert s["effective_n"] == pytest.approx(9 / 5)
+    assert s["kish_deff"] == pytest.approx(2 * 5 / 9)
+
+
+def test_design_problems_are_collected_in_one_toolkit_error() -> None:
+    df = srs(20)
+    with pytest.raises(DataValidationError) as info:
+        Design(df, strata="nope", clusters="psu", fpc="vote", lonely_psu="ignore")
+    message = str(info.value)
+    for fragment in ("'nope' is not in the data", "'psu' is not in the data",
+                     "fpc column 'vote' has non-numeric", "lonely_psu"):
+        assert fragment in message, message
+
+
+def test_non_numeric_targets_and_bad_codes_are_weighting_errors() -> None:
+    from opinion.survey import rake_weights
+
+    d = Design(srs(40))
+    with pytest.raises(WeightingError, match="target of 'F' is not a number"):
+        d.poststratify("sex", {"F": "half", "M": 0.5})
+    with pytest.raises(WeightingError, match="target of 'x' is not a number"):
+        d.calibrate(totals={"x": "lots"}, population=100)
+    with pytest.raises(WeightingError, match="integers in 0..1"):
+        rake_weights(np.ones(3), [np.array([0, 1, 5])], [np.array([1.0, 2.0])])

@@ -76,3 +76,61 @@ def test_crosstab_prints_table_and_rao_scott(app: typer.Typer) -> None:
     rs = Design(sim, weights="w", strata="region", clusters="psu").chisq("vote", "age")
     assert f"Rao-Scott F = {rs.f:.3f}" in res.output
     assert "Undecided" in res.output and "65+" in res.output
+
+
+# ---------------------------------------------------------------- user mistakes (issue 16)
+def _main(*argv: str) -> tuple[int, str]:
+    import contextlib
+    import io
+
+    from opinion.cli import main
+
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        code = main(list(argv))
+    return code, err.getvalue()
+
+
+def test_weight_never_overwrites_a_data_column(app: typer.Typer, tmp_path: Path) -> None:
+    out = tmp_path / "w.csv"
+    args = ["weight", str(REF / "sim_survey.csv"), "--targets", str(REF / "sim_targets.csv"),
+            "--out", str(out), "--name", "sex"]
+    res = CliRunner().invoke(app, args)
+    assert isinstance(res.exception, OpinionError)
+    assert "'sex' is already a column" in str(res.exception)
+    assert not out.exists()
+    code, err = _main(*args)
+    assert code == 2 and err.count("\n") == 1 and "already a column" in err
+
+
+def test_weight_unwritable_out_is_refused_before_the_work(tmp_path: Path) -> None:
+    (tmp_path / "a_file").write_text("x")
+    code, err = _main("weight", str(REF / "sim_survey.csv"), "--targets",
+                      str(REF / "sim_targets.csv"), "--out",
+                      str(tmp_path / "a_file" / "w.csv"))
+    assert code == 2 and err.startswith("error:") and "cannot write" in err
+    assert err.count("\n") == 1
+
+
+def test_weight_csv_output_neutralises_formulas(app: typer.Typer, tmp_path: Path) -> None:
+    survey = pd.read_csv(REF / "sim_survey.csv")
+    survey["comment"] = ["=1+1", "+cmd", "@x", "-2", "plain"] * (len(survey) // 5) + \
+        ["ok"] * (len(survey) % 5)
+    path = tmp_path / "survey.csv"
+    survey.to_csv(path, index=False)
+    out = tmp_path / "w.csv"
+    res = CliRunner().invoke(app, ["weight", str(path), "--targets",
+                                   str(REF / "sim_targets.csv"), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    written = pd.read_csv(out, dtype={"comment": str}, keep_default_na=False)
+    assert written["comment"].tolist()[:5] == ["'=1+1", "'+cmd", "'@x", "-2", "plain"]
+
+
+def test_crosstab_of_a_variable_with_itself_is_an_error(tmp_path: Path) -> None:
+    code, err = _main("crosstab", str(REF / "sim_survey.csv"), "vote", "vote")
+    assert code == 2 and "both 'vote'" in err and err.count("\n") == 1
+    sim = pd.read_csv(REF / "sim_survey.csv")
+    with pytest.raises(OpinionError, match="both 'vote'"):
+        Design(sim).crosstab("vote", "vote")
+    with pytest.raises(OpinionError, match="both 'vote'"):
+        Design(sim).chisq("vote", "vote")

@@ -91,7 +91,7 @@ def test_missing_required_columns_including_response_and_pct(valid_poll_rows,
 
 # ---------------------------------------------------------------- dates
 @pytest.mark.parametrize("bad", ["2022-05", "2022", "May 2022", "2022-02-30", "2022-13-01",
-                                 "31/12/2022", "yesterday"])
+                                 "31/13/2022", "0001-01-01", "yesterday"])
 def test_unparseable_and_partial_dates_rejected(valid_poll_rows, poll_today, bad) -> None:
     frame = valid_poll_rows.copy()
     frame.loc[3:4, "start_date"] = bad  # the whole of poll p2

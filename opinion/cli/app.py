@@ -1,22 +1,35 @@
 """The ``opinion`` command-line interface: entry point and error handling.
 
-User mistakes (a missing file, an unknown dataset, bad options) print one line on stderr and
-exit with code 2; validation failures exit 1; success exits 0. Anything else is a bug and
-keeps its traceback.
+Exit codes scripts can rely on:
+
+* 0 -- success;
+* 1 -- validation failed (e.g. ``opinion validate`` found rejected rows);
+* 2 -- a user mistake: a missing or unreadable file, bad input data, an unknown dataset, a
+  bad option, an output path that cannot be written. One line on stderr, no traceback;
+* 3 -- an internal error (a bug in opinion): one line saying so;
+* 130 -- interrupted.
+
+``opinion --debug COMMAND ...`` prints the full traceback of any error as well (for bug
+reports). Command modules import pandas and the rest inside their functions, so that
+``opinion --help`` stays fast.
 """
 
 from __future__ import annotations
 
 import sys
+import traceback
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from opinion.errors import OpinionError
 
 EXIT_OK = 0
 EXIT_INVALID = 1
 EXIT_USAGE = 2
+EXIT_INTERNAL = 3
+EXIT_INTERRUPTED = 130
 
 app = typer.Typer(
     name="opinion",
@@ -26,7 +39,19 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True, highlight=False)
+_state = {"debug": False}
+
+
+@app.callback()
+def _global_options(
+    debug: bool = typer.Option(
+        False, "--debug", help="Print the full traceback of any error (for bug reports)."
+    ),
+) -> None:
+    """Public-opinion and election-impact statistics: validate polls, browse bundled
+    datasets, weight microdata and render reports."""
+    _state["debug"] = debug
 
 
 def _register() -> None:
@@ -34,6 +59,7 @@ def _register() -> None:
         batch_commands,
         datasets_commands,
         report_command,
+        survey_commands,
         validate_command,
     )
 
@@ -41,14 +67,28 @@ def _register() -> None:
     batch_commands.register(app)
     validate_command.register(app)
     report_command.register(app)
-    try:
-        from opinion.cli import survey_commands
-    except ImportError:  # pragma: no cover - optional while the survey module is built
-        return
     survey_commands.register(app)
 
 
 _register()
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception's message on one line (whitespace collapsed, control characters shown
+    as U+FFFD so that a hostile file cannot garble the terminal)."""
+    text = " ".join(str(exc).split())
+    if isinstance(exc, OSError) and not isinstance(exc, OpinionError):
+        detail = exc.strerror or text or type(exc).__name__
+        name = exc.filename if exc.filename is not None else ""
+        text = f"{name}: {detail}" if name else detail
+    text = "".join(c if c.isprintable() else "\ufffd" for c in text)
+    return text or type(exc).__name__
+
+
+def _error(message: str, exc: BaseException) -> None:
+    if _state["debug"]:
+        traceback.print_exception(exc, file=sys.stderr)
+    err_console.print(Text.assemble(("error:", "bold red"), " ", message))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -56,21 +96,27 @@ def main(argv: list[str] | None = None) -> int:
     from typer import Abort
     from typer._click.exceptions import ClickException
 
+    _state["debug"] = False
     try:
         result = app(args=argv, prog_name="opinion", standalone_mode=False)
     except OpinionError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        _error(one_line(exc), exc)
         return EXIT_USAGE
     except SystemExit as exc:  # typer/click exits
-        return int(exc.code or 0)
-    except KeyboardInterrupt:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except (KeyboardInterrupt, Abort):
         err_console.print("interrupted")
-        return 130
-    except Abort:
-        return 130
+        return EXIT_INTERRUPTED
     except ClickException as exc:  # usage errors: one line, exit 2
         exc.show()
         return exc.exit_code
+    except OSError as exc:  # a file or folder the user named: missing, locked, full disk
+        _error(one_line(exc), exc)
+        return EXIT_USAGE
+    except Exception as exc:  # a bug: say so in one line (the traceback with --debug)
+        _error(f"internal error ({type(exc).__name__}: {one_line(exc)}); this is a bug in "
+               "opinion: run again with --debug for the traceback", exc)
+        return EXIT_INTERNAL
     return result if isinstance(result, int) else EXIT_OK
 
 

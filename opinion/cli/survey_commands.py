@@ -8,16 +8,16 @@ exits with code 2.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import numpy as np
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from opinion.errors import DataValidationError, WeightingError
-from opinion.survey.design import Design
+from opinion.errors import DataValidationError, OutputError, WeightingError
+
+if TYPE_CHECKING:  # pandas is imported inside the commands: `opinion --help` stays fast
+    import pandas as pd
 
 __all__ = ["crosstab_command", "read_microdata_any", "register", "weight_command"]
 
@@ -27,27 +27,29 @@ MICRODATA_HELP = "Respondent file: .sav, .dta, .csv or .parquet"
 
 def read_microdata_any(path: Path) -> Any:
     """Read respondents from SPSS/Stata/CSV (via ``read_microdata``) or Parquet (pandas)."""
+    import pandas as pd
+
+    from opinion.frames import read_microdata
+    from opinion.io.tables import check_columns
+
     if not path.exists():
         raise DataValidationError(f"{path}: no such file")
     if path.suffix.lower() == ".parquet":
         try:
-            return pd.read_parquet(path)
+            frame = pd.read_parquet(path)
         except Exception as exc:  # pyarrow raises several unrelated types
-            raise DataValidationError(f"{path}: cannot read Parquet ({exc})") from None
-    try:
-        from opinion.io.microdata import read_microdata
-    except ImportError:  # pragma: no cover - reader not available
-        read_microdata = None
-    if read_microdata is not None:
-        return read_microdata(path)
-    try:  # pragma: no cover
-        return pd.read_csv(path)
-    except Exception as exc:  # pragma: no cover
-        raise DataValidationError(f"{path}: cannot read CSV ({exc})") from None
+            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise DataValidationError(f"{path}: cannot read Parquet ({first})") from None
+        check_columns(list(frame.columns), str(path), "columns")
+        return frame
+    return read_microdata(path)
 
 
 def read_targets(path: Path) -> pd.DataFrame:
     """Read a targets CSV (columns variable, category, target)."""
+    import numpy as np
+    import pandas as pd
+
     if not path.exists():
         raise WeightingError(f"{path}: no such targets file")
     try:
@@ -68,6 +70,8 @@ def read_targets(path: Path) -> pd.DataFrame:
 
 
 def _fmt(x: float, digits: int = 3) -> str:
+    import numpy as np
+
     if not np.isfinite(x):
         return "-"
     return f"{x:,.{digits}f}"
@@ -105,19 +109,31 @@ def weight_command(
     )] = "auto",
     max_iter: Annotated[int, typer.Option("--max-iter", help="Maximum raking sweeps")] = 200,
 ) -> None:
-    """Rake microdata to population margins and write it with a new weight column."""
+    """Rake microdata to population margins and write it with a new weight column.
+
+    The new column may not replace a column of the data (choose another ``--name``); CSV
+    output has cells that would run as spreadsheet formulas prefixed with '.
+    """
+    from opinion.io.outputs import check_writable, write_csv
+    from opinion.survey.design import Design
+
     if out.suffix.lower() not in OUTPUT_SUFFIXES:
         raise DataValidationError(f"{out}: output must end in .csv or .parquet")
+    check_writable(out, "weighted data")  # before the work, not after it
     md = read_microdata_any(microdata)
     design = Design(md, weights=weight_var)  # a Microdata's own weight when not given
+    if name in design.data.columns:
+        raise DataValidationError(
+            f"--name {name!r} is already a column of {microdata.name}; choose another name "
+            "for the new weights (nothing was overwritten)"
+        )
     table = read_targets(targets)
     raked = design.rake(table, kind=kind, cap=cap, max_iter=max_iter)  # type: ignore[arg-type]
     result = raked.with_weights_column(name)
-    out.parent.mkdir(parents=True, exist_ok=True)
     if out.suffix.lower() == ".parquet":
-        result.to_parquet(out, index=False)
+        _write_parquet(result, out)
     else:
-        result.to_csv(out, index=False)
+        write_csv(result, out, what="weighted data")
     console = Console()
     step = raked.steps[-1]
     console.print(diagnostics_table(raked.diagnostics(), f"Weights: {microdata.name}"))
@@ -126,6 +142,18 @@ def weight_command(
         f"iterations (largest margin gap {step.max_error:.1e} of the total); "
         f"wrote {len(result):,} rows with column [bold]{name}[/bold] to {out}"
     )
+
+
+def _write_parquet(frame: pd.DataFrame, out: Path) -> None:
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        frame.to_parquet(out, index=False)
+    except OSError as exc:
+        raise OutputError(f"{out}: cannot write the weighted data ({exc.strerror or exc})") \
+            from None
+    except Exception as exc:  # pyarrow: a column it cannot store
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise OutputError(f"{out}: cannot write Parquet ({first})") from None
 
 
 def crosstab_command(
@@ -144,6 +172,13 @@ def crosstab_command(
     ci: Annotated[str, typer.Option("--ci", help="Interval: logit, wilson or wald")] = "logit",
 ) -> None:
     """Weighted crosstab with standard errors, intervals, deff and the Rao-Scott test."""
+    from opinion.survey.design import Design
+
+    if row == col:
+        raise DataValidationError(
+            f"row and column are both {row!r}: crossing a variable with itself tests nothing; "
+            "give two different variables"
+        )
     if percent not in ("col", "row", "cell"):
         raise DataValidationError(f"--percent must be col, row or cell, not {percent!r}")
     if ci not in ("logit", "wilson", "wald"):

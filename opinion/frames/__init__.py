@@ -1,6 +1,7 @@
 """Validated frames: PollFrame (toplines) and Microdata (respondent-level data)."""
 
-from opinion.frames.microdata import Microdata, kish_deff
-from opinion.frames.pollframe import PollFrame, read_polls
+from opinion.frames.microdata import Microdata, kish_deff, read_microdata
+from opinion.frames.pollframe import PollFrame, pollframe_from_topline, read_polls
 
-__all__ = ["Microdata", "PollFrame", "kish_deff", "read_polls"]
+__all__ = ["Microdata", "PollFrame", "kish_deff", "pollframe_from_topline", "read_microdata",
+           "read_polls"]

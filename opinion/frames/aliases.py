@@ -12,6 +12,8 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from opinion.errors import DataValidationError
+
 CANONICAL_POLLSTERS: dict[str, str] = {
     "ipsos": "Ipsos",
     "pew": "Pew Research Center",
@@ -55,6 +57,8 @@ KNOWN_SPONSORS: frozenset[str] = frozenset(
      "ecfr", "european parliament", "european commission"}
 )
 
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+
 _QUALIFIER = re.compile(r"\s*\((?:knowledgepanel|online|phone|panel|ATP)\)\s*$", re.IGNORECASE)
 
 
@@ -78,6 +82,8 @@ def canonical_pollster(
         Canonical pollster name and sponsor (the split-off partner when the raw name was
         ``"A/B"`` with one side a known sponsor).
     """
+    if _CONTROL.search(str(name)):  # left as written: validation rejects it
+        return name, sponsor
     table = {**CANONICAL_POLLSTERS, **{k.lower(): v for k, v in (extra or {}).items()}}
     raw = " ".join(str(name).split())
     key = _QUALIFIER.sub("", raw).lower()
@@ -104,6 +110,9 @@ def merge_aliases(
         The updated frame (a copy) and a table ``raw, pollster, sponsor, rows`` of every
         name that changed, so the merge is visible in the validation summary.
     """
+    if extra is not None and (not isinstance(extra, Mapping) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in extra.items())):
+        raise DataValidationError("aliases must be a dict {alias: canonical name} of text")
     out = frame.copy()
     if "sponsor" not in out.columns:
         out["sponsor"] = pd.NA

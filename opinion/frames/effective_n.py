@@ -2,20 +2,55 @@
 
 from __future__ import annotations
 
+from statistics import NormalDist
+from typing import Any
+
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
+
+from opinion.errors import ModelInputError
 
 
-def deff_from_moe(n: pd.Series | float, moe: pd.Series | float, p: float = 0.5,
-                  level: float = 0.95) -> pd.Series | float:
-    """Back a design effect out of a published margin of error.
+def _numbers(x: Any, name: str) -> np.ndarray:
+    try:
+        return np.asarray(x, dtype=float)
+    except (TypeError, ValueError):
+        raise ModelInputError(f"{name} must be numeric, got {x!r}") from None
 
-    ``deff = n * (moe / z)^2 / (p (1 - p))`` with ``moe`` in percentage points and ``z`` the
-    normal quantile for ``level`` (1.96 at 95%).
+
+def deff_from_moe(n: Any, moe: Any, p: Any = 0.5, *, level: float = 0.95) -> Any:
+    """Back out the design effect implied by a published margin of error.
+
+    ``deff = n * (moe / 100 / z)**2 / (p * (1 - p))`` with ``moe`` in percentage points and
+    ``z`` the normal quantile for ``level`` (1.96 at 95%): the inverse of
+    :func:`opinion.survey.margin_of_error`. The one implementation, also exported as
+    ``opinion.survey.deff_from_moe``.
+
+    Scalars give a float; a pandas Series among the inputs gives a Series (its index);
+    otherwise an array. A missing (NaN) ``n`` or ``moe`` gives NaN: a poll frame may lack
+    some margins.
+
+    Raises
+    ------
+    ModelInputError
+        ``n`` or ``moe`` not positive and finite where present, ``p`` not strictly inside
+        (0, 1), or ``level`` not strictly inside (0, 1).
     """
-    z = norm.ppf(0.5 + level / 2)
-    return n * (np.asarray(moe) / 100 / z) ** 2 / (p * (1 - p))
+    if not np.isscalar(level) or not 0.0 < float(level) < 1.0:
+        raise ModelInputError(f"level must be a number strictly between 0 and 1, got {level!r}")
+    n_arr, m_arr, p_arr = _numbers(n, "n"), _numbers(moe, "moe"), _numbers(p, "p")
+    for arr, name in ((n_arr, "n"), (m_arr, "moe")):
+        present = arr[~np.isnan(arr)]
+        if np.any(~np.isfinite(present)) or np.any(present <= 0):
+            raise ModelInputError(f"{name} must be finite and > 0 where given")
+    if np.any(np.isnan(p_arr)) or np.any((p_arr <= 0.0) | (p_arr >= 1.0)):
+        raise ModelInputError("p must be strictly between 0 and 1 to back out a design effect")
+    z = NormalDist().inv_cdf(0.5 + float(level) / 2)
+    deff = n_arr * (m_arr / 100 / z) ** 2 / (p_arr * (1 - p_arr))
+    for obj in (n, moe, p):
+        if isinstance(obj, pd.Series):
+            return pd.Series(np.broadcast_to(deff, obj.shape), index=obj.index)
+    return float(deff) if np.ndim(deff) == 0 else deff
 
 
 def add_effective_n(data: pd.DataFrame) -> pd.DataFrame:
@@ -29,7 +64,8 @@ def add_effective_n(data: pd.DataFrame) -> pd.DataFrame:
     out = data.copy()
     published = out["deff"] if "deff" in out else pd.Series(np.nan, index=out.index)
     moe = out["moe"] if "moe" in out else pd.Series(np.nan, index=out.index)
-    from_moe = pd.Series(deff_from_moe(out["n"].astype(float), moe), index=out.index).clip(lower=1)
+    from_moe = pd.Series(deff_from_moe(out["n"].astype(float), moe.astype(float)),
+                         index=out.index).clip(lower=1)
     deff = published.astype(float).fillna(from_moe).fillna(1.0)
     source = np.where(
         published.notna(), "published", np.where(moe.notna(), "from moe", "assumed 1")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import numpy as np
 import pandas as pd
 
 from opinion.errors import DataValidationError
@@ -56,6 +57,9 @@ NAMED_MAPPING_VALUES: dict[str, dict[str, dict[str, str]]] = {
     }
 }
 
+NAMED_DATE_ORDERS: dict[str, str] = {"fivethirtyeight": "mdy"}
+"""Slash-date order of each named layout (its publisher's convention)."""
+
 KNOWN_COLUMNS = frozenset(REQUIRED_COLUMNS + OPTIONAL_COLUMNS + ("question_format",))
 
 WIDE_ID_COLUMNS = frozenset(KNOWN_COLUMNS - {"response", "pct"})
@@ -70,6 +74,12 @@ def apply_mapping(
     """
     if mapping is None:
         return frame, None
+    if not isinstance(mapping, (str, Mapping)) or (isinstance(mapping, Mapping) and not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in mapping.items())):
+        raise DataValidationError(
+            "mapping must be a named mapping (e.g. 'fivethirtyeight') or a dict "
+            "{their column: schema column} of text"
+        )
     name = None
     if isinstance(mapping, str):
         key = mapping.lower()
@@ -110,11 +120,15 @@ def melt_wide(
     Returns
     -------
     tuple
-        Long frame and, aligned with it, the original row label of each long row (so that a
-        problem in a melted cell is reported at the row the user wrote).
+        Long frame and, aligned with it, the position of each long row's wide row (so that
+        a problem in a melted cell is reported at the row the user wrote). A wide row with no
+        response values becomes one long row with empty response and pct (to be rejected).
     """
     if response_columns is None:
         response_columns = [c for c in frame.columns if c not in WIDE_ID_COLUMNS]
+    elif isinstance(response_columns, str) or not all(
+            isinstance(c, str) for c in response_columns):
+        raise DataValidationError("response_columns must be a list of column names")
     missing = [c for c in response_columns if c not in frame.columns]
     if missing:
         raise DataValidationError(f"response columns not in the data: {', '.join(missing)}")
@@ -125,13 +139,17 @@ def melt_wide(
             "response option)"
         )
     id_columns = [c for c in frame.columns if c not in response_columns]
-    work = frame.copy()
-    work["__row__"] = frame.index
+    work = frame.assign(__row__=np.arange(len(frame)))
     long = work.melt(
         id_vars=id_columns + ["__row__"], value_vars=response_columns,
         var_name="response", value_name="pct",
     )
-    long = long[long["pct"].notna()]
+    # a wide row with no response values at all stays, as one row with empty response
+    # and pct, so that it is rejected (with its line) instead of vanishing
+    answered = long["pct"].notna().groupby(long["__row__"]).transform("any")
+    first = ~long.duplicated("__row__", keep="first")
+    long.loc[~answered & first, "response"] = None
+    long = long[long["pct"].notna() | (~answered & first)]
     order = {c: i for i, c in enumerate(response_columns)}
     long["__order__"] = long["response"].map(order)
     long = long.sort_values(["__row__", "__order__"], kind="stable")

@@ -1,7 +1,7 @@
 """Respondent-level survey data that remembers labels and *why* values are missing.
 
-:class:`Microdata` is an in-memory container (no disk access; see
-:func:`opinion.io.microdata.read_microdata` for files). Missing values are NaN/NA in
+:class:`Microdata` is an in-memory container; :func:`read_microdata` builds one from a file
+read by :func:`opinion.io.microdata.read_microdata_file`. Missing values are NaN/NA in
 :attr:`Microdata.data`, and :attr:`Microdata.missing_reasons` says for every missing cell
 why it is missing: a declared code such as "Refused" or "Don't know", a Stata extended
 missing value, or plain "system missing".
@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from opinion.errors import DataValidationError
+from opinion.io.microdata import format_code, read_microdata_file
 
 __all__ = [
     "SYSTEM_MISSING",
@@ -25,6 +26,7 @@ __all__ = [
     "format_code",
     "kish_deff",
     "normalise_missing_codes",
+    "read_microdata",
     "reason_column",
 ]
 
@@ -101,13 +103,6 @@ def reason_column(
     return out.to_categorical()
 
 
-def format_code(value: Any) -> str:
-    """Display form of a response code: ``98.0 -> "98"``, ``"a" -> "a"``."""
-    if isinstance(value, (float, np.floating)) and np.isfinite(value) and float(value).is_integer():
-        return str(int(value))
-    return str(value)
-
-
 def _clean_key(value: Any) -> Any:
     """Integral floats become ints (``1.0 -> 1``) so labels print and compare cleanly."""
     if isinstance(value, (float, np.floating)) and np.isfinite(value) and float(value).is_integer():
@@ -128,18 +123,34 @@ def _is_numeric(series: pd.Series) -> bool:
 
 
 def kish_deff(weights: Any) -> float:
-    """Kish's design effect from unequal weights: ``n * sum(w**2) / sum(w)**2`` (1 if equal).
+    """Kish's design effect of unequal weights, ``m * sum(w**2) / sum(w)**2``.
+
+    ``m`` counts the *non-zero* weights: a respondent with weight 0 is outside the sample
+    (dropped by a filter or trimmed to nothing) and changes neither the sums nor ``m``, so
+    ``kish_deff([1, 2, 0]) == kish_deff([1, 2])``. ``n / deff`` with ``n`` the non-zero
+    count is the effective sample size ``sum(w)**2 / sum(w**2)``. Equal weights give 1.
+    Negative weights (linear calibration can produce them) are allowed.
 
     Raises
     ------
     DataValidationError
-        If there are no weights or they sum to zero.
+        No weights, a missing or infinite weight, or weights that do not sum to a positive
+        number.
     """
-    w = np.asarray(weights, dtype=float)
+    try:
+        w = np.asarray(weights, dtype=float).ravel()
+    except (TypeError, ValueError):
+        raise DataValidationError("cannot compute a design effect: weights must be numbers") \
+            from None
+    if w.size == 0:
+        raise DataValidationError("cannot compute a design effect: no weights")
+    if not np.isfinite(w).all():
+        raise DataValidationError("cannot compute a design effect: missing or infinite weights")
     total = w.sum()
-    if w.size == 0 or total <= 0:
+    if total <= 0:
         raise DataValidationError("cannot compute a design effect: no positive weights")
-    return float(w.size * np.square(w).sum() / total**2)
+    used = np.count_nonzero(w)
+    return float(used * np.square(w).sum() / total**2)
 
 
 def normalise_missing_codes(
@@ -608,10 +619,14 @@ class Microdata:
         """Turn the weighted topline of ``var`` into a validated :class:`~opinion.PollFrame`.
 
         One row per response and subgroup: ``n`` is the number of respondents answering
-        ``var``; ``pct`` the weighted percentage; ``deff`` the Kish design effect of the
-        weights among the respondents of that subgroup; ``subgroup`` is ``"all"`` or
-        ``"<by>:<label>"`` with ``subgroup_n`` its respondents (respondents missing on ``by``
-        appear only under "all"). ``question_text`` defaults to the variable label.
+        ``var`` (with a non-zero weight); ``pct`` the weighted percentage; ``deff`` the Kish
+        design effect (:func:`kish_deff`) of the weights among the respondents of that
+        subgroup; ``subgroup`` is ``"all"`` or ``"<by>:<label>"`` with ``subgroup_n`` its
+        respondents (respondents missing on ``by`` appear only under "all").
+        ``question_text`` defaults to the variable label. The rows are built by
+        :func:`opinion.frames.pollframe.pollframe_from_topline`, as are those of
+        ``opinion.survey.Design.to_pollframe`` (whose ``deff="kish"`` gives these same
+        rows; its default is the design-based deff of each estimate).
 
         Parameters
         ----------
@@ -631,16 +646,27 @@ class Microdata:
         PollFrame
             Rows failing validation are in its ``rejects``, as for any PollFrame.
         """
-        from opinion.frames.pollframe import PollFrame  # lazy: frames.pollframe imports io
+        from opinion.frames.pollframe import pollframe_from_topline  # lazy: same layer
 
         self._check_var(var)
         w, _ = self._weights(weight)
         labels = self.labelled(var)
-        valid = labels.notna()
-        if not valid.any():
+        answered = labels.notna() & (w != 0)
+        if not answered.any():
             raise DataValidationError(f"variable '{var}' has no valid (non-missing) responses")
-        n_all = int(valid.sum())
-        groups: list[tuple[str, pd.Series]] = [("all", valid)]
+        table = self._kish_topline(labels, w, self._subgroups(var, by, answered))
+        if "question_text" not in extra and var in self._variable_labels:
+            extra["question_text"] = self._variable_labels[var]
+        return pollframe_from_topline(
+            table, poll_id=poll_id, pollster=pollster, start_date=start_date,
+            end_date=end_date, population=population, question_id=question_id,
+            n=int(answered.sum()), extra=extra, source=f"{self._source} [{var}]",
+        )
+
+    def _subgroups(self, var: str, by: str | list[str] | None,
+                   answered: pd.Series) -> list[tuple[str, pd.Series]]:
+        """("all", answered) and ("<by>:<label>", mask) for every category of every ``by``."""
+        groups: list[tuple[str, pd.Series]] = [("all", answered)]
         by_vars = [by] if isinstance(by, str) else list(by or [])
         for b in by_vars:
             self._check_var(b, "by variable")
@@ -648,45 +674,29 @@ class Microdata:
                 raise DataValidationError(f"cannot break '{var}' down by itself")
             blab = self.labelled(b)
             for category in blab.cat.categories:
-                mask = valid & (blab == category).fillna(False).astype(bool)
+                mask = answered & (blab == category).fillna(False).astype(bool)
                 if mask.any():
                     groups.append((f"{b}:{category}", mask))
-        reserved = {"poll_id", "pollster", "start_date", "end_date", "population", "n",
-                    "question_id", "response", "pct", "subgroup", "subgroup_n", "deff"}
-        clash = sorted(reserved & set(extra))
-        if clash:
-            raise DataValidationError(
-                f"to_pollframe computes {', '.join(clash)} itself; do not pass them as extras"
-            )
-        if "question_text" not in extra and var in self._variable_labels:
-            extra["question_text"] = self._variable_labels[var]
+        return groups
+
+    @staticmethod
+    def _kish_topline(labels: pd.Series, w: pd.Series,
+                      groups: list[tuple[str, pd.Series]]) -> pd.DataFrame:
+        """subgroup, response, pct, subgroup_n and the Kish deff of each subgroup's weights."""
         rows = []
         categories = list(labels.cat.categories)
         for subgroup, mask in groups:
             ws = w[mask]
             total = float(ws.sum())
-            if total <= 0:
-                continue
             deff = kish_deff(ws.to_numpy())
             wn = ws.groupby(labels[mask], observed=False).sum().reindex(categories, fill_value=0)
-            for category in categories:
-                rows.append({
-                    "poll_id": poll_id,
-                    "pollster": pollster,
-                    "start_date": start_date,
-                    "end_date": end_date,
-                    "population": population,
-                    "n": n_all,
-                    "question_id": question_id,
-                    "response": str(category),
-                    "pct": float(wn[category]) / total * 100.0,
-                    "subgroup": subgroup,
-                    "subgroup_n": int(mask.sum()),
-                    "deff": deff,
-                    **extra,
-                })
-        frame = pd.DataFrame(rows)
-        return PollFrame.from_frame(frame, source=f"{self._source} [{var}]")
+            rows.extend(
+                {"subgroup": subgroup, "response": str(category),
+                 "pct": float(wn[category]) / total * 100.0, "subgroup_n": int(mask.sum()),
+                 "deff": deff}
+                for category in categories
+            )
+        return pd.DataFrame(rows, columns=["subgroup", "response", "pct", "subgroup_n", "deff"])
 
     def codebook(self) -> pd.DataFrame:
         """One row per variable: label, dtype, value-label count, valid and missing counts."""
@@ -721,3 +731,53 @@ class Microdata:
             more = f"<div>... and {len(book) - max_rows:,} more variables</div>"
         table = book.head(max_rows).to_html(index=False, escape=True)
         return f"<div><strong>{head}</strong></div>\n{table}\n{more}"
+
+
+def read_microdata(
+    path: str | Path,
+    *,
+    missing_codes: Mapping[Any, Any] | None = None,
+    weight: str | None = None,
+    encoding: str | None = None,
+) -> Microdata:
+    """Read an SPSS ``.sav``/``.zsav``, Stata ``.dta`` or CSV/TSV file of respondents.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file.
+    missing_codes : dict, optional
+        Extra missing-value codes with their reasons: ``{code: reason}`` for every numeric
+        variable (the weight excepted), e.g. ``{-1: "refused", -2: "don't know",
+        -3: "inapplicable"}``, or ``{variable: {code: reason}}`` per variable (text
+        variables match the code's text, e.g. ``{"country": {"n/a": "not asked"}}``). They
+        take precedence over reasons declared in the file. In CSV files only empty cells are
+        missing otherwise: ``NA`` (Namibia), ``None`` or ``null`` are values.
+    weight : str, optional
+        Name of the weight variable, used by default by ``topline`` and ``to_pollframe``.
+    encoding : str, optional
+        Text encoding (CSV: default UTF-8 or UTF-16 by byte-order mark, falling back to
+        Windows-1252; SPSS/Stata: passed to pyreadstat, which otherwise uses the file's own
+        declaration).
+
+    Returns
+    -------
+    Microdata
+
+    Raises
+    ------
+    DataValidationError
+        The file does not exist, has an unsupported extension, cannot be parsed, or the
+        weight / ``missing_codes`` name an unknown variable.
+    """
+    raw = read_microdata_file(path, encoding=encoding)
+    return Microdata.from_frame(
+        raw.data,
+        missing_codes=missing_codes,
+        value_labels=raw.value_labels,
+        variable_labels=raw.variable_labels,
+        weight=weight,
+        source=raw.source,
+        declared_missing=raw.declared_missing,
+        declared_codes=raw.declared_codes,
+    )

@@ -14,9 +14,17 @@ import pandas as pd
 from opinion.errors import DataValidationError
 from opinion.frames.aliases import merge_aliases
 from opinion.frames.effective_n import add_effective_n
-from opinion.frames.layouts import KNOWN_COLUMNS, apply_mapping, is_wide, melt_wide
+from opinion.frames.layouts import (
+    KNOWN_COLUMNS,
+    NAMED_DATE_ORDERS,
+    NAMED_MAPPINGS,
+    apply_mapping,
+    is_wide,
+    melt_wide,
+)
+from opinion.frames.parsing import DateOrder
 from opinion.frames.schema import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
-from opinion.frames.validate import validate_polls
+from opinion.frames.validate import Fractions, validate_polls
 from opinion.io.tables import RawTable, from_dataframe, read_table
 
 _COLUMN_ORDER = REQUIRED_COLUMNS + OPTIONAL_COLUMNS + ("question_format",)
@@ -42,6 +50,11 @@ class PollFrame:
         Pollster names that were merged (``raw, pollster, sponsor, rows``).
     source : str
         Where the data came from.
+    conversions : pandas.DataFrame
+        Values the reader changed on request (``row, column, value, note``), e.g. pct given
+        as fractions and multiplied by 100 with ``fractions="convert"``.
+    notes : list of str
+        What the reader decided that you should know (sheet read, delimiter, conversions).
     """
 
     def __init__(
@@ -51,6 +64,9 @@ class PollFrame:
         problems: pd.DataFrame | None = None,
         aliases: pd.DataFrame | None = None,
         source: str = "<DataFrame>",
+        *,
+        conversions: pd.DataFrame | None = None,
+        notes: list[str] | tuple[str, ...] = (),
     ) -> None:
         self.data = data
         self.rejects = rejects if rejects is not None else pd.DataFrame(columns=["row", "reasons"])
@@ -61,6 +77,9 @@ class PollFrame:
         self.aliases = aliases if aliases is not None else pd.DataFrame(
             columns=["raw", "pollster", "sponsor", "rows"])
         self.source = source
+        self.conversions = conversions if conversions is not None else pd.DataFrame(
+            columns=["row", "column", "value", "note"])
+        self.notes = list(notes)
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -73,12 +92,18 @@ class PollFrame:
         response_columns: list[str] | None = None,
         sum_tolerance: float = 1.0,
         today: dt.date | None = None,
+        fractions: Fractions = "reject",
+        date_order: DateOrder = "auto",
         source: str = "<DataFrame>",
     ) -> PollFrame:
-        """Validate an in-memory DataFrame (rows are reported by index label)."""
+        """Validate an in-memory DataFrame (rows are reported by index label).
+
+        The options are those of :func:`read_polls`.
+        """
         return cls._from_raw(
             from_dataframe(frame, source), mapping=mapping, aliases=aliases,
             response_columns=response_columns, sum_tolerance=sum_tolerance, today=today,
+            fractions=fractions, date_order=date_order,
         )
 
     @classmethod
@@ -91,44 +116,36 @@ class PollFrame:
         response_columns: list[str] | None,
         sum_tolerance: float,
         today: dt.date | None,
+        fractions: Fractions = "reject",
+        date_order: DateOrder = "auto",
     ) -> PollFrame:
-        frame = table.frame
-        if len(frame) == 0:
+        """Map, melt, merge aliases, validate and add effective sample sizes."""
+        if len(table.frame) == 0:
             raise DataValidationError(f"{table.source}: no data rows")
-        if table.lines is not None:
-            labels = pd.Series(table.lines.to_numpy(), index=frame.index)
-        elif table.first_data_line is None:
-            labels = pd.Series(frame.index, index=frame.index)
-        else:
-            labels = pd.Series(np.arange(len(frame)) + table.first_data_line, index=frame.index)
-        frame = frame.reset_index(drop=True)
-        labels = labels.reset_index(drop=True)
-        frame, _ = apply_mapping(frame, mapping)
-        if response_columns is None and is_wide(frame):
-            missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
-            options = [c for c in frame.columns if c not in KNOWN_COLUMNS]
-            if not options or len(missing) > 2:
-                raise DataValidationError(
-                    f"{table.source}: missing required columns: {', '.join(missing)} "
-                    f"(found: {', '.join(map(str, frame.columns))})"
-                )
-        if is_wide(frame) or response_columns is not None:
-            positions = pd.Series(np.arange(len(frame)))
-            frame, origin = melt_wide(frame.set_index(positions), response_columns=response_columns)
-            labels = labels.iloc[origin.to_numpy()].reset_index(drop=True)
+        frame, mapping_name = apply_mapping(table.frame, mapping)
+        if date_order == "auto" and mapping_name in NAMED_DATE_ORDERS:
+            date_order = NAMED_DATE_ORDERS[mapping_name]
+        frame, labels, reader_problems = _long_layout(table, frame, response_columns)
         merged, alias_table = (
             merge_aliases(frame, aliases) if "pollster" in frame.columns
             else (frame, None)
         )
         try:
-            result = validate_polls(merged, labels, sum_tolerance=sum_tolerance, today=today)
+            result = validate_polls(
+                merged, labels, sum_tolerance=sum_tolerance, today=today, fractions=fractions,
+                date_order=date_order, delimiter=table.delimiter, reader_problems=reader_problems,
+            )
         except DataValidationError as exc:
             raise DataValidationError(f"{table.source}: {exc}") from None
         data = add_effective_n(result.valid)
         ordered = [c for c in _COLUMN_ORDER if c in data.columns]
         extra = [c for c in data.columns if c not in ordered]
+        notes = list(table.notes)
+        if len(result.conversions):
+            notes.append(f"{len(result.conversions):,} pct values given as fractions were "
+                         "multiplied by 100 (see .conversions)")
         return cls(data[ordered + extra], result.rejects, result.problems, alias_table,
-                   table.source)
+                   table.source, conversions=result.conversions, notes=notes)
 
     # ------------------------------------------------------------------ views
     @property
@@ -181,7 +198,8 @@ class PollFrame:
             else:
                 mask &= self.data[column] == wanted
         return PollFrame(self.data[mask].reset_index(drop=True), self.rejects, self.problems,
-                         self.aliases, self.source)
+                         self.aliases, self.source, conversions=self.conversions,
+                         notes=self.notes)
 
     # ------------------------------------------------------------------ summaries
     def summary(self) -> pd.DataFrame:
@@ -200,6 +218,7 @@ class PollFrame:
                 if len(d) else "-"
             ),
             "pollster names merged": len(self.aliases),
+            "pct values converted from fractions": len(self.conversions),
             "design effect assumed 1 (no deff or moe)": int((d["deff_source"] == "assumed 1").sum())
             if len(d) else 0,
         }
@@ -219,6 +238,7 @@ class PollFrame:
         if len(self.aliases):
             merged = ", ".join(f"{r.raw!r} -> {r.pollster}" for r in self.aliases.itertuples())
             lines.append(f"pollster names merged: {merged}")
+        lines.extend(f"note: {note}" for note in self.notes)
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -254,7 +274,99 @@ class PollFrame:
             pd.concat([f.problems for f in frames], ignore_index=True),
             pd.concat([f.aliases for f in frames], ignore_index=True).drop_duplicates(),
             " + ".join(f.source for f in frames),
+            conversions=pd.concat([f.conversions for f in frames], ignore_index=True),
+            notes=[note for f in frames for note in f.notes],
         )
+
+
+COMPUTED_BY_TOPLINE = ("poll_id", "pollster", "start_date", "end_date", "population", "n",
+                       "question_id", "response", "pct", "subgroup", "subgroup_n", "deff")
+"""Columns :func:`pollframe_from_topline` fills itself (not accepted as extras)."""
+
+
+def pollframe_from_topline(
+    table: pd.DataFrame,
+    *,
+    poll_id: str,
+    pollster: str,
+    start_date: Any,
+    end_date: Any,
+    population: str,
+    question_id: str,
+    n: int,
+    extra: Mapping[str, Any] | None = None,
+    source: str = "<topline>",
+) -> PollFrame:
+    """A validated poll frame from a weighted topline of respondent data.
+
+    The one implementation behind ``Microdata.to_pollframe`` and
+    ``opinion.survey.Design.to_pollframe``: they compute the topline (and its design
+    effects), this builds and validates the rows.
+
+    Parameters
+    ----------
+    table
+        One row per subgroup x response: ``subgroup`` ("all" or "<by>:<label>"),
+        ``response``, ``pct`` (0-100), ``subgroup_n`` and ``deff``.
+    poll_id, pollster, start_date, end_date, population, question_id
+        The poll's fields, constant over the rows.
+    n
+        Respondents who answered the question.
+    extra
+        Other poll-frame columns as constants (``mode="online"``, ``question_text=...``).
+
+    Raises
+    ------
+    DataValidationError
+        An extra names a column this function computes.
+    """
+    extra = dict(extra or {})
+    clash = sorted(set(COMPUTED_BY_TOPLINE) & set(extra))
+    if clash:
+        raise DataValidationError(
+            f"to_pollframe computes {', '.join(clash)} itself; do not pass them as extras"
+        )
+    frame = pd.DataFrame({
+        "poll_id": poll_id, "pollster": pollster, "start_date": start_date,
+        "end_date": end_date, "population": population, "n": n,
+        "question_id": question_id,
+        "response": table["response"].astype(str).to_numpy(),
+        "pct": table["pct"].to_numpy(dtype=float),
+        "subgroup": table["subgroup"].to_numpy(),
+        "subgroup_n": table["subgroup_n"].to_numpy(),
+        "deff": table["deff"].to_numpy(dtype=float),
+    }, index=range(len(table)))
+    for column, value in extra.items():
+        frame[column] = value
+    return PollFrame.from_frame(frame, source=source)
+
+
+def _long_layout(table: RawTable, frame: pd.DataFrame, response_columns: list[str] | None
+                 ) -> tuple[pd.DataFrame, pd.Series, pd.DataFrame]:
+    """The long layout of a (mapped) raw table, with row labels and reader problems."""
+    labels = table.lines.reset_index(drop=True)
+    problems = table.problems
+    wide = response_columns is not None or is_wide(frame)
+    if response_columns is None and wide:
+        missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
+        options = [c for c in frame.columns if c not in KNOWN_COLUMNS]
+        if not options or len(missing) > 2:
+            shown = ", ".join(str(c) if str(c).isprintable() else repr(str(c))[:30]
+                              for c in frame.columns[:20]) + (
+                f", ... ({frame.shape[1]:,} columns)" if frame.shape[1] > 20 else "")
+            raise DataValidationError(
+                f"{table.source}: missing required columns: {', '.join(missing)} "
+                f"(found: {shown})"
+            )
+    if not wide:
+        return frame, labels, problems
+    long, origin = melt_wide(frame, response_columns=response_columns)
+    origin = origin.to_numpy(dtype=np.int64)
+    if len(problems):
+        spread = pd.DataFrame({"position": np.arange(len(origin)), "wide": origin})
+        problems = problems.rename(columns={"position": "wide"}).merge(spread, on="wide")
+        problems = problems[["position", "column", "value", "problem"]]
+    return long, labels.iloc[origin].reset_index(drop=True), problems
 
 
 def read_polls(
@@ -265,6 +377,9 @@ def read_polls(
     response_columns: list[str] | None = None,
     sum_tolerance: float = 1.0,
     today: dt.date | None = None,
+    fractions: Fractions = "reject",
+    date_order: DateOrder = "auto",
+    sheet: str | int | None = None,
 ) -> PollFrame:
     """Read and validate polls from a file or DataFrame.
 
@@ -272,7 +387,9 @@ def read_polls(
     ----------
     source
         A CSV, TSV, JSON, Excel (title rows above the header are skipped) or Parquet file, or
-        a DataFrame. UTF-8 (with or without BOM) and Latin-1/Windows-1252 text both load.
+        a DataFrame. Text files: UTF-8 (with or without BOM), UTF-16 (with BOM) and
+        Latin-1/Windows-1252 all load; the delimiter (comma, semicolon, tab or pipe) is
+        found from the header.
     mapping
         Column mapping for other layouts: a named one (``"fivethirtyeight"``) or a dict
         ``{their column: schema column}``.
@@ -285,6 +402,20 @@ def read_polls(
         Percentage points a question's responses may exceed 100 by (rounding).
     today
         Reference date for the "in the future" check (default: today).
+    fractions
+        Questions whose responses are all at most 1 and sum to about 1 were given as
+        fractions (0.66 for 66%). ``"reject"`` (default) rejects those rows, with a reason
+        that says how to opt in; ``"convert"`` multiplies them by 100 and lists every change
+        in :attr:`PollFrame.conversions`; ``"keep"`` reads them as percentages below 1%.
+        The default refuses to guess: a factor of 100 is too large to apply unasked.
+    date_order
+        Slash dates: ``"auto"`` (default) infers day-first or month-first from the dates
+        only one convention can read (``13/04/2022`` is day-first) and refuses a file that
+        mixes both; with no evidence dates are month-first. ``"mdy"``/``"dmy"`` decide.
+        The ``fivethirtyeight`` mapping implies ``"mdy"``.
+    sheet
+        Excel only: the sheet to read (name or 0-based position); required when several
+        sheets hold data (the error lists them).
 
     Returns
     -------
@@ -294,12 +425,27 @@ def read_polls(
     Raises
     ------
     DataValidationError
-        The file is missing, empty, unreadable, or lacks required columns.
+        The file is missing, empty, unreadable, lacks required columns, has repeated column
+        names, or mixes date conventions. Row-level problems never raise.
+
+    Notes
+    -----
+    Numbers: see :mod:`opinion.frames.parsing` for the decimal-comma and thousands rules;
+    bounds (``n`` at most 10,000,000, ...) are in :mod:`opinion.frames.validate`.
     """
     kwargs = dict(mapping=mapping, aliases=aliases, response_columns=response_columns,
-                  sum_tolerance=sum_tolerance, today=today)
+                  sum_tolerance=sum_tolerance, today=today, fractions=fractions,
+                  date_order=date_order)
     if isinstance(source, pd.DataFrame):
+        if sheet is not None:
+            raise DataValidationError("sheet= applies to Excel workbooks only")
         return PollFrame.from_frame(source, **kwargs)
+    if not isinstance(source, (str, Path)):
+        raise DataValidationError(
+            f"read_polls needs a file path or a DataFrame, not {type(source).__name__}"
+        )
     hints = frozenset(c.lower() for c in KNOWN_COLUMNS) | frozenset(
-        (mapping or {}) if isinstance(mapping, Mapping) else ())
-    return PollFrame._from_raw(read_table(source, header_hints=hints), **kwargs)
+        str(k).lower() for k in ((mapping or {}) if isinstance(mapping, Mapping) else ()))
+    if isinstance(mapping, str) and mapping.lower() in NAMED_MAPPINGS:
+        hints |= frozenset(k.lower() for k in NAMED_MAPPINGS[mapping.lower()])
+    return PollFrame._from_raw(read_table(source, header_hints=hints, sheet=sheet), **kwargs)

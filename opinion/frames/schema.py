@@ -102,3 +102,22 @@ DONT_KNOW_RESPONSES: Final[frozenset[str]] = frozenset(
     {"don't know", "dont know", "not sure", "no opinion", "dk", "refused", "unsure", "dk/na"}
 )
 """Response labels recognised as don't-know (kept as responses, never dropped)."""
+
+N_MAX: Final[int] = 10_000_000
+"""Largest sample size accepted (``n`` and ``subgroup_n``): larger is a typo or a population."""
+
+MOE_MAX: Final[float] = 50.0
+"""Margins of error must be below this many percentage points."""
+
+DEFF_MAX: Final[float] = 50.0
+"""Largest published design effect accepted."""
+
+FRACTION_SUM_MIN: Final[float] = 0.8
+"""A question whose responses are all at most 1 and sum to between this and 1 (plus the
+tolerance) is read as fractions (0.66 = 66%), not as percentages below 1%."""
+
+IDENTIFIER_COLUMNS: Final[tuple[str, ...]] = (
+    "poll_id", "pollster", "population", "question_id", "response", "sponsor", "mode",
+    "country", "subgroup", "question_format",
+)
+"""Text columns that may not hold tabs or line breaks (free text such as notes may)."""

@@ -1,34 +1,43 @@
-"""Read respondent-level survey files (SPSS, Stata, CSV) into :class:`Microdata`.
+"""Read respondent-level survey files (SPSS, Stata, CSV) into raw data plus metadata.
+
+This is the disk side of microdata: it returns a :class:`RawMicrodata` (values, value and
+variable labels, and the missing-value reasons the *file* declares). The validated
+container, :class:`~opinion.frames.Microdata`, is built by
+:func:`opinion.frames.read_microdata`.
 
 What is kept from the file:
 
 * value labels and variable labels (pyreadstat metadata);
 * SPSS user-missing values (``missing_ranges``, read with ``user_missing=True``): the cell
-  becomes NA with reason = the code's value label (e.g. "Refused"), else
-  ``"user-missing code 98"``;
+  gets reason = the code's value label (e.g. "Refused"), else ``"user-missing code 98"``;
 * Stata extended missing values ``.a``-``.z``: reason ``"Stata .a"``, or
   ``"Stata .a (Refused)"`` when the letter has a value label;
 * empty strings in ``.sav``/``.dta`` string variables (ReadStat's representation of a
-  missing string) and every other missing value: ``"system missing"``.
+  missing string) become missing.
 
-Codes the file does not declare (e.g. ``-1`` = refused in a CSV export) are declared with
-``missing_codes``.
+CSV/TSV files: only *empty* cells are missing. Text such as ``NA`` (Namibia), ``None``,
+``null`` or ``n/a`` is a value unless declared with ``missing_codes``. A column is numeric
+when every non-empty cell is a plain number (decimal point). The delimiter (comma,
+semicolon, tab, pipe) is the one that splits the header into the most cells; a header with
+an empty or repeated name, or a line with a different number of cells than the header, is
+refused with the line number.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyreadstat
 
 from opinion.errors import DataValidationError
-from opinion.frames.microdata import Microdata, format_code, reason_column
+from opinion.io.tables import check_columns
+from opinion.io.text import decode, split_table
 
-__all__ = ["MICRODATA_SUFFIXES", "read_microdata"]
+__all__ = ["MICRODATA_SUFFIXES", "RawMicrodata", "format_code", "read_microdata_file"]
 
 MICRODATA_SUFFIXES: dict[str, str] = {
     ".sav": "spss",
@@ -38,47 +47,50 @@ MICRODATA_SUFFIXES: dict[str, str] = {
     ".tsv": "tsv",
     ".txt": "csv",
 }
-"""File suffixes :func:`read_microdata` understands, and their format."""
-
-_READSTAT_ERRORS: tuple[type[BaseException], ...] = tuple(
-    e for e in (getattr(pyreadstat, "ReadstatError", None),
-                getattr(pyreadstat, "PyreadstatError", None)) if e is not None
-)
+"""File suffixes :func:`read_microdata_file` understands, and their format."""
 
 
-def read_microdata(
-    path: str | Path,
-    *,
-    missing_codes: Mapping[Any, Any] | None = None,
-    weight: str | None = None,
-    encoding: str | None = None,
-) -> Microdata:
-    """Read an SPSS ``.sav``/``.zsav``, Stata ``.dta`` or CSV/TSV file of respondents.
+@dataclass(frozen=True)
+class RawMicrodata:
+    """A respondent file as read: values and what the file says about them.
 
-    Parameters
+    Attributes
     ----------
-    path : str or Path
-        The file.
-    missing_codes : dict, optional
-        Extra missing-value codes with their reasons: ``{code: reason}`` for every numeric
-        variable (the weight excepted), e.g. ``{-1: "refused", -2: "don't know",
-        -3: "inapplicable"}``, or ``{variable: {code: reason}}`` per variable. They take
-        precedence over reasons declared in the file.
-    weight : str, optional
-        Name of the weight variable, used by default by ``topline`` and ``to_pollframe``.
-    encoding : str, optional
-        Text encoding (CSV: default UTF-8, falling back to Windows-1252; SPSS/Stata:
-        passed to pyreadstat, which otherwise uses the file's own declaration).
+    data
+        One row per respondent; file-declared missing codes are still in place.
+    value_labels, variable_labels
+        ``{variable: {code: label}}`` and ``{variable: label}``.
+    declared_missing
+        Reasons the file declares for some cells (same index as ``data``; a subset of
+        its columns; NA where nothing is declared), or None.
+    declared_codes
+        ``{variable: {code: reason}}``: the file's catalogue of missing-value codes.
+    source
+        The path read.
+    """
 
-    Returns
-    -------
-    Microdata
+    data: pd.DataFrame
+    value_labels: dict[str, dict[Any, str]] = field(default_factory=dict)
+    variable_labels: dict[str, str | None] = field(default_factory=dict)
+    declared_missing: pd.DataFrame | None = None
+    declared_codes: dict[str, dict[Any, str]] = field(default_factory=dict)
+    source: str = ""
+
+
+def format_code(value: Any) -> str:
+    """Display form of a response code: ``98.0 -> "98"``, ``"a" -> "a"``."""
+    if isinstance(value, (float, np.floating)) and np.isfinite(value) and float(value).is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def read_microdata_file(path: str | Path, *, encoding: str | None = None) -> RawMicrodata:
+    """Read an SPSS ``.sav``/``.zsav``, Stata ``.dta`` or CSV/TSV file of respondents.
 
     Raises
     ------
     DataValidationError
-        The file does not exist, has an unsupported extension, cannot be parsed, or the
-        weight / ``missing_codes`` name an unknown variable.
+        The file does not exist, has an unsupported extension, or cannot be parsed.
     """
     p = Path(path)
     kind = MICRODATA_SUFFIXES.get(p.suffix.lower())
@@ -90,10 +102,27 @@ def read_microdata(
     if not p.is_file():
         raise DataValidationError(f"{p}: no such file")
     if kind == "spss":
-        return _read_spss(p, missing_codes, weight, encoding)
+        return _read_spss(p, encoding)
     if kind == "stata":
-        return _read_stata(p, missing_codes, weight, encoding)
-    return _read_text(p, missing_codes, weight, encoding, sep="\t" if kind == "tsv" else ",")
+        return _read_stata(p, encoding)
+    return _read_text(p, encoding, "\t" if kind == "tsv" else ",")
+
+
+def _readstat(reader: Any, path: Path, what: str, **kwargs: Any) -> tuple[pd.DataFrame, Any]:
+    """Call a pyreadstat reader; any failure is the file's fault, said in one line."""
+    try:
+        return reader(str(path), dates_as_pandas_datetime=True, **kwargs)
+    except Exception as exc:  # ReadstatError, PyreadstatError, OSError, UnicodeError, ...
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise DataValidationError(f"{path}: cannot read {what} file: {message}") from None
+
+
+def _reasons(values: pd.Series, mask: np.ndarray, reason_of: Mapping[Any, str]) -> pd.Categorical:
+    """Reasons for the cells of ``values`` in ``mask`` (NaN elsewhere)."""
+    out = np.full(len(values), None, dtype=object)
+    picked = values.to_numpy(dtype=object)[mask]
+    out[mask] = [reason_of.get(v, str(v)) for v in picked]
+    return pd.Categorical(out)
 
 
 # --------------------------------------------------------------------------------------
@@ -101,15 +130,11 @@ def read_microdata(
 # --------------------------------------------------------------------------------------
 
 
-def _read_spss(
-    path: Path, missing_codes: Any, weight: str | None, encoding: str | None
-) -> Microdata:
-    try:
-        data, meta = pyreadstat.read_sav(
-            str(path), user_missing=True, dates_as_pandas_datetime=True, encoding=encoding
-        )
-    except _READSTAT_ERRORS as exc:
-        raise DataValidationError(f"{path}: cannot read SPSS file: {exc}") from None
+def _read_spss(path: Path, encoding: str | None) -> RawMicrodata:
+    import pyreadstat
+
+    data, meta = _readstat(pyreadstat.read_sav, path, "SPSS", user_missing=True,
+                           encoding=encoding)
     value_labels = dict(meta.variable_value_labels or {})
     reasons: dict[str, pd.Categorical] = {}
     declared: dict[str, dict[Any, str]] = {}
@@ -118,35 +143,33 @@ def _read_spss(
             continue
         column = data[var]
         labels = value_labels.get(var, {})
-        hit = pd.Series(False, index=data.index)
-        for rng in ranges:
-            lo, hi = rng["lo"], rng["hi"]
-            if _is_number(lo) and pd.api.types.is_numeric_dtype(column):
-                hit |= column.between(lo, hi).fillna(False).astype(bool)
-                # catalogue the labelled codes in the range even if no one used them
-                for code in labels:
-                    if _is_number(code) and lo <= code <= hi:
-                        declared.setdefault(var, {})[code] = _spss_reason(code, labels)
-            else:
-                text = column.astype("string").str.rstrip()  # SPSS pads strings
-                hit |= (text == str(lo).rstrip()).fillna(False).astype(bool)
+        hit = _spss_hits(column, ranges, labels, declared.setdefault(var, {}))
         if not hit.any():
             continue
-        codes = pd.unique(column[hit])
-        table = {code: _spss_reason(code, labels) for code in codes}
-        declared.setdefault(var, {}).update(table)
-        reasons[var] = reason_column(column, hit.to_numpy(), table)
-    data = _blank_strings_to_na(data)
-    return Microdata.from_frame(
-        data,
-        missing_codes=missing_codes,
-        value_labels=value_labels,
-        variable_labels=meta.column_names_to_labels,
-        weight=weight,
-        source=str(path),
-        declared_missing=_declared(reasons, data.index),
-        declared_codes=declared,
+        table = {code: _spss_reason(code, labels) for code in pd.unique(column[hit])}
+        declared[var].update(table)
+        reasons[var] = _reasons(column, hit.to_numpy(), table)
+    return RawMicrodata(
+        _blank_strings_to_na(data), value_labels, dict(meta.column_names_to_labels or {}),
+        _declared(reasons, data.index), {k: v for k, v in declared.items() if v}, str(path),
     )
+
+
+def _spss_hits(column: pd.Series, ranges: list[dict[str, Any]], labels: Mapping[Any, str],
+               catalogue: dict[Any, str]) -> pd.Series:
+    """Cells of ``column`` inside its user-missing ranges; labelled codes go to catalogue."""
+    hit = pd.Series(False, index=column.index)
+    for rng in ranges:
+        lo, hi = rng["lo"], rng["hi"]
+        if _is_number(lo) and pd.api.types.is_numeric_dtype(column):
+            hit |= column.between(lo, hi).fillna(False).astype(bool)
+            for code in labels:  # labelled codes in the range, even if no one used them
+                if _is_number(code) and lo <= code <= hi:
+                    catalogue[code] = _spss_reason(code, labels)
+        else:
+            text = column.astype("string").str.rstrip()  # SPSS pads strings
+            hit |= (text == str(lo).rstrip()).fillna(False).astype(bool)
+    return hit
 
 
 def _spss_reason(code: Any, labels: Mapping[Any, str]) -> str:
@@ -159,42 +182,32 @@ def _spss_reason(code: Any, labels: Mapping[Any, str]) -> str:
 # --------------------------------------------------------------------------------------
 
 
-def _read_stata(
-    path: Path, missing_codes: Any, weight: str | None, encoding: str | None
-) -> Microdata:
-    try:
-        tagged, meta = pyreadstat.read_dta(
-            str(path), user_missing=True, dates_as_pandas_datetime=True, encoding=encoding
-        )
-    except _READSTAT_ERRORS as exc:
-        raise DataValidationError(f"{path}: cannot read Stata file: {exc}") from None
+def _read_stata(path: Path, encoding: str | None) -> RawMicrodata:
+    import pyreadstat
+
+    tagged, meta = _readstat(pyreadstat.read_dta, path, "Stata", user_missing=True,
+                             encoding=encoding)
     value_labels = dict(meta.variable_value_labels or {})
     types = dict(meta.readstat_variable_types or {})
     tagged_vars = [
         v for v in (meta.missing_user_values or {})
         if v in tagged.columns and types.get(v) != "string"
     ]
-    data = tagged
+    data = tagged.copy()
     reasons: dict[str, pd.Categorical] = {}
     declared: dict[str, dict[Any, str]] = {}
     if tagged_vars:
         # pyreadstat 1.3.7 returns 0 (not NaN) for *system* missing values in integer columns
         # that also hold extended missing values when user_missing=True, so the values are
         # taken from a plain read and only the letters from the user_missing read.
-        try:
-            plain, _ = pyreadstat.read_dta(
-                str(path), user_missing=False, dates_as_pandas_datetime=True,
-                encoding=encoding, usecols=tagged_vars,
-            )
-        except _READSTAT_ERRORS as exc:  # pragma: no cover - same file just read
-            raise DataValidationError(f"{path}: cannot read Stata file: {exc}") from None
-        data = tagged.copy()
+        plain, _ = _readstat(pyreadstat.read_dta, path, "Stata", user_missing=False,
+                             encoding=encoding, usecols=tagged_vars)
         for var in tagged_vars:
             letters = tagged[var].map(lambda v: v if isinstance(v, str) else None)
             is_tag = letters.notna()
             labels = value_labels.get(var, {})
             table = {t: _stata_reason(t, labels) for t in pd.unique(letters[is_tag])}
-            reasons[var] = reason_column(letters, is_tag.to_numpy(), table)
+            reasons[var] = _reasons(letters, is_tag.to_numpy(), table)
             declared[var] = table
             data[var] = pd.to_numeric(plain[var], errors="coerce").astype(float)
     for var in data.columns:
@@ -204,16 +217,9 @@ def _read_stata(
             column, skipna=True
         ) in ("integer", "floating", "mixed-integer-float"):
             data[var] = pd.to_numeric(column, errors="coerce").astype(float)
-    data = _blank_strings_to_na(data)
-    return Microdata.from_frame(
-        data,
-        missing_codes=missing_codes,
-        value_labels=value_labels,
-        variable_labels=meta.column_names_to_labels,
-        weight=weight,
-        source=str(path),
-        declared_missing=_declared(reasons, data.index),
-        declared_codes=declared,
+    return RawMicrodata(
+        _blank_strings_to_na(data), value_labels, dict(meta.column_names_to_labels or {}),
+        _declared(reasons, data.index), declared, str(path),
     )
 
 
@@ -227,26 +233,56 @@ def _stata_reason(tag: str, labels: Mapping[Any, str]) -> str:
 # --------------------------------------------------------------------------------------
 
 
-def _read_text(
-    path: Path, missing_codes: Any, weight: str | None, encoding: str | None, sep: str
-) -> Microdata:
-    encodings = [encoding] if encoding else ["utf-8-sig", "cp1252"]
-    last: Exception | None = None
-    for enc in encodings:
+def _read_text(path: Path, encoding: str | None, default: str) -> RawMicrodata:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DataValidationError(f"{path}: cannot read the file ({exc.strerror})") from None
+    if encoding:
         try:
-            data = pd.read_csv(path, sep=sep, encoding=enc)
-            break
-        except UnicodeDecodeError as exc:
-            last = exc
-        except pd.errors.EmptyDataError:
-            raise DataValidationError(f"{path}: the file is empty") from None
-        except pd.errors.ParserError as exc:
-            raise DataValidationError(f"{path}: cannot parse as delimited text: {exc}") from None
+            text = raw.decode(encoding)
+        except (UnicodeDecodeError, LookupError) as exc:
+            raise DataValidationError(f"{path}: cannot decode as {encoding} ({exc})") from None
+        used = encoding
     else:
-        raise DataValidationError(f"{path}: cannot decode text ({last})") from None
-    return Microdata.from_frame(
-        data, missing_codes=missing_codes, weight=weight, source=str(path)
-    )
+        text, used = decode(raw, str(path))
+    table = split_table(text, str(path), default=default, encoding=used)
+    if table.problems:
+        index, _, _, problem = table.problems[0]
+        more = f" (and {len(table.problems) - 1} more such lines)" if len(table.problems) > 1 \
+            else ""
+        raise DataValidationError(f"{path}: line {table.lines[index]}: {problem}{more}")
+    header = check_columns(table.header, str(path), f"line {table.header_line} (header)")
+    array = np.empty((len(table.rows), len(header)), dtype=object)
+    if table.rows:
+        array[:] = table.rows
+    data = pd.DataFrame({name: _typed_column(array[:, j], name, table.lines, path)
+                         for j, name in enumerate(header)})
+    return RawMicrodata(data, source=str(path))
+
+
+_PLAIN_NUMBER = r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
+
+
+def _typed_column(cells: np.ndarray, name: str, lines: list[int], path: Path) -> pd.Series:
+    """Numbers when every non-empty cell is a plain number (decimal point); otherwise text.
+    Only empty cells are missing. A number beyond float range is refused, not made inf."""
+    text = pd.Series([c.strip() for c in cells], dtype=object)
+    empty = (text == "").to_numpy()
+    present = text[~empty]
+    if len(present) and present.str.fullmatch(_PLAIN_NUMBER).all():
+        values = pd.to_numeric(text.mask(empty), errors="coerce").astype(float)
+        too_big = ~np.isfinite(values.to_numpy()) & ~empty
+        if too_big.any():
+            i = int(np.flatnonzero(too_big)[0])
+            raise DataValidationError(
+                f"{path}: line {lines[i]}, column {name}: {text.iloc[i][:30]!r} is beyond the "
+                "range of a number"
+            )
+        if (values.dropna() == values.dropna().round()).all() and not empty.any():
+            return values.astype("int64") if values.abs().max() < 2**53 else values
+        return values
+    return text.mask(empty, None).astype(object)
 
 
 # --------------------------------------------------------------------------------------
@@ -278,3 +314,16 @@ def _blank_strings_to_na(data: pd.DataFrame) -> pd.DataFrame:
                     out = data.copy()
                 out[var] = column.mask(blank)
     return out
+
+
+def __getattr__(name: str) -> Any:
+    """Transitional: ``opinion.io.microdata.read_microdata`` now lives in the frames layer.
+
+    Kept only until ``opinion/__init__.py`` imports ``opinion.frames.read_microdata``; the
+    import is dynamic so that io has no import of frames.
+    """
+    if name == "read_microdata":
+        import importlib
+
+        return importlib.import_module("opinion.frames").read_microdata
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,20 +1,30 @@
 """Read tabular files into raw (all-text) DataFrames, whatever their format or encoding.
 
 Values are kept as text so that validation, not the reader, decides what is a bad number or
-date: nothing is coerced or dropped here.
+date: nothing is coerced or dropped here. Every reader returns a :class:`RawTable` whose
+rows carry the row number a user sees (file line, Excel row, JSON record, DataFrame index
+label), and whose ``problems`` list the row-level defects only the reader can see (a line
+with too many cells, a nested JSON value). File-level defects raise
+:class:`~opinion.errors.DataValidationError` with a one-line message: a missing, empty or
+unreadable file, a header with an empty or repeated column name, a workbook whose sheet is
+not chosen.
 """
 
 from __future__ import annotations
 
-import io
 import json
-from dataclasses import dataclass
+import numbers
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from opinion.errors import DataValidationError
+from opinion.io.excel import read_sheet
+from opinion.io.text import decode, read_text_table
 
 SUPPORTED_SUFFIXES = {
     ".csv": "csv",
@@ -29,6 +39,8 @@ SUPPORTED_SUFFIXES = {
     ".pq": "parquet",
 }
 
+PROBLEM_COLUMNS = ["position", "column", "value", "problem"]
+
 
 @dataclass(frozen=True)
 class RawTable:
@@ -37,68 +49,181 @@ class RawTable:
     Attributes
     ----------
     frame
-        All values as text (``None`` for empty cells) except Parquet/JSON numbers.
+        All values as text (``None`` for empty cells); columns are unique, named strings.
     source
         Where it came from (a path or ``"<DataFrame>"``).
-    first_data_line
-        1-based line (or spreadsheet row) of the first data row, so that problems can be
-        reported at the line a user sees in an editor or in Excel.
-    encoding
-        The text encoding that was used, if any.
+    lines
+        The row number a user sees for each row of ``frame``: the file line where the
+        record starts (header = line 1), the Excel row, the JSON record (from 1) or the
+        DataFrame's index label.
+    encoding, delimiter
+        What was used to read a text file.
+    problems
+        Row-level problems found while reading: ``position`` (row of ``frame``),
+        ``column``, ``value``, ``problem``.
+    notes
+        What the reader decided that a user should know (e.g. which sheet was read).
     """
 
     frame: pd.DataFrame
     source: str
-    first_data_line: int | None = 2
+    lines: pd.Series
     encoding: str | None = None
-    lines: pd.Series | None = None
-    """Per-row line numbers when rows were skipped (blank lines); else derived."""
+    delimiter: str | None = None
+    problems: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=PROBLEM_COLUMNS))
+    notes: tuple[str, ...] = ()
 
 
-def _decode(raw: bytes, path: Path) -> tuple[str, str]:
-    """UTF-8 (with or without BOM) first; otherwise Windows-1252, then Latin-1.
-
-    No statistical guessing: on short files encoding detectors confuse Windows-1252 with
-    other single-byte code pages and garble accented names.
-    """
-    if not raw.strip():
-        raise DataValidationError(f"{path}: the file is empty")
-    for encoding, label in (("utf-8-sig", "utf-8"), ("cp1252", "cp1252")):
-        try:
-            return raw.decode(encoding), label
-        except UnicodeDecodeError:
-            pass
-    return raw.decode("latin-1"), "latin-1"
-
-
-def _read_text(path: Path, sep: str) -> RawTable:
-    text, encoding = _decode(path.read_bytes(), path)
-    try:
-        frame = pd.read_csv(
-            io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, na_values=[""],
-            skipinitialspace=True, skip_blank_lines=False,
+# ------------------------------------------------------------------ header checks
+def check_columns(names: list[Any], source: str, where: str = "header") -> list[str]:
+    """Column names as stripped strings; refuse empty or repeated names (all named at once)."""
+    text = [_name(c) for c in names]
+    empty = [i + 1 for i, name in enumerate(text) if not name]
+    if empty:
+        raise DataValidationError(
+            f"{source}: {where}: column {', '.join(map(str, empty))} has no name (every "
+            "column needs one)"
         )
-    except pd.errors.EmptyDataError as exc:
-        raise DataValidationError(f"{path}: the file is empty") from exc
-    except pd.errors.ParserError as exc:
-        raise DataValidationError(f"{path}: cannot parse as delimited text ({exc})") from exc
-    if frame.empty and len(frame.columns) == 0:
-        raise DataValidationError(f"{path}: the file is empty")
-    frame = pd.DataFrame({str(c).strip(): clean_text(frame[c]) for c in frame.columns})
-    lines = pd.Series(np.arange(len(frame)) + 2, index=frame.index)
-    blank = frame.isna().all(axis=1)
-    frame, lines = frame[~blank].reset_index(drop=True), lines[~blank].reset_index(drop=True)
-    return RawTable(frame, str(path), 2, encoding, lines)
+    positions: dict[str, list[int]] = {}
+    for i, name in enumerate(text, start=1):
+        positions.setdefault(name, []).append(i)
+    dupes = {name: cols for name, cols in positions.items() if len(cols) > 1}
+    if dupes:
+        listed = "; ".join(f"{name!r} (columns {', '.join(map(str, cols))})"
+                           for name, cols in dupes.items())
+        raise DataValidationError(
+            f"{source}: {where}: duplicate column names: {listed}; rename or remove the copies"
+        )
+    return text
+
+
+def _name(value: Any) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    return str(value).replace("\ufeff", "").strip()
+
+
+def _drop_unnamed_empty(header: list[str], rows: list[list[Any]]) -> tuple[list[str], list]:
+    """Drop columns that have neither a name nor a value (spacer columns)."""
+    unnamed = [i for i, name in enumerate(header) if not _name(name)]
+    if not unnamed:
+        return header, rows
+    empty = [i for i in unnamed
+             if all(r[i] is None or not str(r[i]).strip() for r in rows)]
+    if not empty:
+        return header, rows
+    keep = [i for i in range(len(header)) if i not in set(empty)]
+    return [header[i] for i in keep], [[r[i] for i in keep] for r in rows]
+
+
+def _problems(rows: list[tuple[int, str, str | None, str]]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=PROBLEM_COLUMNS) if rows else pd.DataFrame(
+        columns=PROBLEM_COLUMNS)
+
+
+# ------------------------------------------------------------------ text and Excel
+def _frame_of_cells(header: list[str], rows: list[list[Any]]) -> pd.DataFrame:
+    """Cells stripped (empty -> None), cleaned once per distinct value of the whole table."""
+    array = np.empty((len(rows), len(header)), dtype=object)
+    if rows:
+        array[:] = rows
+    codes, uniques = pd.factorize(array.ravel(), use_na_sentinel=True)
+    cleaned = np.array([_strip_or_none(u) for u in uniques] + [None], dtype=object)
+    array = cleaned[codes].reshape(array.shape)
+    return pd.DataFrame(array, columns=header, dtype=object)
+
+
+def _without_blank_rows(frame: pd.DataFrame, lines: pd.Series,
+                        problems: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series, pd.DataFrame]:
+    blank = frame.isna().all(axis=1).to_numpy() if frame.shape[1] else np.zeros(len(frame), bool)
+    if not blank.any():
+        return frame, lines, problems
+    new_position = np.cumsum(~blank) - 1
+    if len(problems):
+        problems = problems[~blank[problems["position"].to_numpy(dtype=int)]].copy()
+        problems["position"] = new_position[problems["position"].to_numpy(dtype=int)]
+    return (frame[~blank].reset_index(drop=True), lines[~blank].reset_index(drop=True),
+            problems.reset_index(drop=True))
+
+
+def _read_text(path: Path, default: str, hints: frozenset[str]) -> RawTable:
+    table = read_text_table(path, hints=hints, default=default)
+    header, rows = _drop_unnamed_empty(table.header, table.rows)
+    header = check_columns(header, str(path), f"line {table.header_line} (header)")
+    frame = _frame_of_cells(header, rows)
+    lines = pd.Series(table.lines, dtype="int64")
+    frame, lines, problems = _without_blank_rows(frame, lines, _problems(table.problems))
+    notes: tuple[str, ...] = ()
+    if table.delimiter != default:
+        names = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+        notes += (f"read as {names[table.delimiter]}-separated text",)
+    if table.encoding in ("cp1252", "latin-1"):
+        notes += (f"decoded as {table.encoding} (the file is not valid UTF-8)",)
+    return RawTable(frame, str(path), lines, table.encoding, table.delimiter, problems, notes)
+
+
+def _read_excel(path: Path, hints: frozenset[str], sheet: str | int | None) -> RawTable:
+    table = read_sheet(path, hints=hints, sheet=sheet)
+    header, rows = _drop_unnamed_empty(table.header, table.rows)
+    where = f"sheet {table.sheet!r}, row {table.header_line} (header)"
+    header = check_columns(header, str(path), where)
+    frame = _frame_of_cells(header, rows)
+    lines = pd.Series(table.lines, dtype="int64")
+    frame, lines, problems = _without_blank_rows(frame, lines, _problems(table.problems))
+    notes = ()
+    if len(table.sheets) > 1:
+        others = ", ".join(repr(s) for s in table.sheets if s != table.sheet)
+        notes = (f"read sheet {table.sheet!r} (the workbook also has {others})",)
+    return RawTable(frame, str(path), lines, None, None, problems, notes)
+
+
+# ------------------------------------------------------------------ JSON
+class _DuplicateKeyError(ValueError):
+    pass
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKeyError(key)
+        out[key] = value
+    return out
 
 
 def _read_json(path: Path) -> RawTable:
-    text, encoding = _decode(path.read_bytes(), path)
     try:
-        payload = json.loads(text)
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DataValidationError(f"{path}: cannot read the file ({exc.strerror})") from None
+    text, encoding = decode(raw, str(path))
+    try:
+        payload = json.loads(text, object_pairs_hook=_no_duplicate_keys)
     except json.JSONDecodeError as exc:
         raise DataValidationError(
             f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})"
-        ) from exc
+        ) from None
+    except _DuplicateKeyError as exc:
+        raise DataValidationError(
+            f"{path}: a JSON object repeats the key {exc.args[0]!r} (duplicate column)"
+        ) from None
+    except RecursionError:
+        raise DataValidationError(f"{path}: JSON nested too deeply to be a table") from None
+    except ValueError as exc:  # e.g. integers longer than Python's 4300-digit limit
+        raise DataValidationError(f"{path}: cannot read JSON ({exc})") from None
+    records = _json_records(payload, path)
+    columns: dict[str, None] = {}
+    for record in records:
+        columns.update(dict.fromkeys(record))
+    header = check_columns(list(columns), str(path), "record keys")
+    frame = pd.DataFrame.from_records(records, columns=list(columns))
+    frame.columns = header
+    frame, problems = as_text(frame)
+    lines = pd.Series(np.arange(1, len(frame) + 1), dtype="int64")
+    return RawTable(frame, str(path), lines, encoding, None, problems)
+
+
+def _json_records(payload: Any, path: Path) -> list[dict[str, Any]]:
     if isinstance(payload, dict):
         lists = [v for v in payload.values() if isinstance(v, list)]
         if "polls" in payload and isinstance(payload["polls"], list):
@@ -110,44 +235,13 @@ def _read_json(path: Path) -> RawTable:
                 f"{path}: expected a JSON list of records (or an object with a 'polls' list)"
             )
     if not isinstance(payload, list) or not all(isinstance(r, dict) for r in payload):
-        raise DataValidationError(f"{path}: expected a JSON list of records")
+        raise DataValidationError(f"{path}: expected a JSON list of records (objects)")
     if not payload:
         raise DataValidationError(f"{path}: the file is empty (no records)")
-    return RawTable(_as_text(pd.DataFrame.from_records(payload)), str(path), 1, encoding)
+    return payload
 
 
-def _read_excel(path: Path, header_hints: frozenset[str]) -> RawTable:
-    try:
-        grid = pd.read_excel(path, header=None, dtype=object)
-    except Exception as exc:  # openpyxl raises many types for broken files
-        raise DataValidationError(f"{path}: cannot read as an Excel workbook ({exc})") from exc
-    grid = grid.dropna(how="all").dropna(axis=1, how="all")
-    if grid.empty:
-        raise DataValidationError(f"{path}: the workbook's first sheet is empty")
-    header_pos = _find_header_row(grid, header_hints)
-    header_label = grid.index[header_pos]
-    columns = [str(c).strip() for c in grid.iloc[header_pos].tolist()]
-    body = grid.iloc[header_pos + 1 :].copy()
-    body.columns = columns
-    first_line = int(header_label) + 2  # pandas rows are 0-based; Excel rows 1-based
-    lines = pd.Series(body.index.to_numpy() + 1)  # Excel row numbers, blank rows skipped
-    return RawTable(_as_text(body.reset_index(drop=True)), str(path), first_line, None, lines)
-
-
-def _find_header_row(grid: pd.DataFrame, hints: frozenset[str]) -> int:
-    """Find the header row of a sheet that may have title rows above the table."""
-    width = grid.notna().sum(axis=1)
-    best, best_score = 0, -1
-    for pos in range(min(len(grid), 30)):
-        cells = [str(v).strip().lower() for v in grid.iloc[pos].tolist() if pd.notna(v)]
-        score = sum(c in hints for c in cells)
-        if score > best_score:
-            best, best_score = pos, score
-    if best_score > 0:
-        return best
-    return int((width >= width.max()).to_numpy().argmax())
-
-
+# ------------------------------------------------------------------ cells as text
 def clean_text(values: pd.Series) -> pd.Series:
     """Strip whitespace from text cells; empty or missing cells become ``None`` (vectorised)."""
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
@@ -160,42 +254,78 @@ def _strip_or_none(value: object) -> str | None:
     return text or None
 
 
-def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
-    """Keep every cell as text (or None), dates in ISO format."""
-    columns = {}
-    for col in frame.columns:
-        series = frame[col]
+_SCALARS = (str, int, float, bool, np.integer, np.floating, np.bool_)
+
+
+def as_text(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every cell as text (or ``None``), dates in ISO format; flag non-scalar cells.
+
+    Returns the text frame and a problems table (``position, column, value, problem``) of
+    cells holding a list, mapping, array or bytes: one value was expected.
+    """
+    columns: dict[str, pd.Series] = {}
+    problems: list[tuple[int, str, str | None, str]] = []
+    for j, col in enumerate(frame.columns):
+        series = frame.iloc[:, j]
+        name = str(col)
         kind = series.dtype.kind
         if kind in "OSU" or isinstance(series.dtype, pd.StringDtype):
-            is_text = series.map(lambda v: v is None or isinstance(v, str)).all() if kind == "O" \
-                else True
-            if is_text:
-                columns[str(col).strip()] = clean_text(series)
+            values = series.to_numpy(dtype=object)
+            odd = [i for i, v in enumerate(values)
+                   if v is not None and not isinstance(v, str) and not _is_missing(v)]
+            if not odd:
+                columns[name] = clean_text(pd.Series(values, index=frame.index, dtype=object))
                 continue
-        columns[str(col).strip()] = pd.Series(
-            [_cell_text(v) for v in series.astype(object)], index=frame.index, dtype=object
-        )
-    return pd.DataFrame(columns, index=frame.index)
+            for i in odd:
+                if not isinstance(values[i], (*_SCALARS, numbers.Number)) \
+                        and not hasattr(values[i], "isoformat"):
+                    problems.append((i, name, _short(values[i]),
+                                     f"{name} holds a {type(values[i]).__name__}, not a "
+                                     "single value"))
+        columns[name] = pd.Series([_cell_text(v) for v in series.to_numpy(dtype=object)],
+                                  index=frame.index, dtype=object)
+    return pd.DataFrame(columns, index=frame.index), _problems(problems)
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _is_missing(value: object) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    if isinstance(value, (float, np.floating)):
+        return bool(value != value)
+    return bool(isinstance(value, np.datetime64) and np.isnat(value))
 
 
 def _cell_text(value: object) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, float) and value != value:
-        return None
-    if value is pd.NA or value is pd.NaT:
+    if _is_missing(value):
         return None
     if isinstance(value, pd.Timestamp):
         return value.date().isoformat() if value == value.normalize() else value.isoformat()
-    if hasattr(value, "isoformat"):
+    if isinstance(value, np.datetime64):
+        return _cell_text(pd.Timestamp(value))
+    if hasattr(value, "isoformat") and not isinstance(value, (list, dict, Mapping)):
         return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
+    if isinstance(value, (float, np.floating)) and float(value).is_integer() and abs(value) < 1e15:
         return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        return repr(float(value))
+    if isinstance(value, (bytes, bytearray)):
+        return _short(value)
     text = str(value).strip()
     return text or None
 
 
-def read_table(source: str | Path, header_hints: frozenset[str] = frozenset()) -> RawTable:
+# ------------------------------------------------------------------ entry points
+def read_table(
+    source: str | Path,
+    header_hints: frozenset[str] = frozenset(),
+    *,
+    sheet: str | int | None = None,
+) -> RawTable:
     """Read a CSV, TSV, JSON, Excel or Parquet file into a raw text table.
 
     Parameters
@@ -204,12 +334,16 @@ def read_table(source: str | Path, header_hints: frozenset[str] = frozenset()) -
         Path to the file; the format is taken from its extension.
     header_hints
         Lower-case column names that identify the header row of a spreadsheet that has title
-        rows above its table.
+        rows above its table, and the delimiter of a text file.
+    sheet
+        Excel only: the sheet to read (name or 0-based position). Required when several
+        sheets hold data.
 
     Raises
     ------
     DataValidationError
-        The file does not exist, is empty, or is not of a supported format.
+        The file does not exist, is empty, is not of a supported format, or its header has
+        empty or repeated column names.
     """
     path = Path(source)
     if not path.exists():
@@ -222,25 +356,41 @@ def read_table(source: str | Path, header_hints: frozenset[str] = frozenset()) -
         raise DataValidationError(
             f"{path}: unsupported file type '{path.suffix}' (use {supported})"
         )
-    if kind == "csv":
-        return _read_text(path, ",")
-    if kind == "tsv":
-        return _read_text(path, "\t")
+    if sheet is not None and kind != "excel":
+        raise DataValidationError(f"{path}: sheet= applies to Excel workbooks only")
+    if kind in ("csv", "tsv"):
+        return _read_text(path, "," if kind == "csv" else "\t", header_hints)
     if kind == "json":
         return _read_json(path)
     if kind == "excel":
-        return _read_excel(path, header_hints)
+        return _read_excel(path, header_hints, sheet)
+    return _read_parquet(path)
+
+
+def _read_parquet(path: Path) -> RawTable:
     try:
         frame = pd.read_parquet(path)
     except Exception as exc:  # pyarrow raises several error types for broken files
-        raise DataValidationError(f"{path}: cannot read as Parquet ({exc})") from exc
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise DataValidationError(f"{path}: cannot read as Parquet ({first})") from None
     if frame.empty:
         raise DataValidationError(f"{path}: the file is empty")
-    return RawTable(_as_text(frame.reset_index(drop=True)), str(path), 1, None)
+    frame = frame.reset_index(drop=True)
+    frame.columns = check_columns(list(frame.columns), str(path), "columns")
+    text, problems = as_text(frame)
+    lines = pd.Series(np.arange(1, len(text) + 1), dtype="int64")
+    return RawTable(text, str(path), lines, None, None, problems)
 
 
 def from_dataframe(frame: pd.DataFrame, source: str = "<DataFrame>") -> RawTable:
     """Wrap an in-memory DataFrame as a raw table (row numbers are its index labels)."""
+    if not isinstance(frame, pd.DataFrame):
+        raise DataValidationError(f"{source}: expected a pandas DataFrame, got "
+                                  f"{type(frame).__name__}")
     if frame.shape[1] == 0:
         raise DataValidationError(f"{source}: the DataFrame has no columns")
-    return RawTable(_as_text(frame), source, None, None)
+    names = check_columns(list(frame.columns), source, "columns")
+    positional = frame.set_axis(range(frame.shape[1]), axis=1)
+    text, problems = as_text(positional.set_axis(names, axis=1).reset_index(drop=True))
+    lines = pd.Series(frame.index.to_numpy(dtype=object), dtype=object)
+    return RawTable(text, source, lines, None, None, problems)

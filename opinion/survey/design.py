@@ -73,6 +73,79 @@ class WeightingStep:
     info: dict = field(default_factory=dict)
 
 
+def _target_value(value: Any, key: Any) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise WeightingError(f"the target of {key!r} is not a number: {value!r}") from None
+    if not np.isfinite(number):
+        raise WeightingError(f"the target of {key!r} is not a finite number: {value!r}")
+    return number
+
+
+def _unpack(data: Any, weights: Any, value_labels: Any, variable_labels: Any
+            ) -> tuple[pd.DataFrame, Any, Any, Any]:
+    """The respondent frame, and labels and weight from a Microdata-like object."""
+    if isinstance(data, pd.DataFrame):
+        return data, weights, value_labels, variable_labels
+    if hasattr(data, "data") and isinstance(data.data, pd.DataFrame):
+        return (data.data,
+                getattr(data, "weight", None) if weights is None else weights,
+                getattr(data, "value_labels", None) if value_labels is None else value_labels,
+                getattr(data, "variable_labels", None) if variable_labels is None
+                else variable_labels)
+    raise DataValidationError(
+        "Design needs a pandas DataFrame or a Microdata object (with .data), "
+        f"got {type(data).__name__}"
+    )
+
+
+def _check_design(frame: pd.DataFrame, weights: Any, strata: tuple[str, ...],
+                  clusters: str | None, fpc: str | None, lonely_psu: str,
+                  replicate_weights: Any, replicate_type: str | None) -> None:
+    """Every problem with the design variables at once, as one DataValidationError."""
+    problems: list[str] = []
+    if len(frame) == 0:
+        problems.append("the survey data has no rows")
+    if lonely_psu not in ("fail", "certainty", "remove", "adjust"):
+        problems.append(f"unknown lonely_psu option {lonely_psu!r}")
+    if replicate_type is not None and replicate_weights is None:
+        problems.append("replicate_type was given without replicate_weights")
+    roles = [("weight", weights)] if isinstance(weights, str) else []
+    roles += [("strata", c) for c in strata] + [("clusters", clusters), ("fpc", fpc)]
+    for role, name in roles:
+        if name is None:
+            continue
+        try:
+            s = column_of(frame, name, role)
+            if role != "weight":
+                require_complete(s, role)
+        except DataValidationError as exc:
+            problems.append(str(exc))
+            continue
+        if role == "fpc":
+            values = pd.to_numeric(s, errors="coerce")
+            if values.isna().any() or (values <= 0).any():
+                problems.append(f"fpc column {name!r} has non-numeric or non-positive values")
+    if problems:
+        raise DataValidationError("; ".join(problems))
+
+
+def _structure(frame: pd.DataFrame, strata: tuple[str, ...], clusters: str | None,
+               fpc: str | None) -> lin.DesignStructure:
+    """Integer codes of strata and clusters and the fpc (checked by ``_check_design``)."""
+    strata_codes, stratum_names = None, []
+    if strata:
+        parts = [frame[c] for c in strata]
+        key = parts[0] if len(parts) == 1 else pd.MultiIndex.from_arrays(parts)
+        strata_codes, uniq = pd.factorize(key, sort=True)
+        stratum_names = list(uniq)
+    cluster_codes = None if clusters is None else pd.factorize(frame[clusters], sort=True)[0]
+    fpc_values = None if fpc is None else pd.to_numeric(frame[fpc]).to_numpy(dtype=float)
+    return lin.build_structure(strata_codes, cluster_codes, fpc_values, len(frame),
+                               stratum_names=stratum_names)
+
+
 class Design(Estimates):
     """A survey design over respondent microdata.
 
@@ -83,7 +156,9 @@ class Design(Estimates):
         accepted; its ``value_labels``, ``variable_labels`` and ``weight`` are used.
     weights : str or array-like, optional
         Sampling weights (column name or values); default the microdata's weight or 1.
-        Weights must be positive and present for every respondent.
+        Weights must be positive and present for every respondent. A pandas Series is
+        matched to respondents by its index (an index that does not match the data's is
+        refused); other arrays by position.
     strata : str or list of str, optional
         Stratum column(s) (several columns are crossed).
     clusters : str, optional
@@ -144,84 +219,19 @@ class Design(Estimates):
         value_labels: Mapping[str, Mapping[Any, str]] | None = None,
         variable_labels: Mapping[str, str] | None = None,
     ) -> None:
-        if isinstance(data, pd.DataFrame):
-            frame = data
-        elif hasattr(data, "data") and isinstance(data.data, pd.DataFrame):
-            frame = data.data
-            if value_labels is None:
-                value_labels = getattr(data, "value_labels", None)
-            if variable_labels is None:
-                variable_labels = getattr(data, "variable_labels", None)
-            if weights is None:
-                weights = getattr(data, "weight", None)
-        else:
-            raise DataValidationError(
-                "Design needs a pandas DataFrame or a Microdata object (with .data), "
-                f"got {type(data).__name__}"
-            )
-        if len(frame) == 0:
-            raise DataValidationError("the survey data has no rows")
-        if lonely_psu not in ("fail", "certainty", "remove", "adjust"):
-            raise DataValidationError(f"unknown lonely_psu option {lonely_psu!r}")
-        n = len(frame)
+        frame, weights, value_labels, variable_labels = _unpack(
+            data, weights, value_labels, variable_labels)
+        strata_cols = () if strata is None else (
+            (strata,) if isinstance(strata, str) else tuple(strata))
+        _check_design(frame, weights, strata_cols, clusters, fpc, lonely_psu,
+                      replicate_weights, replicate_type)
         self._data = frame
         self._value_labels = {k: dict(v) for k, v in (value_labels or {}).items()}
         self._variable_labels = dict(variable_labels or {})
         self._lonely_psu = lonely_psu
-
-        # weights -------------------------------------------------------------------
-        if weights is None:
-            w = np.ones(n)
-            self._weight_name: str | None = None
-        elif isinstance(weights, str):
-            s = column_of(frame, weights, "weight")
-            w = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float)
-            bad = np.isnan(w) & s.notna().to_numpy()
-            if bad.any():
-                raise WeightingError(f"weight column {weights!r} has non-numeric values")
-            self._weight_name = weights
-        else:
-            w = np.asarray(weights, dtype=float).ravel()
-            if w.shape[0] != n:
-                raise WeightingError(f"got {w.shape[0]} weights for {n} respondents")
-            self._weight_name = getattr(weights, "name", None)
-        self._check_weights(w, self._weight_name or "weights")
-        self._w = w
-        self._base_w = w
-
-        # strata / clusters / fpc ---------------------------------------------------
-        strata_codes = None
-        stratum_names: list = []
-        strata_cols: tuple[str, ...] = ()
-        if strata is not None:
-            strata_cols = (strata,) if isinstance(strata, str) else tuple(strata)
-            parts = []
-            for c in strata_cols:
-                s = column_of(frame, c, "strata")
-                require_complete(s, "strata")
-                parts.append(s)
-            if len(parts) == 1:
-                strata_codes, uniq = pd.factorize(parts[0], sort=True)
-                stratum_names = list(uniq)
-            else:
-                key = pd.MultiIndex.from_arrays(parts)
-                strata_codes, uniq = pd.factorize(key, sort=True)
-                stratum_names = list(uniq)
-        cluster_codes = None
-        if clusters is not None:
-            s = column_of(frame, clusters, "clusters")
-            require_complete(s, "clusters")
-            cluster_codes, _ = pd.factorize(s, sort=True)
-        fpc_values = None
-        if fpc is not None:
-            s = column_of(frame, fpc, "fpc")
-            require_complete(s, "fpc")
-            fpc_values = pd.to_numeric(s, errors="raise").to_numpy(dtype=float)
-            if np.any(fpc_values <= 0):
-                raise DataValidationError(f"fpc column {fpc!r} has non-positive values")
-        self._struct = lin.build_structure(
-            strata_codes, cluster_codes, fpc_values, n, stratum_names=stratum_names
-        )
+        self._w, self._weight_name = self._weights_of(frame, weights)
+        self._base_w = self._w
+        self._struct = _structure(frame, strata_cols, clusters, fpc)
         self._design_spec = {
             "weights": self._weight_name,
             "strata": list(strata_cols) or None,
@@ -230,18 +240,57 @@ class Design(Estimates):
         }
         self._records: tuple[lin.CalibrationRecord, ...] = ()
         self._steps: tuple[WeightingStep, ...] = ()
-
-        # replicate weights -----------------------------------------------------------
         self._rep: rep.ReplicateWeights | None = None
         if replicate_weights is not None:
             self._rep = self._make_replicates(
                 replicate_weights, replicate_type, scale, rscales, mse, fay_rho,
                 replicate_factors,
             )
-        elif replicate_type is not None:
-            raise DataValidationError("replicate_type was given without replicate_weights")
 
     # ------------------------------------------------------------------ construction
+    @classmethod
+    def _weights_of(cls, frame: pd.DataFrame, weights: Any) -> tuple[np.ndarray, str | None]:
+        """Checked weight values (ones when none) and the weight's name."""
+        if weights is None:
+            return np.ones(len(frame)), None
+        if isinstance(weights, str):
+            s = frame[weights]
+            w = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float)
+            if (np.isnan(w) & s.notna().to_numpy()).any():
+                raise WeightingError(f"weight column {weights!r} has non-numeric values")
+            name: str | None = weights
+        else:
+            w, name = cls._weights_values(weights, frame), getattr(weights, "name", None)
+        cls._check_weights(w, name or "weights")
+        return w, name
+
+    @staticmethod
+    def _weights_values(weights: Any, frame: pd.DataFrame) -> np.ndarray:
+        """Weight values in the data's row order: a Series is aligned by its index."""
+        n = len(frame)
+        if isinstance(weights, pd.Series):
+            index = weights.index
+            if not index.is_unique:
+                raise WeightingError("the weights Series has a repeated index label; "
+                                     "its values cannot be matched to respondents")
+            if not index.equals(frame.index):
+                if len(index) != n or not frame.index.is_unique or \
+                        not index.isin(frame.index).all():
+                    missing = int((~frame.index.isin(index)).sum())
+                    raise WeightingError(
+                        f"the weights Series' index does not match the data's ({missing} of "
+                        f"{n} respondents have no weight); align it, or pass "
+                        ".to_numpy() to match by position"
+                    )
+                weights = weights.reindex(frame.index)
+        try:
+            w = np.asarray(weights, dtype=float).ravel()
+        except (TypeError, ValueError):
+            raise WeightingError("weights must be numbers") from None
+        if w.shape[0] != n:
+            raise WeightingError(f"got {w.shape[0]} weights for {n} respondents")
+        return w
+
     @staticmethod
     def _check_weights(w: np.ndarray, name: str) -> None:
         nan = np.isnan(w)
@@ -419,8 +468,23 @@ class Design(Estimates):
             parts.append("weighted by " + " > ".join(st.method for st in self._steps))
         return f"<opinion.survey.Design: {kind}, " + ", ".join(parts) + ">"
 
-    def with_weights_column(self, name: str = "weight") -> pd.DataFrame:
-        """The data with the current weights in a new (or replaced) column ``name``."""
+    def with_weights_column(self, name: str = "weight", *, replace: bool = False
+                            ) -> pd.DataFrame:
+        """The data with the current weights in a new column ``name``.
+
+        Raises
+        ------
+        DataValidationError
+            ``name`` is already a column of the data (pass ``replace=True`` to overwrite it
+            on purpose).
+        """
+        if not isinstance(name, str) or not name.strip():
+            raise DataValidationError("the weight column needs a non-empty name")
+        if name in self._data.columns and not replace:
+            raise DataValidationError(
+                f"the data already has a column {name!r}; choose another name for the "
+                "weights (it would be overwritten)"
+            )
         out = self._data.copy()
         out[name] = self._w
         return out
@@ -576,16 +640,16 @@ class Design(Estimates):
                 key = rec[cols[0]] if len(cols) == 1 else tuple(rec[c] for c in cols)
                 if key in out:
                     raise WeightingError(f"post-stratum {key!r} is given twice")
-                out[key] = float(rec[value_col])
+                out[key] = _target_value(rec[value_col], key)
             return out
         if isinstance(targets, pd.Series):
-            return {k: float(v) for k, v in targets.items()}
+            return {k: _target_value(v, k) for k, v in targets.items()}
         if isinstance(targets, Mapping):
             if len(cols) == 1 and set(targets) == {cols[0]} and isinstance(
                 targets[cols[0]], Mapping
             ):
                 targets = targets[cols[0]]
-            return {k: float(v) for k, v in targets.items()}
+            return {k: _target_value(v, k) for k, v in targets.items()}
         raise WeightingError(
             f"post-stratification targets must be a dict, Series or DataFrame, "
             f"got {type(targets).__name__}"
@@ -628,45 +692,14 @@ class Design(Estimates):
         """
         if targets is None and not totals:
             raise WeightingError("calibrate needs categorical targets and/or numeric totals")
-        blocks: list[np.ndarray] = []
-        tvals: list[float] = []
-        names: list[str] = []
-        margins: list[Margin] = []
-        if targets is not None:
-            margins = self._margins(targets)
-            counts = resolve_totals(
-                margins, kind, population, float(self._w.sum())
+        if targets is None and population is None:
+            raise WeightingError(
+                "calibrating numeric totals alone needs the population size (population=)"
             )
-            margins = [
-                Margin(m.variable, m.columns, m.categories, m.labels, m.codes, c)
-                for m, c in zip(margins, counts, strict=True)
-            ]
-            for m in margins:
-                ind = np.zeros((self.n, m.n_groups))
-                ind[np.arange(self.n), m.codes] = 1.0
-                blocks.append(ind)
-                tvals.extend(m.targets.tolist())
-                names.extend(f"{m.variable}={lab}" for lab in m.labels)
-            pop = float(margins[0].targets.sum())
-        else:
-            if population is None:
-                raise WeightingError(
-                    "calibrating numeric totals alone needs the population size (population=)"
-                )
-            pop = float(population)
-            blocks.append(np.ones((self.n, 1)))
-            tvals.append(pop)
-            names.append("(population)")
+        margins, pop, blocks, tvals, names = self._calibration_margins(targets, kind, population)
         for var, tot in (totals or {}).items():
-            s = column_of(self._data, var, "calibration variable")
-            x = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float)
-            if np.isnan(x).any():
-                raise WeightingError(
-                    f"calibration variable {var!r} has {int(np.isnan(x).sum())} missing or "
-                    "non-numeric value(s)"
-                )
-            blocks.append(x[:, None])
-            tvals.append(float(tot))
+            blocks.append(self._calibration_column(var)[:, None])
+            tvals.append(_target_value(tot, var))
             names.append(var)
         xmat = np.column_stack(blocks)
         res = calibrate_weights(
@@ -686,6 +719,37 @@ class Design(Estimates):
             iterations=res.iterations, info={"method": method},
         )
         return self._with_new_weights(res.weights, res.record, step)
+
+    def _calibration_margins(self, targets: Any, kind: TargetKind, population: float | None
+                             ) -> tuple[list[Margin], float, list[np.ndarray], list[float],
+                                        list[str]]:
+        """Margins, population, model-matrix blocks, totals and names of the categorical
+        part of a calibration (an intercept with the population when there is none)."""
+        if targets is None:
+            pop = _target_value(population, "population")
+            return [], pop, [np.ones((self.n, 1))], [pop], ["(population)"]
+        margins = self._margins(targets)
+        counts = resolve_totals(margins, kind, population, float(self._w.sum()))
+        margins = [Margin(m.variable, m.columns, m.categories, m.labels, m.codes, c)
+                   for m, c in zip(margins, counts, strict=True)]
+        blocks, tvals, names = [], [], []
+        for m in margins:
+            ind = np.zeros((self.n, m.n_groups))
+            ind[np.arange(self.n), m.codes] = 1.0
+            blocks.append(ind)
+            tvals.extend(m.targets.tolist())
+            names.extend(f"{m.variable}={lab}" for lab in m.labels)
+        return margins, float(margins[0].targets.sum()), blocks, tvals, names
+
+    def _calibration_column(self, var: str) -> np.ndarray:
+        s = column_of(self._data, var, "calibration variable")
+        x = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float)
+        if np.isnan(x).any():
+            raise WeightingError(
+                f"calibration variable {var!r} has {int(np.isnan(x).sum())} missing or "
+                "non-numeric value(s)"
+            )
+        return x
 
     def trim(
         self,
@@ -800,38 +864,50 @@ class Design(Estimates):
         population: str,
         question_id: str,
         by: str | None = None,
+        deff: Literal["design", "kish"] = "design",
         **extra: Any,
     ) -> Any:
         """Weighted distribution of ``var`` as :class:`~opinion.frames.PollFrame` rows.
 
         Builds the tidy frame (poll_id, pollster, start_date, end_date, population, n,
         question_id, response, pct (0-100), subgroup, subgroup_n, deff, plus ``extra``
-        columns) and passes it to ``PollFrame.from_frame``. ``n`` is the number of
-        respondents who answered the question; ``subgroup_n`` those in the subgroup;
-        ``deff`` the design effect of each estimate, so the frame's effective n is
-        ``n / deff``.
-        """
-        from opinion.frames import PollFrame  # lazy: frames may import survey later
+        columns; ``question_text`` defaults to the variable label) with
+        :func:`opinion.frames.pollframe.pollframe_from_topline`, as
+        ``Microdata.to_pollframe`` does. ``n`` is the number of respondents who answered
+        the question; ``subgroup_n`` those in the subgroup.
 
+        Parameters
+        ----------
+        deff : {"design", "kish"}
+            ``"design"`` (default): the design effect of each estimate (``deff`` of
+            :meth:`topline`), which accounts for strata, clusters and weighting, so the
+            frame's effective n is that of each estimate. ``"kish"``: Kish's weighting
+            effect of each subgroup's weights (:func:`opinion.frames.kish_deff`), the same
+            for every response; the rows then equal ``Microdata.to_pollframe``'s.
+        """
+        from opinion.frames import kish_deff, pollframe_from_topline
+
+        if deff not in ("design", "kish"):
+            raise DataValidationError(f"deff must be 'design' or 'kish', not {deff!r}")
         parts = [self.topline(var)]
         if by is not None:
             parts.append(self.topline(var, by=by).drop(columns=[by]))
         t = pd.concat(parts, ignore_index=True)
         n_all = int(t.loc[t["subgroup"] == "all", "n"].iloc[0])
-        df = pd.DataFrame({
-            "poll_id": poll_id,
-            "pollster": pollster,
-            "start_date": start_date,
-            "end_date": end_date,
-            "population": population,
-            "n": n_all,
-            "question_id": question_id,
-            "response": t["label"].astype(str),
-            "pct": 100.0 * t["estimate"],
-            "subgroup": t["subgroup"],
-            "subgroup_n": t["n"],
-            "deff": t["deff"],
+        if deff == "kish":
+            answered = self._categories(var)[0] >= 0
+            groups = self._groups(None) + (self._groups(by) if by is not None else [])
+            kish = {sub: kish_deff(self._w[answered & gm]) for sub, _, gm in groups
+                    if (answered & gm & (self._w != 0)).any()}
+            t["deff"] = t["subgroup"].map(kish)
+        table = pd.DataFrame({
+            "subgroup": t["subgroup"], "response": t["label"].astype(str),
+            "pct": 100.0 * t["estimate"], "subgroup_n": t["n"], "deff": t["deff"],
         })
-        for k, v in extra.items():
-            df[k] = v
-        return PollFrame.from_frame(df, source=f"Design.to_pollframe({var!r})")
+        if "question_text" not in extra and var in self._variable_labels:
+            extra["question_text"] = self._variable_labels[var]
+        return pollframe_from_topline(
+            table, poll_id=poll_id, pollster=pollster, start_date=start_date,
+            end_date=end_date, population=population, question_id=question_id, n=n_all,
+            extra=extra, source=f"Design.to_pollframe({var!r})",
+        )

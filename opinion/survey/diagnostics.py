@@ -1,7 +1,8 @@
 """Weight diagnostics: Kish design effect, effective n, weight distribution, balance (ASMD).
 
-* Kish's design effect of unequal weights ``deff = n sum(w^2) / (sum w)^2`` and the
-  effective sample size ``n / deff = (sum w)^2 / sum(w^2)``.
+* Kish's design effect of unequal weights ``deff = n sum(w^2) / (sum w)^2`` (one
+  implementation: :func:`opinion.frames.kish_deff`, re-exported here; ``n`` counts the
+  non-zero weights) and the effective sample size ``(sum w)^2 / sum(w^2)``.
 * Absolute standardised mean difference of a categorical weighting variable against its
   targets: for each category ``|p_weighted - p_target| / sqrt(p_target (1 - p_target))``
   (the target's own standard deviation as the scale), averaged over the categories; for a
@@ -14,15 +15,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from opinion.frames.microdata import kish_deff
+
 __all__ = ["asmd_categorical", "asmd_numeric", "kish_deff", "weights_summary"]
 
 QUANTILES = (0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99)
-
-
-def kish_deff(weights: np.ndarray) -> float:
-    """Kish's design effect from unequal weighting, ``n sum(w^2) / (sum w)^2``."""
-    w = np.asarray(weights, dtype=float)
-    return float(w.size * np.sum(w**2) / np.sum(w) ** 2)
 
 
 def weights_summary(weights: np.ndarray) -> pd.Series:
@@ -33,7 +30,7 @@ def weights_summary(weights: np.ndarray) -> pd.Series:
         "n": float(w.size),
         "sum_weights": float(w.sum()),
         "kish_deff": deff,
-        "effective_n": w.size / deff,
+        "effective_n": float(w.sum() ** 2 / np.sum(w**2)),
         "efficiency_pct": 100.0 / deff,
         "min": float(w.min()),
     }

@@ -70,6 +70,13 @@ def require_complete(s: pd.Series, role: str) -> None:
         )
 
 
+def _distinct(a: str, b: str,
+              message: str = "row and column variables are both {a!r}: a variable crossed "
+                             "with itself has no test of independence; choose two") -> None:
+    if isinstance(a, str) and a == b:
+        raise DataValidationError(message.format(a=a))
+
+
 class Estimates:
     """Estimation methods shared by every :class:`~opinion.survey.design.Design`."""
 
@@ -356,6 +363,8 @@ class Estimates:
             deff, n (respondents answering in the subgroup), n_eff (n / deff), n_cell
             (respondents in the category).
         """
+        if by is not None:
+            _distinct(var, by, "cannot break {a!r} down by itself")
         groups = self._groups(by)
         st, cats, labels, y, m, meta = self._proportions(var, groups)
         se = st.se
@@ -409,6 +418,7 @@ class Estimates:
         the first-order corrected chi-square (``statistic="Chisq"``), on the respondents
         who answered both questions.
         """
+        _distinct(row, col)
         st, table, n, (rcats, _, ccats, _) = self._table_stat(row, col)
         keep_r = table.sum(axis=1) > 0
         keep_c = table.sum(axis=0) > 0
@@ -455,6 +465,7 @@ class Estimates:
             df, deff, n (base of the proportion), n_eff, n_cell. ``.attrs["rao_scott"]``
             holds the Rao-Scott test (:meth:`chisq`) as a dict.
         """
+        _distinct(row, col)
         if percent == "col":
             t = self.topline(row, by=col, ci=ci, level=level, deff=deff)
             out = pd.DataFrame({

@@ -30,7 +30,7 @@ from statsmodels.stats.proportion import (
 )
 
 from opinion.errors import ModelInputError
-from opinion.frames.effective_n import deff_from_moe as deff_formula
+from opinion.frames.effective_n import deff_from_moe  # the one implementation
 
 __all__ = [
     "DifferenceTest",
@@ -178,26 +178,6 @@ def margin_of_error(n: Any, p: Any = 0.5, *, deff: Any = 1.0, level: float = 0.9
     d_arr = _check_positive(deff, "deff")
     moe = z_value(level) * np.sqrt(d_arr * p_arr * (1.0 - p_arr) / n_arr) * 100.0
     return _wrap(moe, n, p, deff)
-
-
-def deff_from_moe(n: Any, moe: Any, p: Any = 0.5, *, level: float = 0.95) -> Any:
-    """Back out the design effect implied by a published margin of error.
-
-    ``deff = n * (moe / 100 / z)**2 / (p * (1 - p))`` with ``moe`` in points; the inverse of
-    :func:`margin_of_error`.
-
-    Raises
-    ------
-    ModelInputError
-        If ``n`` or ``moe`` is not positive, or ``p`` is not strictly inside (0, 1).
-    """
-    n_arr = _check_positive(n, "n")
-    m_arr = _check_positive(moe, "moe")
-    p_arr = _check_prop(p)
-    if np.any((p_arr <= 0.0) | (p_arr >= 1.0)):
-        raise ModelInputError("p must be strictly between 0 and 1 to back out a design effect")
-    deff = deff_formula(n_arr, m_arr, p_arr, level=level)
-    return _wrap(deff, n, moe, p)
 
 
 def effective_n(n: Any, deff: Any) -> Any:

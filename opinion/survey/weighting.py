@@ -72,6 +72,28 @@ class RakeResult:
     max_error: float
 
 
+def _check_rake_inputs(n: int, codes: list[np.ndarray], targets: list[np.ndarray],
+                       ks: list[int], names: list[str], lower: float | None,
+                       upper: float | None) -> None:
+    """Every problem with the raking inputs, in one WeightingError."""
+    problems = []
+    for c, k, nm in zip(codes, ks, names, strict=True):
+        c = np.asarray(c)
+        if c.shape != (n,) or c.dtype.kind not in "iu" or (len(c) and (
+                c.min() < 0 or c.max() >= k)):
+            problems.append(f"codes of {nm!r} must be {n} integers in 0..{k - 1} (one per "
+                            "row, indexing its targets)")
+    total = float(targets[0].sum())
+    for t, nm in zip(targets, names, strict=True):
+        if abs(float(t.sum()) - total) > 1e-8 * total:
+            problems.append(f"margin totals disagree: {names[0]!r} sums to {total:.10g}, "
+                            f"{nm!r} to {float(t.sum()):.10g}")
+    if lower is not None and upper is not None and lower > upper:
+        problems.append(f"lower bound {lower:g} is above upper bound {upper:g}")
+    if problems:
+        raise WeightingError("; ".join(problems))
+
+
 def rake_weights(
     weights: np.ndarray,
     codes: list[np.ndarray],
@@ -119,16 +141,9 @@ def rake_weights(
     """
     w = np.array(weights, dtype=float, copy=True)
     names = names or [f"margin {i + 1}" for i in range(len(codes))]
-    ks = [int(t.shape[0]) for t in targets]
+    ks = [int(np.shape(t)[0]) for t in targets]
+    _check_rake_inputs(w.shape[0], codes, targets, ks, names, lower, upper)
     total = float(targets[0].sum())
-    for t, nm in zip(targets, names, strict=True):
-        if abs(float(t.sum()) - total) > 1e-8 * total:
-            raise WeightingError(
-                f"margin totals disagree: {names[0]!r} sums to {total:.10g}, {nm!r} to "
-                f"{float(t.sum()):.10g}"
-            )
-    if lower is not None and upper is not None and lower > upper:
-        raise WeightingError(f"lower bound {lower:g} is above upper bound {upper:g}")
     indicators = [_indicator(c, k) if w.ndim == 2 else None for c, k in zip(codes, ks, strict=True)]
     tcol = [t if w.ndim == 1 else t[:, None] for t in targets]
 
