@@ -13,7 +13,7 @@ _EXPORTS = {
     "Microdata": "opinion.frames",
     "PollFrame": "opinion.frames",
     "read_polls": "opinion.frames",
-    "read_microdata": "opinion.io.microdata",  # TODO(merge inputs): opinion.frames
+    "read_microdata": "opinion.frames",
     "load_results": "opinion.models.core.results",
 }
 __all__ = ["Microdata", "PollFrame", "__version__", "datasets", "load_results",

@@ -464,10 +464,11 @@ def test_to_pollframe_is_one_implementation(sav_path):
         Design(md).to_pollframe("q1", deff=2.0, **fields)
 
 
-def test_old_import_path_still_reaches_the_frames_reader():
-    from opinion.io.microdata import read_microdata as transitional
+def test_package_reader_is_the_frames_reader():
+    import opinion
+    from opinion.frames import read_microdata as frames_reader
 
-    assert transitional is read_microdata
+    assert opinion.read_microdata is frames_reader is read_microdata
 
 
 def test_csv_number_beyond_float_range_is_refused_not_inf(tmp_path):

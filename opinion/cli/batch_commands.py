@@ -30,7 +30,7 @@ def batch(
     out = fit_many(specs, client=scheduler, cache_dir=cache, retries=retries)
     console.print(out.to_string(index=False), highlight=False, markup=False, soft_wrap=True)
     if report is not None:
-        from opinion.io.safe_csv import write_csv
+        from opinion.io.outputs import write_csv
 
         write_csv(out, report)
     console.print(f"{len(out)} fits: {out.attrs['new_fits']} new, {out.attrs['cached']} "
@@ -80,7 +80,7 @@ def sbc(
     if len(result.failures):
         console.print(f"{len(result.failures)} simulations failed", highlight=False)
     if ranks is not None:
-        from opinion.io.safe_csv import write_csv
+        from opinion.io.outputs import write_csv
 
         write_csv(result.ranks, ranks)
     ok = result.passed()

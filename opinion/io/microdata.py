@@ -314,16 +314,3 @@ def _blank_strings_to_na(data: pd.DataFrame) -> pd.DataFrame:
                     out = data.copy()
                 out[var] = column.mask(blank)
     return out
-
-
-def __getattr__(name: str) -> Any:
-    """Transitional: ``opinion.io.microdata.read_microdata`` now lives in the frames layer.
-
-    Kept only until ``opinion/__init__.py`` imports ``opinion.frames.read_microdata``; the
-    import is dynamic so that io has no import of frames.
-    """
-    if name == "read_microdata":
-        import importlib
-
-        return importlib.import_module("opinion.frames").read_microdata
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
