@@ -60,6 +60,8 @@ def test_failing_diagnostics_are_shown_open(browser_context, synthetic_folder) -
         assert page.locator("#diagnostics details").get_attribute("open") is not None
         assert page.locator("#diagnostics .diag.bad").is_visible()
         assert BAD.status() in page.locator("#diagnostics").inner_text()
+        reason = page.locator("#diagnostics .allowed-reason")
+        assert reason.is_visible() and "a synthetic failing fit" in reason.inner_text()
         banner = page.locator(".banner")
         assert "bad" in banner.get_attribute("class")
         assert "did not pass" in banner.inner_text()
