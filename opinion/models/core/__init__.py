@@ -1,11 +1,17 @@
 """The shared core every model stands on: configuration, sampling, fit cache, results,
-diagnostics, contraction and the plot theme."""
+diagnostics, contraction and the plot theme (names imported on first use)."""
 
-from opinion.models.core.base import BayesianModel
-from opinion.models.core.config import ModelConfig
-from opinion.models.core.diagnostics import ConvergenceWarning, Diagnostics
-from opinion.models.core.results import ModelResults, interval, load_results
-from opinion.models.core.sampling import SamplerSettings
+from opinion.lazy import lazy_exports
 
-__all__ = ["BayesianModel", "ConvergenceWarning", "Diagnostics", "ModelConfig",
-           "ModelResults", "SamplerSettings", "interval", "load_results"]
+_EXPORTS = {
+    "BayesianModel": "opinion.models.core.base",
+    "ModelConfig": "opinion.models.core.config",
+    "ConvergenceWarning": "opinion.models.core.diagnostics",
+    "Diagnostics": "opinion.models.core.diagnostics",
+    "ModelResults": "opinion.models.core.results",
+    "interval": "opinion.models.core.results",
+    "load_results": "opinion.models.core.results",
+    "SamplerSettings": "opinion.models.core.sampling",
+}
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

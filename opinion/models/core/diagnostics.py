@@ -10,7 +10,6 @@ from __future__ import annotations
 import warnings
 from dataclasses import asdict, dataclass
 
-import arviz as az
 import numpy as np
 import pandas as pd
 import xarray as xr
@@ -81,6 +80,8 @@ def convergence_table(idata: xr.DataTree, var_names: list[str] | None = None) ->
     Returns a DataFrame indexed by parameter (ArviZ labels such as ``house[Ipsos]``) with
     ``ess_bulk, ess_tail, r_hat``.
     """
+    import arviz as az
+
     posterior = idata["posterior"].to_dataset()
     names = var_names or [v for v in posterior.data_vars if not v.startswith("_")]
     frames = []
@@ -108,6 +109,8 @@ def _labels(name: str, da: xr.DataArray) -> list[str]:
 
 def draw_diagnostics(values: np.ndarray, chains: int) -> tuple[float, float, float]:
     """R-hat, bulk ESS and tail ESS of one quantity's draws stacked over ``chains``."""
+    import arviz as az
+
     values = np.asarray(values, dtype=float).ravel()
     if chains < 1 or values.size % chains or values.size < 4 * chains:
         return float("nan"), float("nan"), float("nan")
