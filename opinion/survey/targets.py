@@ -93,57 +93,16 @@ def parse_targets(targets: Any) -> dict[str, dict[Any, float]]:
         On an unknown layout, missing columns, duplicated categories or non-numeric values.
     """
     if isinstance(targets, pd.DataFrame):
-        cols = {str(c).strip().lower(): c for c in targets.columns}
-        missing = [c for c in ("variable", "category", "target") if c not in cols]
-        if missing:
-            raise WeightingError(
-                "a targets table needs the columns variable, category, target; missing "
-                + ", ".join(missing)
-                + f" (found: {', '.join(map(str, targets.columns))})"
-            )
-        out: dict[str, dict[Any, float]] = {}
-        for row in targets.itertuples(index=False):
-            rec = dict(zip(targets.columns, row, strict=True))
-            var = rec[cols["variable"]]
-            if pd.isna(var) or str(var).strip() == "":
-                raise WeightingError("a targets row has an empty variable name")
-            var = str(var).strip()
-            cat = rec[cols["category"]]
-            if pd.isna(cat):
-                raise WeightingError(f"a target of variable {var!r} has an empty category")
-            dist = out.setdefault(var, {})
-            if any(_norm(k) == _norm(cat) for k in dist):
-                raise WeightingError(f"category {cat!r} of variable {var!r} appears twice")
-            dist[cat] = _number(rec[cols["target"]], var, cat)
-        if not out:
-            raise WeightingError("the targets table is empty")
-        return out
+        return _targets_from_table(targets)
     if isinstance(targets, pd.Series):
         if targets.index.nlevels != 2:
             raise WeightingError("a targets Series must be indexed by (variable, category)")
-        out = {}
+        out: dict[str, dict[Any, float]] = {}
         for (var, cat), value in targets.items():
             out.setdefault(str(var), {})[cat] = _number(value, str(var), cat)
         return out
     if isinstance(targets, Mapping):
-        out = {}
-        for var, dist in targets.items():
-            if isinstance(dist, pd.Series):
-                dist = dist.to_dict()
-            if not isinstance(dist, Mapping):
-                raise WeightingError(
-                    f"targets of variable {var!r} must map categories to values, "
-                    f"not {type(dist).__name__}"
-                )
-            if not dist:
-                raise WeightingError(f"variable {var!r} has no targets")
-            seen: dict[str, Any] = {}
-            for cat in dist:
-                key = _norm(cat) if not isinstance(cat, tuple) else tuple(map(_norm, cat))
-                if key in seen:
-                    raise WeightingError(f"category {cat!r} of variable {var!r} appears twice")
-                seen[key] = cat
-            out[str(var)] = {cat: _number(v, str(var), cat) for cat, v in dist.items()}
+        out = {str(var): _targets_of_variable(var, dist) for var, dist in targets.items()}
         if not out:
             raise WeightingError("no weighting targets were given")
         return out
@@ -151,6 +110,49 @@ def parse_targets(targets: Any) -> dict[str, dict[Any, float]]:
         "targets must be a dict {variable: {category: value}}, a DataFrame with columns "
         f"variable, category, target, or a Series; got {type(targets).__name__}"
     )
+
+
+def _targets_from_table(targets: pd.DataFrame) -> dict[str, dict[Any, float]]:
+    """A ``variable, category, target`` table (column names in any case)."""
+    cols = {str(c).strip().lower(): c for c in targets.columns}
+    missing = [c for c in ("variable", "category", "target") if c not in cols]
+    if missing:
+        raise WeightingError(
+            "a targets table needs the columns variable, category, target; missing "
+            + ", ".join(missing) + f" (found: {', '.join(map(str, targets.columns))})")
+    out: dict[str, dict[Any, float]] = {}
+    for var, cat, value in zip(targets[cols["variable"]], targets[cols["category"]],
+                               targets[cols["target"]], strict=True):
+        if pd.isna(var) or str(var).strip() == "":
+            raise WeightingError("a targets row has an empty variable name")
+        var = str(var).strip()
+        if pd.isna(cat):
+            raise WeightingError(f"a target of variable {var!r} has an empty category")
+        dist = out.setdefault(var, {})
+        if any(_norm(k) == _norm(cat) for k in dist):
+            raise WeightingError(f"category {cat!r} of variable {var!r} appears twice")
+        dist[cat] = _number(value, var, cat)
+    if not out:
+        raise WeightingError("the targets table is empty")
+    return out
+
+
+def _targets_of_variable(var: Any, dist: Any) -> dict[Any, float]:
+    """One variable's ``{category: value}`` from a mapping or Series."""
+    if isinstance(dist, pd.Series):
+        dist = dist.to_dict()
+    if not isinstance(dist, Mapping):
+        raise WeightingError(f"targets of variable {var!r} must map categories to values, "
+                             f"not {type(dist).__name__}")
+    if not dist:
+        raise WeightingError(f"variable {var!r} has no targets")
+    seen: set[Any] = set()
+    for cat in dist:
+        key = _norm(cat) if not isinstance(cat, tuple) else tuple(map(_norm, cat))
+        if key in seen:
+            raise WeightingError(f"category {cat!r} of variable {var!r} appears twice")
+        seen.add(key)
+    return {cat: _number(v, str(var), cat) for cat, v in dist.items()}
 
 
 def _number(value: Any, var: str, cat: Any) -> float:
@@ -212,133 +214,152 @@ def build_margin(
         a category whose current weights sum to zero (empty cell).
     """
     cols = (columns,) if isinstance(columns, str) else tuple(columns)
-    name = " x ".join(cols)
-    for c in cols:
-        if c not in data.columns:
-            raise WeightingError(f"weighting variable {c!r} is not a column of the data")
-    labels_of = value_labels or {}
-    per_col_codes = []
-    per_col_values = []
-    for c in cols:
-        s = data[c]
-        isna = s.isna().to_numpy()
-        if isna.any():
-            raise WeightingError(_missing_message(c, isna, data.index))
-        if isinstance(s.dtype, pd.CategoricalDtype):
-            codes = s.cat.codes.to_numpy().astype(np.intp)
-            uniques = list(s.cat.categories)
-        else:
-            codes, uniq = pd.factorize(s, sort=True)
-            uniques = list(uniq)
-        per_col_codes.append(codes.astype(np.intp, copy=False))
-        per_col_values.append(uniques)
-
-    # map a target key (per column) to the index of the data value
-    def lookup(col_idx: int, key: Any) -> int | None:
-        c = cols[col_idx]
-        values = per_col_values[col_idx]
-        nk = _norm(key)
-        for i, v in enumerate(values):
-            if _norm(v) == nk:
-                return i
-        labels = labels_of.get(c) or {}
-        for code, label in labels.items():
-            if str(label).strip() == str(key).strip():
-                for i, v in enumerate(values):
-                    if _norm(v) == _norm(code):
-                        return i
-                return None
-        return None
-
-    def label_of(col_idx: int, value: Any) -> str:
-        labels = labels_of.get(cols[col_idx]) or {}
-        for code, label in labels.items():
-            if _norm(code) == _norm(value):
-                return str(label)
-        return str(value)
-
-    if len(cols) == 1:
-        row_key = per_col_codes[0]
-        shape = (len(per_col_values[0]),)
-    else:
-        shape = tuple(len(v) for v in per_col_values)
-        row_key = np.ravel_multi_index(tuple(per_col_codes), shape)
-    n_cells = int(np.prod(shape))
-    counts = np.bincount(row_key, minlength=n_cells)
-
-    cell_of_target: dict[int, float] = {}
-    target_key_of: dict[int, Any] = {}
-    for key, value in targets.items():
-        parts = key if len(cols) > 1 else (key,)
-        if len(cols) > 1 and (not isinstance(key, tuple) or len(key) != len(cols)):
-            raise WeightingError(
-                f"targets of {name!r} must be keyed by tuples of {len(cols)} categories; "
-                f"got {key!r}"
-            )
-        idx = [lookup(i, p) for i, p in enumerate(parts)]
-        absent = [parts[i] for i, j in enumerate(idx) if j is None]
-        if absent:
-            if value == 0 or partial:
-                continue
-            which = cols[[i for i, j in enumerate(idx) if j is None][0]]
-            raise WeightingError(
-                f"target category {absent[0]!r} of variable {which!r} does not occur in the "
-                f"data (values present: {', '.join(map(str, per_col_values[cols.index(which)]))})"
-            )
-        cell = int(np.ravel_multi_index(tuple(idx), shape)) if len(cols) > 1 else idx[0]
-        if cell in cell_of_target:
-            raise WeightingError(f"category {key!r} of variable {name!r} is given twice")
-        if counts[cell] == 0:
-            if value == 0 or partial:
-                continue
-            raise WeightingError(
-                f"empty cell: no respondents have {name} = {key!r}, which has target {value:g}"
-            )
-        if value == 0:
-            raise WeightingError(
-                f"category {key!r} of variable {name!r} has a zero target but "
-                f"{counts[cell]} respondent(s); drop them before weighting"
-            )
-        cell_of_target[cell] = value
-        target_key_of[cell] = key
-
-    present = np.flatnonzero(counts > 0)
-    uncovered = [c for c in present if c not in cell_of_target]
-    if uncovered:
-        c = uncovered[0]
-        if len(cols) == 1:
-            val = per_col_values[0][c]
-        else:
-            val = tuple(per_col_values[i][j] for i, j in enumerate(np.unravel_index(c, shape)))
-        raise WeightingError(
-            f"category {val!r} of variable {name!r} ({counts[c]} respondent(s)) has no target; "
-            f"add it to the targets or recode it"
-        )
-    cells = sorted(cell_of_target)
-    remap = np.full(n_cells, -1, dtype=np.int64)
+    missing = [c for c in cols if c not in data.columns]
+    if missing:
+        raise WeightingError(f"weighting variable {missing[0]!r} is not a column of the data")
+    grid = _CellGrid.of(data, cols, value_labels or {})
+    cell_targets = _match_targets(grid, targets, partial)
+    _check_covered(grid, cell_targets)
+    cells = sorted(cell_targets)
+    remap = np.full(grid.n_cells, -1, dtype=np.int64)
     remap[cells] = np.arange(len(cells))
-    codes = remap[row_key]
-    if len(cols) == 1:
-        categories = [per_col_values[0][c] for c in cells]
-        labels = [label_of(0, v) for v in categories]
-    else:
-        categories = []
-        labels = []
-        for c in cells:
-            idx = np.unravel_index(c, shape)
-            vals = tuple(per_col_values[i][j] for i, j in enumerate(idx))
-            categories.append(vals)
-            labels.append(" x ".join(label_of(i, v) for i, v in enumerate(vals)))
-    tvals = np.array([cell_of_target[c] for c in cells], dtype=float)
+    codes = remap[grid.row_cell]
+    categories = [grid.value_of(c) for c in cells]
+    labels = [grid.label_of(c) for c in cells]
     if weights is not None:
         sums = np.bincount(codes, weights=weights, minlength=len(cells))
         zero = np.flatnonzero(sums <= 0)
         if zero.size:
             raise WeightingError(
-                f"empty cell: respondents with {name} = {categories[zero[0]]!r} all have zero "
-                "weight"
-            )
-    return Margin(name, cols, categories, labels, codes, tvals)
+                f"empty cell: respondents with {grid.name} = {categories[zero[0]]!r} all have "
+                "zero weight")
+    return Margin(grid.name, cols, categories, labels, codes,
+                  np.array([cell_targets[c] for c in cells], dtype=float))
+
+
+@dataclass
+class _CellGrid:
+    """The cells of one margin: every combination of the values of its columns."""
+
+    cols: tuple[str, ...]
+    values: list[list[Any]]  # per column, the values present in the data
+    labels: Mapping[str, Mapping[Any, str]]
+    row_cell: np.ndarray  # each row's cell index
+    counts: np.ndarray  # respondents per cell
+
+    @classmethod
+    def of(cls, data: pd.DataFrame, cols: tuple[str, ...],
+           labels: Mapping[str, Mapping[Any, str]]) -> _CellGrid:
+        codes, values = [], []
+        for c in cols:
+            series = data[c]
+            isna = series.isna().to_numpy()
+            if isna.any():
+                raise WeightingError(_missing_message(c, isna, data.index))
+            if isinstance(series.dtype, pd.CategoricalDtype):
+                col_codes, uniques = series.cat.codes.to_numpy(), list(series.cat.categories)
+            else:
+                col_codes, uniq = pd.factorize(series, sort=True)
+                uniques = list(uniq)
+            codes.append(np.asarray(col_codes, dtype=np.intp))
+            values.append(uniques)
+        shape = tuple(len(v) for v in values)
+        row_cell = codes[0] if len(cols) == 1 else np.ravel_multi_index(tuple(codes), shape)
+        counts = np.bincount(row_cell, minlength=int(np.prod(shape)))
+        return cls(cols, values, labels, row_cell, counts)
+
+    @property
+    def name(self) -> str:
+        return " x ".join(self.cols)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(len(v) for v in self.values)
+
+    @property
+    def n_cells(self) -> int:
+        return int(np.prod(self.shape))
+
+    def index_of(self, col: int, key: Any) -> int | None:
+        """Position of a target key among column ``col``'s values (code or label)."""
+        values, nk = self.values[col], _norm(key)
+        for i, v in enumerate(values):
+            if _norm(v) == nk:
+                return i
+        for code, label in (self.labels.get(self.cols[col]) or {}).items():
+            if str(label).strip() == str(key).strip():
+                return next((i for i, v in enumerate(values) if _norm(v) == _norm(code)),
+                            None)
+        return None
+
+    def cell_of(self, positions: list[int]) -> int:
+        if len(self.cols) == 1:
+            return positions[0]
+        return int(np.ravel_multi_index(tuple(positions), self.shape))
+
+    def value_of(self, cell: int) -> Any:
+        if len(self.cols) == 1:
+            return self.values[0][cell]
+        return tuple(self.values[i][j] for i, j in enumerate(np.unravel_index(cell,
+                                                                             self.shape)))
+
+    def label_of(self, cell: int) -> str:
+        value = self.value_of(cell)
+        parts = (value,) if len(self.cols) == 1 else value
+        return " x ".join(self._label(i, v) for i, v in enumerate(parts))
+
+    def _label(self, col: int, value: Any) -> str:
+        for code, label in (self.labels.get(self.cols[col]) or {}).items():
+            if _norm(code) == _norm(value):
+                return str(label)
+        return str(value)
+
+
+def _match_targets(grid: _CellGrid, targets: Mapping[Any, float], partial: bool
+                   ) -> dict[int, float]:
+    """Target value by cell; cells absent from the data are skipped when their target is
+    zero or ``partial`` (else an error)."""
+    joint = len(grid.cols) > 1
+    out: dict[int, float] = {}
+    for key, value in targets.items():
+        if joint and (not isinstance(key, tuple) or len(key) != len(grid.cols)):
+            raise WeightingError(f"targets of {grid.name!r} must be keyed by tuples of "
+                                 f"{len(grid.cols)} categories; got {key!r}")
+        parts = key if joint else (key,)
+        positions = [grid.index_of(i, p) for i, p in enumerate(parts)]
+        absent = [i for i, j in enumerate(positions) if j is None]
+        if absent:
+            if value == 0 or partial:
+                continue
+            which = absent[0]
+            raise WeightingError(
+                f"target category {parts[which]!r} of variable {grid.cols[which]!r} does not "
+                f"occur in the data (values present: "
+                f"{', '.join(map(str, grid.values[which]))})")
+        cell = grid.cell_of(positions)
+        if cell in out:
+            raise WeightingError(f"category {key!r} of variable {grid.name!r} is given twice")
+        if grid.counts[cell] == 0:
+            if value == 0 or partial:
+                continue
+            raise WeightingError(f"empty cell: no respondents have {grid.name} = {key!r}, "
+                                 f"which has target {value:g}")
+        if value == 0:
+            raise WeightingError(
+                f"category {key!r} of variable {grid.name!r} has a zero target but "
+                f"{grid.counts[cell]} respondent(s); drop them before weighting")
+        out[cell] = value
+    return out
+
+
+def _check_covered(grid: _CellGrid, cell_targets: dict[int, float]) -> None:
+    """Every cell with respondents has a target."""
+    uncovered = [c for c in np.flatnonzero(grid.counts > 0) if c not in cell_targets]
+    if uncovered:
+        c = int(uncovered[0])
+        raise WeightingError(
+            f"category {grid.value_of(c)!r} of variable {grid.name!r} ({grid.counts[c]} "
+            "respondent(s)) has no target; add it to the targets or recode it")
 
 
 def resolve_totals(
