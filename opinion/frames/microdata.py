@@ -602,20 +602,8 @@ class Microdata:
                 out = pd.concat([out, miss], ignore_index=True)
         return out
 
-    def to_pollframe(
-        self,
-        var: str,
-        *,
-        poll_id: str,
-        pollster: str,
-        start_date: Any,
-        end_date: Any,
-        population: str,
-        question_id: str,
-        weight: str | bool | None = None,
-        by: str | list[str] | None = None,
-        **extra: Any,
-    ) -> Any:
+    def to_pollframe(self, var: str, *, weight: str | bool | None = None,
+                     by: str | list[str] | None = None, **columns: Any) -> Any:
         """Turn the weighted topline of ``var`` into a validated :class:`~opinion.PollFrame`.
 
         One row per response and subgroup: ``n`` is the number of respondents answering
@@ -632,22 +620,26 @@ class Microdata:
         ----------
         var : str
             Question variable.
-        poll_id, pollster, start_date, end_date, population, question_id
-            Poll-frame fields (see :mod:`opinion.frames.schema`).
         weight : str, False or None
             As in :meth:`topline`.
         by : str or list of str, optional
             Variables to break the topline down by.
-        **extra
-            Other poll-frame columns as constants (``mode="online"``, ``country="US"``...).
+        **columns
+            The poll's fields ``poll_id, pollster, start_date, end_date, population,
+            question_id`` (required; see :class:`~opinion.frames.pollframe.PollFields`) and
+            other poll-frame columns as constants (``mode="online"``, ``country="US"``...).
 
         Returns
         -------
         PollFrame
             Rows failing validation are in its ``rejects``, as for any PollFrame.
         """
-        from opinion.frames.pollframe import pollframe_from_topline  # lazy: same layer
+        from opinion.frames.pollframe import (  # lazy: same layer
+            poll_fields,
+            pollframe_from_topline,
+        )
 
+        fields, extra = poll_fields(columns)
         self._check_var(var)
         w, _ = self._weights(weight)
         labels = self.labelled(var)
@@ -657,11 +649,8 @@ class Microdata:
         table = self._kish_topline(labels, w, self._subgroups(var, by, answered))
         if "question_text" not in extra and var in self._variable_labels:
             extra["question_text"] = self._variable_labels[var]
-        return pollframe_from_topline(
-            table, poll_id=poll_id, pollster=pollster, start_date=start_date,
-            end_date=end_date, population=population, question_id=question_id,
-            n=int(answered.sum()), extra=extra, source=f"{self._source} [{var}]",
-        )
+        return pollframe_from_topline(table, fields=fields, n=int(answered.sum()), extra=extra,
+                                      source=f"{self._source} [{var}]")
 
     def _subgroups(self, var: str, by: str | list[str] | None,
                    answered: pd.Series) -> list[tuple[str, pd.Series]]:

@@ -6,7 +6,7 @@ import datetime as dt
 import html
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NotRequired, TypedDict, Unpack
 
 import numpy as np
 import pandas as pd
@@ -28,6 +28,55 @@ from opinion.frames.validate import Fractions, validate_polls
 from opinion.io.tables import RawTable, from_dataframe, read_table
 
 _COLUMN_ORDER = REQUIRED_COLUMNS + OPTIONAL_COLUMNS + ("question_format",)
+
+
+class ReadOptions(TypedDict):
+    """How :func:`read_polls` and :meth:`PollFrame.from_frame` read a table (see
+    :func:`read_polls` for each option)."""
+
+    mapping: NotRequired[str | Mapping[str, str] | None]
+    aliases: NotRequired[Mapping[str, str] | None]
+    response_columns: NotRequired[list[str] | None]
+    sum_tolerance: NotRequired[float]
+    today: NotRequired[dt.date | None]
+    fractions: NotRequired[Fractions]
+    date_order: NotRequired[DateOrder]
+
+
+READ_DEFAULTS: ReadOptions = {"mapping": None, "aliases": None, "response_columns": None,
+                              "sum_tolerance": 1.0, "today": None, "fractions": "reject",
+                              "date_order": "auto"}
+
+
+def read_options(options: dict[str, Any]) -> ReadOptions:
+    """``options`` over the defaults; an unknown option is a :class:`DataValidationError`."""
+    unknown = sorted(set(options) - set(READ_DEFAULTS))
+    if unknown:
+        raise DataValidationError(f"unknown option(s) {', '.join(unknown)} (known: "
+                                  f"{', '.join(READ_DEFAULTS)})")
+    return {**READ_DEFAULTS, **options}  # type: ignore[typeddict-item]
+
+
+class PollFields(TypedDict):
+    """The fields every row of one poll's question shares (see :mod:`opinion.frames.schema`)."""
+
+    poll_id: str
+    pollster: str
+    start_date: Any
+    end_date: Any
+    population: str
+    question_id: str
+
+
+def poll_fields(columns: dict[str, Any]) -> tuple[PollFields, dict[str, Any]]:
+    """Split keyword arguments into the poll's fields and other constant columns; a missing
+    field is a :class:`DataValidationError` naming it."""
+    names = list(PollFields.__annotations__)
+    missing = [name for name in names if name not in columns]
+    if missing:
+        raise DataValidationError(f"to_pollframe needs the poll's {', '.join(missing)}")
+    fields = {name: columns[name] for name in names}
+    return fields, {k: v for k, v in columns.items() if k not in fields}  # type: ignore[return-value]
 
 
 class PollFrame:
@@ -83,57 +132,33 @@ class PollFrame:
 
     # ------------------------------------------------------------------ construction
     @classmethod
-    def from_frame(
-        cls,
-        frame: pd.DataFrame,
-        *,
-        mapping: str | Mapping[str, str] | None = None,
-        aliases: Mapping[str, str] | None = None,
-        response_columns: list[str] | None = None,
-        sum_tolerance: float = 1.0,
-        today: dt.date | None = None,
-        fractions: Fractions = "reject",
-        date_order: DateOrder = "auto",
-        source: str = "<DataFrame>",
-    ) -> PollFrame:
+    def from_frame(cls, frame: pd.DataFrame, *, source: str = "<DataFrame>",
+                   **options: Unpack[ReadOptions]) -> PollFrame:
         """Validate an in-memory DataFrame (rows are reported by index label).
 
         The options are those of :func:`read_polls`.
         """
-        return cls._from_raw(
-            from_dataframe(frame, source), mapping=mapping, aliases=aliases,
-            response_columns=response_columns, sum_tolerance=sum_tolerance, today=today,
-            fractions=fractions, date_order=date_order,
-        )
+        return cls._from_raw(from_dataframe(frame, source), read_options(dict(options)))
 
     @classmethod
-    def _from_raw(
-        cls,
-        table: RawTable,
-        *,
-        mapping: str | Mapping[str, str] | None,
-        aliases: Mapping[str, str] | None,
-        response_columns: list[str] | None,
-        sum_tolerance: float,
-        today: dt.date | None,
-        fractions: Fractions = "reject",
-        date_order: DateOrder = "auto",
-    ) -> PollFrame:
+    def _from_raw(cls, table: RawTable, options: ReadOptions) -> PollFrame:
         """Map, melt, merge aliases, validate and add effective sample sizes."""
         if len(table.frame) == 0:
             raise DataValidationError(f"{table.source}: no data rows")
-        frame, mapping_name = apply_mapping(table.frame, mapping)
+        frame, mapping_name = apply_mapping(table.frame, options["mapping"])
+        date_order = options["date_order"]
         if date_order == "auto" and mapping_name in NAMED_DATE_ORDERS:
             date_order = NAMED_DATE_ORDERS[mapping_name]
-        frame, labels, reader_problems = _long_layout(table, frame, response_columns)
+        frame, labels, reader_problems = _long_layout(table, frame, options["response_columns"])
         merged, alias_table = (
-            merge_aliases(frame, aliases) if "pollster" in frame.columns
+            merge_aliases(frame, options["aliases"]) if "pollster" in frame.columns
             else (frame, None)
         )
         try:
             result = validate_polls(
-                merged, labels, sum_tolerance=sum_tolerance, today=today, fractions=fractions,
-                date_order=date_order, delimiter=table.delimiter, reader_problems=reader_problems,
+                merged, labels, sum_tolerance=options["sum_tolerance"], today=options["today"],
+                fractions=options["fractions"], date_order=date_order,
+                delimiter=table.delimiter, reader_problems=reader_problems,
             )
         except DataValidationError as exc:
             raise DataValidationError(f"{table.source}: {exc}") from None
@@ -284,19 +309,9 @@ COMPUTED_BY_TOPLINE = ("poll_id", "pollster", "start_date", "end_date", "populat
 """Columns :func:`pollframe_from_topline` fills itself (not accepted as extras)."""
 
 
-def pollframe_from_topline(
-    table: pd.DataFrame,
-    *,
-    poll_id: str,
-    pollster: str,
-    start_date: Any,
-    end_date: Any,
-    population: str,
-    question_id: str,
-    n: int,
-    extra: Mapping[str, Any] | None = None,
-    source: str = "<topline>",
-) -> PollFrame:
+def pollframe_from_topline(table: pd.DataFrame, *, fields: PollFields, n: int,
+                           extra: Mapping[str, Any] | None = None,
+                           source: str = "<topline>") -> PollFrame:
     """A validated poll frame from a weighted topline of respondent data.
 
     The one implementation behind ``Microdata.to_pollframe`` and
@@ -308,8 +323,9 @@ def pollframe_from_topline(
     table
         One row per subgroup x response: ``subgroup`` ("all" or "<by>:<label>"),
         ``response``, ``pct`` (0-100), ``subgroup_n`` and ``deff``.
-    poll_id, pollster, start_date, end_date, population, question_id
-        The poll's fields, constant over the rows.
+    fields
+        The poll's fields (:class:`PollFields`: poll_id, pollster, start_date, end_date,
+        population, question_id), constant over the rows.
     n
         Respondents who answered the question.
     extra
@@ -327,9 +343,7 @@ def pollframe_from_topline(
             f"to_pollframe computes {', '.join(clash)} itself; do not pass them as extras"
         )
     frame = pd.DataFrame({
-        "poll_id": poll_id, "pollster": pollster, "start_date": start_date,
-        "end_date": end_date, "population": population, "n": n,
-        "question_id": question_id,
+        **fields, "n": n,
         "response": table["response"].astype(str).to_numpy(),
         "pct": table["pct"].to_numpy(dtype=float),
         "subgroup": table["subgroup"].to_numpy(),
@@ -369,18 +383,8 @@ def _long_layout(table: RawTable, frame: pd.DataFrame, response_columns: list[st
     return long, labels.iloc[origin].reset_index(drop=True), problems
 
 
-def read_polls(
-    source: str | Path | pd.DataFrame,
-    *,
-    mapping: str | Mapping[str, str] | None = None,
-    aliases: Mapping[str, str] | None = None,
-    response_columns: list[str] | None = None,
-    sum_tolerance: float = 1.0,
-    today: dt.date | None = None,
-    fractions: Fractions = "reject",
-    date_order: DateOrder = "auto",
-    sheet: str | int | None = None,
-) -> PollFrame:
+def read_polls(source: str | Path | pd.DataFrame, *, sheet: str | int | None = None,
+               **options: Unpack[ReadOptions]) -> PollFrame:
     """Read and validate polls from a file or DataFrame.
 
     Parameters
@@ -433,19 +437,18 @@ def read_polls(
     Numbers: see :mod:`opinion.frames.parsing` for the decimal-comma and thousands rules;
     bounds (``n`` at most 10,000,000, ...) are in :mod:`opinion.frames.validate`.
     """
-    kwargs = dict(mapping=mapping, aliases=aliases, response_columns=response_columns,
-                  sum_tolerance=sum_tolerance, today=today, fractions=fractions,
-                  date_order=date_order)
+    opts = read_options(dict(options))
     if isinstance(source, pd.DataFrame):
         if sheet is not None:
             raise DataValidationError("sheet= applies to Excel workbooks only")
-        return PollFrame.from_frame(source, **kwargs)
+        return PollFrame._from_raw(from_dataframe(source, "<DataFrame>"), opts)
     if not isinstance(source, (str, Path)):
         raise DataValidationError(
             f"read_polls needs a file path or a DataFrame, not {type(source).__name__}"
         )
+    mapping = opts["mapping"]
     hints = frozenset(c.lower() for c in KNOWN_COLUMNS) | frozenset(
         str(k).lower() for k in ((mapping or {}) if isinstance(mapping, Mapping) else ()))
     if isinstance(mapping, str) and mapping.lower() in NAMED_MAPPINGS:
         hints |= frozenset(k.lower() for k in NAMED_MAPPINGS[mapping.lower()])
-    return PollFrame._from_raw(read_table(source, header_hints=hints, sheet=sheet), **kwargs)
+    return PollFrame._from_raw(read_table(source, header_hints=hints, sheet=sheet), opts)

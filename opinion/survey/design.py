@@ -853,20 +853,8 @@ class Design(Estimates):
         return weights_summary(self._w)
 
     # ------------------------------------------------------------------ poll frames
-    def to_pollframe(
-        self,
-        var: str,
-        *,
-        poll_id: str,
-        pollster: str,
-        start_date: Any,
-        end_date: Any,
-        population: str,
-        question_id: str,
-        by: str | None = None,
-        deff: Literal["design", "kish"] = "design",
-        **extra: Any,
-    ) -> Any:
+    def to_pollframe(self, var: str, *, by: str | None = None,
+                     deff: Literal["design", "kish"] = "design", **columns: Any) -> Any:
         """Weighted distribution of ``var`` as :class:`~opinion.frames.PollFrame` rows.
 
         Builds the tidy frame (poll_id, pollster, start_date, end_date, population, n,
@@ -878,14 +866,22 @@ class Design(Estimates):
 
         Parameters
         ----------
+        var, by
+            The question variable and an optional breakdown variable.
         deff : {"design", "kish"}
             ``"design"`` (default): the design effect of each estimate (``deff`` of
             :meth:`topline`), which accounts for strata, clusters and weighting, so the
             frame's effective n is that of each estimate. ``"kish"``: Kish's weighting
             effect of each subgroup's weights (:func:`opinion.frames.kish_deff`), the same
             for every response; the rows then equal ``Microdata.to_pollframe``'s.
+        **columns
+            The poll's fields ``poll_id, pollster, start_date, end_date, population,
+            question_id`` (required) and other constant columns (``mode="online"``...).
         """
         from opinion.frames import kish_deff, pollframe_from_topline
+        from opinion.frames.pollframe import poll_fields
+
+        fields, extra = poll_fields(columns)
 
         if deff not in ("design", "kish"):
             raise DataValidationError(f"deff must be 'design' or 'kish', not {deff!r}")
@@ -906,8 +902,5 @@ class Design(Estimates):
         })
         if "question_text" not in extra and var in self._variable_labels:
             extra["question_text"] = self._variable_labels[var]
-        return pollframe_from_topline(
-            table, poll_id=poll_id, pollster=pollster, start_date=start_date,
-            end_date=end_date, population=population, question_id=question_id, n=n_all,
-            extra=extra, source=f"Design.to_pollframe({var!r})",
-        )
+        return pollframe_from_topline(table, fields=fields, n=n_all, extra=extra,
+                                      source=f"Design.to_pollframe({var!r})")

@@ -237,14 +237,7 @@ class Estimates:
             {
                 "subgroup": [x[0] for x in meta],
                 "variable": [x[2] for x in meta],
-                "estimate": st.estimate,
-                "se": se,
-                "ci_lower": lo,
-                "ci_upper": hi,
-                "df": dfs,
-                "deff": d,
-                "n": st.nobs.astype(int),
-                "n_eff": st.nobs / d,
+                **_estimate_columns(st, lo, hi, dfs, d),
             }
         )
         if by is not None:
@@ -380,14 +373,7 @@ class Estimates:
                 "variable": var,
                 "value": [cats[x[3]] for x in meta],
                 "label": [labels[x[3]] for x in meta],
-                "estimate": st.estimate,
-                "se": se,
-                "ci_lower": lo,
-                "ci_upper": hi,
-                "df": dfs,
-                "deff": d,
-                "n": st.nobs.astype(int),
-                "n_eff": st.nobs / d,
+                **_estimate_columns(st, lo, hi, dfs, d),
                 "n_cell": n_cell.astype(int),
             }
         )
@@ -677,3 +663,11 @@ def poll_difference(
         "df": df, "t": tval, "p_value": 2 * stats.t.sf(abs(tval), df) if se > 0 else np.nan,
         "n_1": n1, "n_2": n2,
     }])
+
+
+def _estimate_columns(st: Any, lower: np.ndarray, upper: np.ndarray, dfs: np.ndarray,
+                      deff: np.ndarray) -> dict[str, np.ndarray]:
+    """The columns every design-based estimate table shares: estimate, se, interval, df,
+    deff, n and effective n."""
+    return {"estimate": st.estimate, "se": st.se, "ci_lower": lower, "ci_upper": upper,
+            "df": dfs, "deff": deff, "n": st.nobs.astype(int), "n_eff": st.nobs / deff}
