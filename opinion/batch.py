@@ -225,12 +225,32 @@ def connect(client: Any = None, *, timeout: float = CONNECT_TIMEOUT) -> tuple[An
         return Client(cluster), True
     if not isinstance(client, str):
         raise BatchError(f"client must be a dask Client or an address, not {type(client)}")
+    _probe(client, timeout)
     try:
         return Client(client, timeout=timeout), True
     except (OSError, TimeoutError, ValueError) as exc:
         raise SchedulerUnreachableError(
             f"cannot reach the Dask scheduler at {client!r} within {timeout:g} s "
             f"({type(exc).__name__})") from None
+
+
+def _probe(address: str, timeout: float) -> None:
+    """Fail at once when nothing listens at a ``tcp://host:port`` address (Dask itself keeps
+    retrying a refused connection until its timeout)."""
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(address if "://" in address else f"tcp://{address}")
+    if parts.scheme != "tcp" or not parts.hostname or not parts.port:
+        return
+    try:
+        with socket.create_connection((parts.hostname, parts.port), timeout=timeout):
+            pass
+    except ConnectionRefusedError:
+        raise SchedulerUnreachableError(
+            f"cannot reach the Dask scheduler at {address!r}: connection refused") from None
+    except OSError:
+        return  # let Dask try (and time out) on other network errors
 
 
 def _close(client: Any, owned: bool) -> None:
