@@ -214,6 +214,34 @@ def _code_mask(column: pd.Series, code: Any) -> pd.Series:
     return (text == str(code)).fillna(False).astype(bool)
 
 
+def _reason_table(data: pd.DataFrame, missing_reasons: pd.DataFrame | None,
+                  source: str) -> pd.DataFrame:
+    """Why each value is missing, per variable (categorical; system-missing where NA has no
+    declared reason); a declared reason for a present value is an error."""
+    given: dict[str, pd.Series] = {}
+    if missing_reasons is not None:
+        if not missing_reasons.index.equals(data.index):
+            raise DataValidationError(f"{source}: missing_reasons must have the same index "
+                                      "as data")
+        for var in missing_reasons.columns:
+            if str(var) not in data.columns:
+                raise DataValidationError(
+                    f"{source}: missing_reasons has a column '{var}' that data lacks")
+            given[str(var)] = missing_reasons[var]
+    columns = {}
+    for var in data.columns:
+        isna = data[var].isna().to_numpy()
+        r = _Reasons.from_series(given[var]) if var in given else _Reasons.empty(len(data))
+        has = r.present()
+        if (has & ~isna).any():
+            raise DataValidationError(
+                f"{source}: variable '{var}' has a missing-value reason for a value that is "
+                "present; set the value to NA or drop the reason")
+        r.set(isna & ~has, SYSTEM_MISSING)
+        columns[var] = r.to_categorical()
+    return pd.DataFrame(columns, index=data.index)
+
+
 class Microdata:
     """Survey microdata: one row per respondent, with labels and missing-value reasons.
 
@@ -269,31 +297,7 @@ class Microdata:
             raise DataValidationError(f"{source}: duplicate variable names: {', '.join(dups)}")
         data = data.copy()
         data.columns = [str(c) for c in data.columns]
-        given: dict[str, pd.Series] = {}
-        if missing_reasons is not None:
-            if not missing_reasons.index.equals(data.index):
-                raise DataValidationError(
-                    f"{source}: missing_reasons must have the same index as data"
-                )
-            for var in missing_reasons.columns:
-                if str(var) not in data.columns:
-                    raise DataValidationError(
-                        f"{source}: missing_reasons has a column '{var}' that data lacks"
-                    )
-                given[str(var)] = missing_reasons[var]
-        columns = {}
-        for var in data.columns:
-            isna = data[var].isna().to_numpy()
-            r = _Reasons.from_series(given[var]) if var in given else _Reasons.empty(len(data))
-            has = r.present()
-            if (has & ~isna).any():
-                raise DataValidationError(
-                    f"{source}: variable '{var}' has a missing-value reason for a value "
-                    "that is present; set the value to NA or drop the reason"
-                )
-            r.set(isna & ~has, SYSTEM_MISSING)
-            columns[var] = r.to_categorical()
-        reasons = pd.DataFrame(columns, index=data.index)
+        reasons = _reason_table(data, missing_reasons, source)
 
         self._data = data
         self._missing_reasons = reasons
