@@ -85,6 +85,11 @@ def one_line(exc: BaseException) -> str:
     return text or type(exc).__name__
 
 
+def debugging() -> bool:
+    """Whether ``--debug`` was given (print full tracebacks)."""
+    return bool(_state["debug"])
+
+
 def _error(message: str, exc: BaseException) -> None:
     if _state["debug"]:
         traceback.print_exception(exc, file=sys.stderr)

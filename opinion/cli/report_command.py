@@ -3,13 +3,17 @@
 Each analysis is a script in the analyses folder (see :mod:`opinion.report.paths`); it writes
 ``<name>.html`` and ``<name>.json`` into the output folder (``--out``, default
 ``./reports``). ``--all`` runs every analysis, carries on past one that fails, writes the
-index, prints each report's time and exits 1 if any failed.
+index, prints each report's time and exits 1 if any failed. ``--jobs N`` runs up to N
+analyses at once, each in its own process with its output in ``<out>/logs/<name>.log``
+(PyMC compiles in one thread, so two analyses on two cores overlap compiling with sampling).
 """
 
 from __future__ import annotations
 
 import os
 import runpy
+import subprocess
+import sys
 import time
 import traceback
 from pathlib import Path
@@ -73,6 +77,8 @@ def report(
     all_: bool = typer.Option(False, "--all", help="Run every analysis and write the index."),
     out: Path = typer.Option(None, help="Folder for the reports (default: ./reports)."),
     list_: bool = typer.Option(False, "--list", help="List the analyses and exit."),
+    jobs: int = typer.Option(1, "--jobs", "-j", min=1, max=16,
+                             help="Analyses run at once, each in its own process."),
 ) -> int:
     """Render HTML (and JSON) reports from the bundled data."""
     from opinion.report import reports_dir, write_index
@@ -89,8 +95,11 @@ def report(
     folder = Path(out).resolve() if out is not None else reports_dir()
     _check_output(folder)
     start = time.perf_counter()
-    timings = [_run_one(analysis, i, len(known) if all_ else 1, folder, keep_going=all_)
-               for i, analysis in enumerate(known if all_ else [name], start=1)]
+    if all_ and jobs > 1:
+        timings = _run_parallel(known, folder, jobs)
+    else:
+        timings = [_run_one(analysis, i, len(known) if all_ else 1, folder)
+                   for i, analysis in enumerate(known if all_ else [name], start=1)]
     console.print(f"index: {write_index(folder)}", highlight=False)
     failed = [analysis for analysis, _, status in timings if status == "failed"]
     if len(timings) > 1:
@@ -113,26 +122,89 @@ def _files_only_backend() -> None:
         matplotlib.use("Agg")
 
 
-def _run_one(analysis: str, i: int, total: int, folder: Path, *, keep_going: bool
-             ) -> tuple[str, float, str]:
-    """Run one analysis with progress lines; with ``keep_going`` a failure is reported and
-    returned instead of raised."""
+def _run_one(analysis: str, i: int, total: int, folder: Path) -> tuple[str, float, str]:
+    """Run one analysis with progress lines; a failure is reported in one line (the
+    traceback with ``opinion --debug``) and returned as status ``"failed"``."""
+    from opinion.cli.app import debugging
+
     start = time.perf_counter()
     console.print(f"[{i}/{total}] {analysis}: running analyses/{analysis}.py", highlight=False)
     try:
         path = run_analysis(analysis, folder)
     except Exception as exc:
-        if not keep_going:
-            raise
         console.print(f"[{i}/{total}] {analysis}: FAILED: "
                       + f"{type(exc).__name__}: {exc}".splitlines()[0], highlight=False)
-        if os.environ.get("OPINION_DEBUG"):
+        if debugging():
             console.print(traceback.format_exc(), highlight=False, markup=False)
         return analysis, time.perf_counter() - start, "failed"
     seconds = time.perf_counter() - start
     console.print(f"[{i}/{total}] {analysis}: wrote {path} and "
                   f"{path.with_suffix('.json').name} ({seconds:.1f} s)", highlight=False)
     return analysis, seconds, "ok"
+
+
+def _run_parallel(names: list[str], folder: Path, jobs: int) -> list[tuple[str, float, str]]:
+    """Run ``names`` in up to ``jobs`` child processes (``opinion report NAME``), logging each
+    to ``folder/logs/NAME.log``; progress lines as each starts and ends."""
+    logs = folder / "logs"
+    logs.mkdir(exist_ok=True)
+    waiting, running, done, shown = list(names), {}, {}, {}
+    total = len(names)
+    while waiting or running:
+        while waiting and len(running) < jobs:
+            name = waiting.pop(0)
+            log = (logs / f"{name}.log").open("w", encoding="utf-8")
+            command = [sys.executable, "-m", "opinion", "--debug", "report", name,
+                       "--out", str(folder)]
+            process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+            running[name] = (process, log, time.perf_counter())
+            console.print(f"[{len(done) + len(running)}/{total}] {name}: started "
+                          f"(output in {logs / (name + '.log')})", highlight=False)
+        time.sleep(0.2)
+        _show_progress(running, logs, shown)
+        for name, (process, log, started) in list(running.items()):
+            if process.poll() is None:
+                continue
+            log.close()
+            seconds = time.perf_counter() - started
+            status = "ok" if process.returncode == 0 else "failed"
+            done[name] = (name, seconds, status)
+            del running[name]
+            message = (_failure_line(logs / f"{name}.log", name) if status == "failed"
+                       else "wrote report")
+            console.print(f"[{len(done)}/{total} done] {name}: {message} ({seconds:.1f} s)",
+                          highlight=False)
+    return [done[name] for name in names]
+
+
+def _show_progress(running: dict, logs: Path, shown: dict[str, tuple[float, str]]) -> None:
+    """Every 10 s, the latest line each running analysis has logged (which fit, sampling)."""
+    now = time.perf_counter()
+    for name in running:
+        last_time, last_text = shown.get(name, (running[name][2], ""))
+        if now - last_time < 10:
+            continue
+        lines = _log_lines(logs / f"{name}.log")
+        text = lines[-1][:100] if lines else "starting"
+        if text != last_text:
+            console.print(f"      {name}: {text}", highlight=False, markup=False)
+        shown[name] = (now, text)
+
+
+def _log_lines(path: Path) -> list[str]:
+    """Non-empty lines of a child's log (progress bars' carriage returns split lines)."""
+    text = path.read_text(errors="replace").replace("\r", "\n")
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def _failure_line(path: Path, name: str) -> str:
+    """A failed child's one-line reason, from its log."""
+    marker = f"{name}: FAILED: "
+    lines = _log_lines(path)
+    reasons = [line.split(marker, 1)[1] for line in lines if marker in line]
+    if reasons:
+        return "FAILED: " + reasons[-1]
+    return "FAILED: " + (lines[-1] if lines else "no output")
 
 
 def register(app: typer.Typer) -> None:

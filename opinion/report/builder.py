@@ -25,6 +25,7 @@ import datetime as dt
 import io
 import json
 import math
+import os
 import platform
 import re
 import time
@@ -430,8 +431,8 @@ class Report:
         payload = json.dumps(self.to_dict(), indent=2, allow_nan=False)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(html_text, encoding="utf-8")
-            path.with_suffix(".json").write_text(payload + "\n", encoding="utf-8")
+            _write_atomically(path, html_text)
+            _write_atomically(path.with_suffix(".json"), payload + "\n")
         except OSError as exc:
             raise OpinionError(f"cannot write the report to {path}: {exc.strerror or exc}"
                                ) from None
@@ -516,8 +517,19 @@ def write_index(reports_dir: str | Path) -> Path:
     css = (_TEMPLATES / "report.css").read_text("utf-8")
     html_text = _environment().get_template("index.html.j2").render(reports=reports, css=css)
     out = folder / "index.html"
-    out.write_text(html_text, encoding="utf-8")
+    _write_atomically(out, html_text)
     return out
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to a temporary file beside ``path`` and rename it into place, so that
+    reports written in parallel never read each other half-written."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        temporary.write_text(text, encoding="utf-8")
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 def _unescape(text: str) -> str:
