@@ -93,9 +93,9 @@ def test_claims_are_checked_both_ways() -> None:
     assert "__check_claim__(f(x), '2.0', 'b1')" in converted
 
 
-def test_readme_tour_runs(tmp_path, monkeypatch) -> None:
-    blocks = tour_blocks(README.read_text("utf-8"))
-    assert blocks, f"the '{HEADING}' section of README.md has no ```python blocks"
+def _run_tour(blocks: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run ``blocks`` as a new user would (temporary cwd, reports and cache folders),
+    checking every ``print(...)  # -> numbers`` claim."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -124,3 +124,21 @@ def test_readme_tour_runs(tmp_path, monkeypatch) -> None:
     # reports go where OPINION_REPORTS_DIR says (a relative "reports/..." would land in cwd)
     assert not [p for p in Path(cwd).rglob("*") if p.is_file() and p.suffix == ".html"], \
         "the tour wrote a report outside OPINION_REPORTS_DIR"
+
+
+def test_readme_tour_until_the_first_fit(tmp_path, monkeypatch) -> None:
+    """The default suite runs the tour up to the first MCMC fit (loading, validation,
+    intervals and their printed numbers, the Kalman quick look); the whole tour, with its
+    three fits, runs in the slow suite."""
+    blocks = tour_blocks(README.read_text("utf-8"))
+    assert blocks, f"the '{HEADING}' section of README.md has no ```python blocks"
+    first_fit = next((i for i, block in enumerate(blocks) if ".fit(" in block), len(blocks))
+    assert first_fit >= 3, "the tour should show loading and intervals before any fit"
+    _run_tour(blocks[:first_fit], tmp_path, monkeypatch)
+
+
+@pytest.mark.slow
+def test_readme_tour_runs(tmp_path, monkeypatch) -> None:
+    blocks = tour_blocks(README.read_text("utf-8"))
+    assert blocks, f"the '{HEADING}' section of README.md has no ```python blocks"
+    _run_tour(blocks, tmp_path, monkeypatch)
