@@ -92,6 +92,10 @@ class IssueVoteConfig(ModelConfig):
     poll_ids
         Rows to use (default: all). Every row is taken to come from ONE exit poll (the same
         respondents); a figure published twice (two weightings, two outlets) must be chosen.
+    poll_priority
+        When a figure is published by several polls of the same exit poll (weighting updates,
+        outlets), keep the one from the poll listed first here (unlisted polls come last);
+        the figures set aside are listed in the notes. Without it such duplicates are refused.
     holdout
         Tables left out of the fit and predicted (``vote_by_issue``, ``issue_by_vote`` ...,
         or one subgroup's row: ``vote_by_issue:inflation``); see ``TABLE_KINDS``.
@@ -117,9 +121,10 @@ class IssueVoteConfig(ModelConfig):
     loading_split
         How the correlation between party ID and vote is shared between their loadings on
         the latent disposition (default 0.5: equally): ``lambda_group = rho ** split``,
-        ``lambda_vote = rho ** (1 - split)``. Not identified by margins: 0 makes party ID a
-        perfect measure of the disposition (least issue-vote association within groups),
-        1 makes the vote one (most). Show alternatives in a sensitivity analysis.
+        ``lambda_vote = rho ** (1 - split)``, between 0.05 and 0.95. Not identified by
+        margins: near 0 party ID is almost a perfect measure of the disposition (least
+        issue-vote association within groups), near 1 the vote is (most). Show alternatives
+        in a sensitivity analysis.
     direct_sd
         Sd of the direct issue effects on the vote (probit units of a voter's own vote
         probability, zero-sum over the issues; default 1).
@@ -135,6 +140,9 @@ class IssueVoteConfig(ModelConfig):
 
     Issues
     ------
+    issue_order
+        The listed issues in the order results show them (default: by their overall
+        published share, largest first).
     check_issue_names, issue_aliases
         Refuse issue names that look like one issue spelled two ways; ``{name: canonical}``
         merges spellings.
@@ -153,6 +161,7 @@ class IssueVoteConfig(ModelConfig):
     subgroup_prefixes: dict[str, str] = field(
         default_factory=lambda: {"group": "party", "issue": "issue", "vote": "vote"})
     poll_ids: tuple[str, ...] | None = None
+    poll_priority: tuple[str, ...] = ()
     holdout: tuple[str, ...] = ()
     deff: float = DEFAULT_DEFF
     rounding_pp: float | None = None
@@ -163,6 +172,7 @@ class IssueVoteConfig(ModelConfig):
     issue_slope_sd: float = 1.5
     other_vote_prior: tuple[float, float] = (1.0, 19.0)
     latent_nodes: int = 61
+    issue_order: tuple[str, ...] | None = None
     check_issue_names: bool = True
     issue_aliases: dict[str, str] = field(default_factory=dict)
     extra_issues: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -211,8 +221,9 @@ class IssueVoteConfig(ModelConfig):
         for name in ("nonsampling_sd_pp", "direct_sd", "issue_logit_sd", "issue_slope_sd"):
             if not getattr(self, name) > 0:
                 out.append(f"{name} must be positive")
-        if not 0 <= self.loading_split <= 1:
-            out.append("loading_split must be between 0 and 1")
+        if not 0.05 <= self.loading_split <= 0.95:
+            out.append("loading_split must be between 0.05 and 0.95 (at 0 or 1 one loading "
+                       "is 1: a step function the sampler cannot follow)")
         if len(self.other_vote_prior) != 2 or min(self.other_vote_prior) <= 0:
             out.append("other_vote_prior must be two positive numbers (a, b) of a Beta prior")
         if not 21 <= int(self.latent_nodes) <= 1001:

@@ -170,6 +170,13 @@ def _issue_levels(data: pd.DataFrame, config: IssueVoteConfig) -> tuple[list[str
     order = (ranked.groupby("_issue")[["_overall", "pct"]].last()
              .reindex(listed).sort_values(["_overall", "pct"], ascending=False, kind="stable"))
     listed = list(order.index)
+    if config.issue_order is not None:
+        given = [aliases.get(level_key(i), i) for i in config.issue_order]
+        if sorted(map(level_key, given)) != sorted(map(level_key, listed)):
+            raise ModelInputError(f"issue_order {list(config.issue_order)} must list exactly "
+                                  f"the issues of the tables ({listed})")
+        by_key = {level_key(i): i for i in listed}
+        listed = [by_key[level_key(i)] for i in given]
     lookup = {level_key(i): i for i in listed}
     lookup.update({k: v for k, v in aliases.items() if level_key(v) in lookup})
     for non in _NON_ISSUES:
@@ -223,10 +230,10 @@ def prepare(polls: PollFrame | pd.DataFrame, config: IssueVoteConfig) -> IssueVo
         group_levels = list(dict.fromkeys(group_levels + extra))
     issues, issue_lookup = _issue_levels(data, config)
     parties, groups = _orders(config, group_levels)
-    figures = _figures(data, config, groups, issues, issue_lookup, parties)
-    numerator, denominator = figure_matrices(figures, groups, issues, parties)
     notes = [f"effective sample size n / deff with deff {config.deff:g} (assumed, not "
              "published)"]
+    figures = _figures(data, config, groups, issues, issue_lookup, parties, notes)
+    numerator, denominator = figure_matrices(figures, groups, issues, parties)
     held = figures.loc[~figures["fitted"], "table"].unique().tolist()
     if held:
         notes.append("held out and predicted: " + ", ".join(held))
@@ -248,9 +255,27 @@ def _level(role: str, name: str, groups: list[str], issue_lookup: dict[str, str]
     return OTHER if role == "vote" else None
 
 
+def _prefer(figures: pd.DataFrame, priority: tuple[str, ...], notes: list[str]
+            ) -> pd.DataFrame:
+    """One figure per table cell: the one from the highest-priority poll (if a priority is
+    given); the others are noted."""
+    if not priority or figures.empty:
+        return figures
+    rank = {p: k for k, p in enumerate(priority)}
+    key = ["table", "sub_level", "resp_level"]
+    ordered = figures.assign(_rank=figures["poll_id"].map(rank).fillna(len(rank))) \
+        .sort_values("_rank", kind="stable")
+    dropped = ordered[ordered.fillna({"sub_level": "all"}).duplicated(key, keep="first")]
+    for r in dropped.itertuples(index=False):
+        notes.append(f"{r.table} {r.resp_level}"
+                     f"{'' if not isinstance(r.sub_level, str) else ' among ' + r.sub_level}: "
+                     f"{r.pct:g} from {r.poll_id} set aside (poll_priority)")
+    return ordered.drop(index=dropped.index).drop(columns="_rank").sort_index()
+
+
 def _figures(data: pd.DataFrame, config: IssueVoteConfig, groups: list[str],
-             issues: list[str], issue_lookup: dict[str, str], parties: list[str]
-             ) -> pd.DataFrame:
+             issues: list[str], issue_lookup: dict[str, str], parties: list[str],
+             notes: list[str]) -> pd.DataFrame:
     problems: list[str] = []
     rows = []
     for r in data.itertuples(index=False):
@@ -273,7 +298,7 @@ def _figures(data: pd.DataFrame, config: IssueVoteConfig, groups: list[str],
                      "n": float(r.n), "poll_id": r.poll_id})
     if problems:
         raise ModelInputError(problems_message("IssueVote cannot read these tables", problems))
-    figures = pd.DataFrame(rows)
+    figures = _prefer(pd.DataFrame(rows), config.poll_priority, notes)
     _check_figures(figures)
     decimals = figures["pct"].map(lambda v: 0 if float(v).is_integer() else
                                   (1 if round(v, 1) == v else 2))

@@ -106,12 +106,14 @@ Predictive checks
 PyMC records no predictive group for the weighted pseudo-likelihood; the results compute the
 checks from the stored draws (numpy, seeded by the fit's seed, so repeated calls agree):
 
-- ``results.prior_predictive_check()``: the range of the overall poststratified vote implied
-  by the priors alone (the ``prior`` group: every free parameter drawn from its prior, cell
-  probabilities and poststratification exactly as for the posterior). With the default priors
-  and two parties the 90% range is wide: about 12% to 89% for either party on the simulated
-  design of the tests (four groups, 288 cells). The :math:`N(0, 1.5)` intercept dominates (alone
-  it gives 8% to 92%); averaging the logistic over cells pulls the share towards 50%.
+- ``results.prior_predictive_check(by=None)``: the poststratified vote implied by the priors
+  alone (the ``prior`` group: every free parameter drawn from its prior, cell probabilities and
+  poststratification exactly as for the posterior), overall or by level of a population
+  column. With the default priors and two parties the overall 90% range is about 21% to 79%
+  on the simulated design of the tests (four groups, 288 cells): the :math:`N(0, 1.5)`
+  intercept dominates, and averaging the logistic over many cells with large effects pulls
+  the share towards 50%; by level the range is wider, which is what lets party-ID levels sit
+  near 3% or 97%.
 - ``results.posterior_predictive_check(by=...)``: for every level of every group variable (and
   overall), or every crossed cell of two variables (``by=[("a", "b")]``), the *weighted*
   observed vote share of the sample against the interval of the same weighted share when

@@ -151,7 +151,7 @@ class VoteMRPResults(VoteImpactResults):
     def _cell_probabilities(self, source: str) -> np.ndarray:
         """Cell probabilities (draws, base cells, issues, parties) from ``source`` draws."""
         eta = self._cell_logits(source)
-        if self.meta["config"].get("calibrate_to"):
+        if self.meta.get("config", {}).get("calibrate_to"):
             eta = eta + self._shift(eta, source)[:, None, None, :]
         return _softmax_with_reference(eta)
 
@@ -192,7 +192,7 @@ class VoteMRPResults(VoteImpactResults):
         that the poststratified vote matches ``calibrate_to``: ``contrast, mean, lower,
         upper``. Large shifts say the sample (or the population table) is far from the
         result; the interval is its posterior uncertainty."""
-        if not self.meta["config"].get("calibrate_to"):
+        if not self.meta.get("config", {}).get("calibrate_to"):
             raise ModelInputError("this fit has no calibrate_to= result")
         shift = self._shift(self._cell_logits("posterior"), "posterior")
         mean, lower, upper = _interval(shift, level)
@@ -282,7 +282,8 @@ class VoteMRPResults(VoteImpactResults):
 
     def counterfactual_draws(self, shift: dict[str, float],
                              source: str | dict[str, float] = "proportional", *,
-                             check: bool = True) -> tuple[np.ndarray, np.ndarray]:
+                             check: bool = True, split: str = "fitted",
+                             split_sd: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
         """Baseline and counterfactual vote draws, each (draws, party), proportions.
 
         Parameters
@@ -296,6 +297,9 @@ class VoteMRPResults(VoteImpactResults):
             weights summing to 1.
         """
         self._require_issue()
+        if split != "fitted" or split_sd:
+            raise ModelInputError("VoteMRP counterfactuals use the modelled vote of each cell "
+                                  "(split='fitted', split_sd=0)")
         if not isinstance(shift, dict):
             raise ModelInputError("shift must be a dict {issue: change as a proportion}")
         deltas: dict[int, float] = {}
