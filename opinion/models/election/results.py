@@ -374,7 +374,10 @@ class IssueVoteResults(VoteImpactResults):
         if holding not in ("issue", "group"):
             raise ModelInputError("holding must be 'issue' or 'group'")
         if holding == "group":
-            if extra_issues or self.extra_issues:
+            extra = set(extra_issues or {}) | set(self.extra_issues)
+            if extra_issues or extra & set(shift) or (
+                    isinstance(source, str) and source in extra) or (
+                    isinstance(source, dict) and extra & set(source)):
                 raise ModelInputError("holding='group' works on the exit poll's own issues: "
                                       "extra issues have no group split")
             cells = self.cells()  # (draws, group, issue, party)
