@@ -12,7 +12,9 @@ new data).
 
 Checked, two-sided: over the 12 simulations the 90% intervals cover the true P(rep | issue)
 (five issue categories), the true issue mix of independents (never published), and the
-held-out published figures (predictive intervals) in 80-97% of the cases; every fit
+held-out published figures (predictive intervals; a rounded figure counts as inside when its
+mid-p value among the rounded replicates is in the central 90%, so ties at the bounds count
+half) in 80-97% of the cases; every fit
 converges (R-hat <= 1.01, bulk and tail ESS >= 400, no divergences; 4 chains x 1,000 draws).
 Coverage, errors and times are printed (run with ``-s``). Measured with 20 simulations of
 4 x 500 draws: 93.6% of 280 cases (P(rep | issue) 94%, independents' issue mix 93%, held-out
@@ -60,10 +62,13 @@ def _checks(fit: IssueVoteResults, truth) -> pd.DataFrame:
     rows += [{"what": "independents' issue mix", "truth": true_mix[k],
               **mix.loc[i, ["mean", "lower", "upper"]]}
              for k, i in enumerate(truth.issues)]
-    held = fit.heldout_check()
-    rows += [{"what": "held-out published figure", "truth": r.published, "mean": r.mean,
-              "lower": r.lower, "upper": r.upper} for r in held.itertuples()]
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    out["inside"] = (out["truth"] >= out["lower"]) & (out["truth"] <= out["upper"])
+    held = fit.heldout_check()  # published (rounded) figures: inside by mid-p, ties half
+    held_rows = pd.DataFrame([{"what": "held-out published figure", "truth": r.published,
+                               "mean": r.mean, "lower": r.lower, "upper": r.upper,
+                               "inside": r.inside} for r in held.itertuples()])
+    return pd.concat([out, held_rows], ignore_index=True)
 
 
 def test_coverage_of_cells_unpublished_tables_and_held_out_figures() -> None:
@@ -86,7 +91,6 @@ def test_coverage_of_cells_unpublished_tables_and_held_out_figures() -> None:
         fit = IssueVoteResults(trace, meta)
         frames.append(_checks(fit, truth).assign(seed=seed))
     est = pd.concat(frames, ignore_index=True)
-    est["inside"] = (est["truth"] >= est["lower"]) & (est["truth"] <= est["upper"])
     seconds = time.perf_counter() - start
     by_what = est.groupby("what")["inside"].mean().round(3).to_dict()
     errors = (est["mean"] - est["truth"]).abs().groupby(est["what"]).mean().round(2).to_dict()

@@ -454,7 +454,7 @@ def test_anes96_smoke(anes) -> None:
 
 # ---------------------------------------------------------------------- predictive checks
 PPC_COLUMNS = ["variable", "level", "party", "respondents", "observed", "lower", "upper",
-               "inside"]
+               "mid_p", "inside"]
 
 
 def test_posterior_predictive_check_covers_the_weighted_sample(fitted, simulated) -> None:

@@ -129,6 +129,22 @@ def _check_feasible(share: np.ndarray, change: np.ndarray, issues: list[str] | N
         "between 0 and 100%. Use a smaller shift or other sources")
 
 
+def mid_p(draws: np.ndarray, observed: np.ndarray) -> np.ndarray:
+    """Mid-p value of observed figures among replicated ones (draws on axis 0):
+    ``P(replicate < observed) + P(replicate == observed) / 2``. For rounded or discrete
+    figures an interval check "lower <= observed <= upper" over-covers (ties at the bounds
+    count as inside); the mid-p value is uniform when the model is calibrated, so "inside"
+    means ``(1 - level) / 2 <= mid-p <= (1 + level) / 2``."""
+    below = (draws < observed[None]).mean(axis=0)
+    ties = (draws == observed[None]).mean(axis=0)
+    return below + ties / 2
+
+
+def inside_by_mid_p(p: np.ndarray, level: float) -> np.ndarray:
+    """True where a mid-p value lies in the central ``level`` range."""
+    return (p >= (1 - level) / 2) & (p <= (1 + level) / 2)
+
+
 class VoteImpactResults(ModelResults):
     """Shared interface of the election-impact results (see the module docstring).
 

@@ -21,7 +21,12 @@ from opinion.errors import ModelInputError
 from opinion.models.core.hashing import records_to_frame
 from opinion.models.core.results import DEFAULT_LEVEL, Quantity
 from opinion.models.core.results import interval as _interval
-from opinion.models.election.impact import VoteImpactResults, shift_cells
+from opinion.models.election.impact import (
+    VoteImpactResults,
+    inside_by_mid_p,
+    mid_p,
+    shift_cells,
+)
 from opinion.models.election.mrp_inputs import interaction_name
 
 if TYPE_CHECKING:
@@ -452,9 +457,12 @@ class VoteMRPResults(VoteImpactResults):
         lower = np.quantile(shares, lo, axis=0)
         upper = np.quantile(shares, hi, axis=0)
         counts = (member > 0).sum(axis=1)
+        # shares of a few respondents are discrete: compare as published-scale values
+        p = mid_p(np.round(shares, 9), np.round(observed, 9))
+        inside = inside_by_mid_p(p, level)
         rows = [{"variable": var, "level": lv, "party": party, "respondents": int(counts[i]),
                  "observed": observed[i, k], "lower": lower[i, k], "upper": upper[i, k],
-                 "inside": bool(lower[i, k] <= observed[i, k] <= upper[i, k])}
+                 "mid_p": p[i, k], "inside": bool(inside[i, k])}
                 for i, (var, lv) in enumerate(labels) for k, party in enumerate(self.parties)]
         return pd.DataFrame(rows)
 
@@ -485,8 +493,10 @@ class VoteMRPResults(VoteImpactResults):
         Returns
         -------
         pandas.DataFrame
-            ``variable, level, party, respondents, observed, lower, upper, inside``
-            (percent). For single group variables coverage near 100% is normal and says
+            ``variable, level, party, respondents, observed, lower, upper, mid_p, inside``
+            (percent; ``inside``: a mid-p value in the central ``level`` range, so ties with
+            the replicated shares of small groups count half and cannot over-cover by
+            construction). For single group variables coverage near 100% is normal and says
             little: every level has its own intercept, fitted to these very data. Crossed
             cells of two variables without their own interaction are a real check, and
             :meth:`heldout_check` (respondents left out of the fit) is one by construction.

@@ -28,7 +28,13 @@ from opinion.models.core.hashing import records_to_frame
 from opinion.models.core.results import DEFAULT_LEVEL, Quantity
 from opinion.models.core.results import interval as _interval
 from opinion.models.election.config import normalise_extra_issues
-from opinion.models.election.impact import OTHER, VoteImpactResults, shift_cells
+from opinion.models.election.impact import (
+    OTHER,
+    VoteImpactResults,
+    inside_by_mid_p,
+    mid_p,
+    shift_cells,
+)
 from opinion.models.election.latent import figure_moments, overlap_matrix
 
 if TYPE_CHECKING:
@@ -272,14 +278,16 @@ class IssueVoteResults(VoteImpactResults):
             columns={"sub_level": "subgroup", "resp_level": "response", "pct": "published"})
         out = out.assign(mean=mean, lower=lower, upper=upper)
         out["subgroup"] = out["subgroup"].fillna("all")
-        out["inside"] = (out["published"] >= out["lower"]) & (out["published"] <= out["upper"])
+        out["mid_p"] = mid_p(draws, out["published"].to_numpy(float))
+        out["inside"] = inside_by_mid_p(out["mid_p"].to_numpy(), level)
         return out.reset_index(drop=True)
 
     def posterior_predictive_check(self, level: float = DEFAULT_LEVEL) -> pd.DataFrame:
         """Every fitted published figure beside the interval of its replicate (percent,
         rounded as published): ``table, subgroup, response, published, poll_id, mean, lower,
-        upper, inside``; the last row is the known vote of the first listed party among the
-        listed parties."""
+        upper, mid_p, inside``; ``inside`` means a mid-p value in the central ``level`` range
+        (ties with rounded replicates count half: no over-coverage by construction). The last
+        row is the known vote of the first listed party among the listed parties."""
         figs = self.figures()
         fitted = figs[figs["fitted"]]
         out = self._check_table(fitted, self._replicate(fitted), level)
@@ -295,22 +303,24 @@ class IssueVoteResults(VoteImpactResults):
         draws = share + rng.normal(0, sd, len(share))
         mean, lower, upper = _interval(draws, level)
         known = 100 * float(self.meta["vote_known"][0])
+        p = float(mid_p(draws[:, None], np.array([known]))[0])
         return pd.DataFrame([{"table": "known_vote", "subgroup": "listed parties",
                               "response": self.parties[0], "published": known,
                               "poll_id": "", "mean": mean, "lower": lower, "upper": upper,
-                              "inside": bool(lower <= known <= upper)}])
+                              "mid_p": p, "inside": bool(inside_by_mid_p(np.array(p), level))}])
 
     def heldout_check(self, level: float = DEFAULT_LEVEL) -> pd.DataFrame:
         """Every held-out figure beside its prediction (percent, rounded as published),
         conditioned on the fitted figures: ``table, subgroup, response, published, poll_id,
-        mean, lower, upper, inside, error`` (mean - published). Empty when nothing was held
+        mean, lower, upper, mid_p, inside, error`` (mean - published; ``inside`` as in
+        :meth:`posterior_predictive_check`). Empty when nothing was held
         out; :meth:`heldout_summary` gives the MAE and coverage."""
         figs = self.figures()
         held = figs[~figs["fitted"]]
         if held.empty:
             return pd.DataFrame(columns=["table", "subgroup", "response", "published",
-                                         "poll_id", "mean", "lower", "upper", "inside",
-                                         "error"])
+                                         "poll_id", "mean", "lower", "upper", "mid_p",
+                                         "inside", "error"])
         out = self._check_table(held, self._replicate(held, conditional=True), level)
         out["error"] = out["mean"] - out["published"]
         return out
