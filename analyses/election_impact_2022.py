@@ -145,8 +145,8 @@ scenario_table
 # %% [markdown]
 # ## The war in Ukraine: an issue the exit poll did not list
 #
-# Carved out of the 'other' remainder with a stated share (2%, sd 1 point) and split (55%
-# Democratic, sd 8 points): both assumptions, so every number about it is mostly assumption.
+# Carved out of the 'other' remainder with a stated share and split (WAR_SPEC): both
+# assumptions, so every number about it rests on them (sensitivity section).
 
 # %%
 ipsos = ukraine.data[ukraine.data["question_id"] == "ipsos_candidate_military_aid"]
@@ -314,11 +314,14 @@ report.table(pd.DataFrame(rows),
              caption="Strict held-out prediction under other splits of the party-ID/vote "
                      "correlation (not identified by the margins)", decimals=1)
 deff_inf = q(deff_fit, "inflation", "rep")
-report.text(f"Design effect 4 instead of 2: inflation voters "
+report.text(f"Design effect {deff_fit.meta['config']['deff']:g} instead of "
+            f"{main.meta['config']['deff']:g}: inflation voters "
             f"{fmt(deff_inf['mean'], deff_inf['lower'], deff_inf['upper'])} Republican "
             f"(headline: {fmt(inf_r['mean'], inf_r['lower'], inf_r['upper'])}).")
 report.text(f"The war in Ukraine, an issue the exit poll did not list, rests on an assumed "
-            f"share (2%, sd 1 point) and split (55% Democratic, sd 8 points). If 8 more points "
+            f"share ({100 * WAR_SPEC['share']:.0f}%, sd {100 * WAR_SPEC['share_sd']:.0f} point) "
+            f"and split ({100 * WAR_SPEC['split']['dem']:.0f}% Democratic, sd "
+            f"{100 * WAR_SPEC['split_sd']:.0f} points). If 8 more points "
             f"of voters had named it and voted by that split, the Democratic share would have "
             f"been {war_dem['mean']:+.1f} points different ({war_dem['lower']:+.1f} to "
             f"{war_dem['upper']:+.1f}): the sign and size follow the assumed split (rows "

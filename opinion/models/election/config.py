@@ -103,8 +103,9 @@ class IssueVoteConfig(ModelConfig):
     Sampling error
     --------------
     deff
-        Design effect of the exit poll (default 2.0): the effective sample size of a table
-        is ``n / deff``. Exit polls are cluster samples of polling places (plus phone samples
+        Design effect of the exit poll (default 2.0) for rows without a published ``deff``:
+        the effective sample size of a table is ``n / deff`` (each row's own ``deff`` when the
+        frame has one). Exit polls are cluster samples of polling places (plus phone samples
         of early voters), weighted heavily; their design effects are not published. 2 is a
         cautious assumption, not a published figure.
     rounding_pp

@@ -24,6 +24,8 @@ def describe_issue_vote(meta: dict[str, Any], figures: pd.DataFrame) -> list[str
     split = float(c["loading_split"])
     rounding = sorted(set(figures["rounding_pp"].astype(float)))
     n_eff = sorted(set(figures["n_eff"].round().astype(int)))
+    deffs = sorted(set(figures["deff"].astype(float))) if "deff" in figures else [c["deff"]]
+    assumed = ", assumed" if deffs == [float(c["deff"])] else " (published per row or assumed)"
     known = ", ".join(f"{p} {100 * v:.2f}%"
                       for p, v in zip(parties, meta["vote_known"], strict=False))
     cells = (f"Latent cells: {len(groups)} party-ID groups ({', '.join(groups)}) x "
@@ -42,8 +44,8 @@ def describe_issue_vote(meta: dict[str, Any], figures: pd.DataFrame) -> list[str
         "Likelihood: all published figures are ONE sample seen through several margins, "
         "jointly multivariate normal around the shares the cells imply, with the delta-method "
         "covariance of one multinomial sample of the cells on the effective sample size "
-        f"n / deff (deff {c['deff']:g}, assumed; effective n {', '.join(f'{v:,}' for v in n_eff)}"
-        "), plus uniform rounding error (width "
+        f"n / deff (deff {', '.join(f'{v:g}' for v in deffs)}{assumed}; effective n "
+        f"{', '.join(f'{v:,}' for v in n_eff)}), plus uniform rounding error (width "
         f"{', '.join(f'{v:g}' for v in rounding)} point; variance width^2/12) and a "
         "non-sampling error common to all figures. The known vote of the listed parties "
         f"({known} of their votes) enters as a normal observation with sd "

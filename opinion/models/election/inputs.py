@@ -44,9 +44,10 @@ class IssueVoteData:
     """Levels of the three variables and the published figures.
 
     ``figures`` has one row per published share: ``figure`` (index), ``table`` (kind),
-    ``sub_var, sub_level, resp_var, resp_level``, ``pct``, ``n``, ``n_eff``, ``rounding_pp``,
-    ``fitted`` (False: held out), ``poll_id``, ``label``. ``numerator`` and ``denominator`` are
-    0/1 matrices (figures x cells) over the flattened cells (group, issue, vote).
+    ``sub_var, sub_level, resp_var, resp_level``, ``pct``, ``n``, ``deff`` (the row's
+    published design effect, else the configured one), ``n_eff``, ``rounding_pp``,
+    ``fitted`` (False: held out), ``poll_id``, ``label``. ``numerator`` and ``denominator``
+    are 0/1 matrices (figures x cells) over the flattened cells (group, issue, vote).
     """
 
     groups: list[str]
@@ -83,6 +84,8 @@ def _frame(polls: PollFrame | pd.DataFrame) -> pd.DataFrame:
     data["pct"] = pd.to_numeric(data["pct"], errors="coerce")
     data["n"] = pd.to_numeric(data["n"], errors="coerce")
     data["poll_id"] = data["poll_id"].astype(str)
+    data["deff"] = (pd.to_numeric(data["deff"], errors="coerce") if "deff" in data
+                    else np.nan)
     return data
 
 
@@ -293,9 +296,10 @@ def _figures(data: pd.DataFrame, config: IssueVoteConfig, groups: list[str],
                             "level of the tables")
             continue
         kind = f"{resp_var}_share" if sub_var is None else f"{resp_var}_by_{sub_var}"
+        deff = float(r.deff) if np.isfinite(r.deff) and r.deff >= 1 else config.deff
         rows.append({"table": kind, "sub_var": sub_var, "sub_level": sub_level,
                      "resp_var": resp_var, "resp_level": resp_level, "pct": float(r.pct),
-                     "n": float(r.n), "poll_id": r.poll_id})
+                     "n": float(r.n), "deff": deff, "poll_id": r.poll_id})
     if problems:
         raise ModelInputError(problems_message("IssueVote cannot read these tables", problems))
     figures = _prefer(pd.DataFrame(rows), config.poll_priority, notes)
@@ -304,7 +308,7 @@ def _figures(data: pd.DataFrame, config: IssueVoteConfig, groups: list[str],
                                   (1 if round(v, 1) == v else 2))
     figures["rounding_pp"] = (config.rounding_pp if config.rounding_pp is not None
                               else 10.0 ** (-decimals.astype(float)))
-    figures["n_eff"] = figures["n"] / config.deff
+    figures["n_eff"] = figures["n"] / figures["deff"]
     figures["fitted"] = [not _held(t, s, config.holdout)
                          for t, s in zip(figures["table"], figures["sub_level"], strict=True)]
     figures["label"] = [
