@@ -56,6 +56,17 @@ TRUTH = RAW_TRUTH.reordered(_model().inputs.issues)  # the model's issue order
 
 
 # ----------------------------------------------------------------------------- inputs
+def test_only_published_design_effects_override_the_configured_one() -> None:
+    frame = _frame()
+    assumed = frame.assign(deff=1.0, deff_source="assumed 1")
+    figures = IssueVote(assumed, vote=_vote(), deff=2.5).inputs.figures
+    assert (figures["deff"] == 2.5).all()
+    assert np.allclose(figures["n_eff"], figures["n"] / 2.5)
+    published = frame.assign(deff=3.0, deff_source="published")
+    figures = IssueVote(published, vote=_vote(), deff=2.5).inputs.figures
+    assert (figures["deff"] == 3.0).all()
+
+
 def test_tables_are_read_as_margins_of_one_sample() -> None:
     model = _model(holdout=["vote_by_issue:crime"])
     d = model.inputs

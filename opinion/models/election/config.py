@@ -105,9 +105,10 @@ class IssueVoteConfig(ModelConfig):
     deff
         Design effect of the exit poll (default 2.0) for rows without a published ``deff``:
         the effective sample size of a table is ``n / deff`` (each row's own ``deff`` when the
-        frame has one). Exit polls are cluster samples of polling places (plus phone samples
-        of early voters), weighted heavily; their design effects are not published. 2 is a
-        cautious assumption, not a published figure.
+        frame has a published one; a PollFrame's ``deff_source`` "assumed 1" is not). Exit
+        polls are cluster samples of polling places (plus phone samples of early voters),
+        weighted heavily; their design effects are not published. 2 is a cautious
+        assumption, not a published figure.
     rounding_pp
         Width of the published rounding (percentage points; default: from the published
         decimals, 1 point for whole percents). Rounding error is uniform: variance

@@ -86,6 +86,9 @@ def _frame(polls: PollFrame | pd.DataFrame) -> pd.DataFrame:
     data["poll_id"] = data["poll_id"].astype(str)
     data["deff"] = (pd.to_numeric(data["deff"], errors="coerce") if "deff" in data
                     else np.nan)
+    if "deff_source" in data:  # a PollFrame's assumed 1 is not a published design effect
+        assumed = data["deff_source"].astype(str).str.startswith("assumed")
+        data.loc[assumed, "deff"] = np.nan
     return data
 
 
