@@ -23,7 +23,7 @@ from opinion.models.election.plots import plot_vote_by_issue
 from opinion.report import Report, report_path
 
 SEED = 1996
-SAMPLING = dict(draws=1000, tune=1500, chains=4, target_accept=0.95)
+SAMPLING = dict(draws=1500, tune=1500, chains=4, target_accept=0.98)
 PID = ["strong Democrat", "weak Democrat", "independent-Democrat", "independent",
        "independent-Republican", "weak Republican", "strong Republican"]
 IDEOLOGY = ["extremely liberal", "liberal", "slightly liberal", "moderate",
