@@ -1,13 +1,13 @@
 # %% [markdown]
-# # Issue salience and the 2022 U.S. House vote: what moved votes, and what the war could have
+# # Issue priorities and the 2022 U.S. House vote: what one exit poll's tables say
 #
-# The NBC News exit poll (Edison Research) asked voters which ONE issue mattered most to
-# their vote, overall and by party. With the national House vote, Bayes' rule turns these
-# tables into the vote split among each issue's voters, P(vote | issue), with uncertainty on
-# every published share. Counterfactuals then ask how the vote changes when an issue's
-# salience changes, holding each issue's vote split fixed: in particular, how far the war in
-# Ukraine (not on the exit poll's list) would have had to rise as a top issue to move the
-# national vote by one point.
+# The 2022 national exit poll (Edison Research for the National Election Pool) published
+# several tables of the same voters: the party-ID make-up of the electorate, the issue that
+# mattered most (overall, among Democrats, among Republicans), the House vote by party ID and
+# the House vote among each issue's voters. `IssueVote` treats them as margins of one set of
+# latent cells (party-ID group x issue x vote), with the official count as the vote, and can
+# leave any table out and predict it. Counterfactuals here are accounting ("if issue voters
+# kept their vote split"), not causal effects.
 #
 # Run: `python analyses/election_impact_2022.py` or `opinion report election_impact_2022`.
 
@@ -20,230 +20,341 @@ from opinion.models.election import IssueVote
 from opinion.report import Report, report_path
 
 SEED = 20221108
-DATASET = "us_issues_2022"
-polls = opinion.datasets.load(DATASET)
+SAMPLING = dict(draws=1000, tune=1000, chains=4)
+issues = opinion.datasets.load("us_issues_2022").data
+tables = pd.concat([issues[issues["question_id"] == "exit_most_important_issue"],
+                    opinion.datasets.load("exit_poll_2022").data], ignore_index=True)
+house = opinion.datasets.load("us_house_vote_2022")
+clerk = house[(house["basis"] == "clerk") & (house["party"] != "total")]
+OFFICIAL = dict(zip(clerk["party"], clerk["votes"].astype(float), strict=True))
 ukraine = opinion.datasets.load("us_ukraine_support")
 
-# National House vote, 2022: Republicans 51.5% of the two-party vote (Democrats 48.5%).
-# NOT in the project's verified fact sheet (FACTS.md has no election-result rows); sources:
-# the final tally reported at https://jabberwocking.com/update-the-house-popular-vote-in-2022/
-# (51.5 / 48.5 two-party) and the New York Times' Nate Cohn in the Star Tribune
-# (https://www.startribune.com/2022-review-how-republicans-lost-despite-winning-the-popular-vote/600235470:
-# "51% to 48%", i.e. 51.5% two-party). A documented constant, not a dataset row.
-HOUSE_VOTE_2022 = {"rep": 51.5, "dem": 48.5}
-
 # %% [markdown]
-# ## The exit-poll tables
+# ## One figure per table cell
 #
-# The overall and Democratic shares come from NBC's final weights; the Republican shares
-# were published only for the election-night weighting (and without gun policy). The two
-# weightings are one set of respondents, so each group is taken once: overall and Democrats
-# from the final weights, Republicans from election night. The Republican gun-policy share is
-# not published: it is inferred from the overall share (`missing="infer"`).
+# Several outlets quoted the same tables from different weighting updates (election night,
+# overnight, final). Every figure is kept once: later weightings first, then the outlets in
+# the order below; what is set aside is listed in the model's notes.
 
 # %%
-data = polls.data
-final, night = "nep_nbc_final_2022-11-08", "nep_nbc_election_night_2022-11-08"
-rows = data[(data["question_id"] == "exit_most_important_issue")
-            & (((data["poll_id"] == final) & data["subgroup"].isin(["all", "party:dem"]))
-               | ((data["poll_id"] == night) & (data["subgroup"] == "party:rep")))].copy()
-rows["poll_id"] = "nbc_exit_2022"
-tables = rows.pivot_table(index="response", columns="subgroup", values="pct").reset_index()
-tables
+PRIORITY = ["nep_nbc_final_2022-11-08", "nep_2022-11-08_nbc_final", "nep_2022-11-08_rns_1109",
+            "nep_2022-11-08_cnn_1109", "nep_2022-11-08_bloomberg_1109",
+            "nep_2022-11-08_reuters", "nep_2022-11-08_nbc_mtp", "nep_2022-11-08_usatoday"]
+WAR = "war in Ukraine"
+WAR_SPEC = {"share": 0.02, "share_sd": 0.01, "split": {"rep": 0.45, "dem": 0.55},
+            "split_sd": 0.08}
+STRICT = ["vote_by_issue", "issue_by_vote"]
+
+
+def issue_vote(**changes) -> IssueVote:
+    return IssueVote(tables, vote=OFFICIAL, poll_priority=PRIORITY, **changes)
+
+
+def fit(model: IssueVote):
+    return model.fit(random_seed=SEED, **SAMPLING)
+
+
+main = fit(issue_vote(extra_issues={WAR: WAR_SPEC}))
+heldout = fit(issue_vote(holdout=["vote_by_issue"]))
+strict = fit(issue_vote(holdout=STRICT))
+main
+
+# %% [markdown]
+# ## Held-out check: predicting the published vote-by-issue table
+#
+# Fit without the vote-by-issue table, then compare the prediction (conditioned on the
+# fitted tables of the same respondents) with what was published. The strict version also
+# leaves out the issue mix of Democratic House voters, the same crosstab seen from the other
+# side: then no table crossing issue and vote is in the fit.
+
+# %%
+PUBLISHED_WORDING = {"inflation": "inflation", "abortion": "abortion", "crime": "crime",
+                     "immigration": "immigration"}
+ACCEPTANCE = ["inflation", "abortion", "immigration"]
+
+
+def held_table(results) -> pd.DataFrame:
+    check = results.heldout_check(0.9)
+    return check[check["table"] == "vote_by_issue"].drop(columns="table")
+
+
+def check_entry(results, note: str) -> dict:
+    check = held_table(results)
+    rep = check[check["response"] == "rep"]
+    focus = rep[rep["subgroup"].isin(ACCEPTANCE)]
+    rows = [{"issue": r.subgroup, "party": r.response, "published": r.published,
+             "poll_id": r.poll_id, "mean": round(float(r.mean), 2), "lower": float(r.lower),
+             "upper": float(r.upper), "inside_90": bool(r.inside)}
+            for r in check.itertuples()]
+    return {"note": note, "level": 0.9, "figures": rows,
+            "mae_rep_inflation_abortion_immigration": float(focus["error"].abs().mean()),
+            "inside_90_rep_inflation_abortion_immigration": int(focus["inside"].sum()),
+            "mae_all": float(check["error"].abs().mean()),
+            "inside_90_all": int(check["inside"].sum()), "n_figures": int(len(check))}
+
+
+checks = {
+    "heldout_vote_by_issue": check_entry(
+        heldout, "vote_by_issue left out; the issue mix of Democratic House voters (44% "
+                 "abortion) stays in the fit: it is the same crosstab in column percentages, "
+                 "so the abortion figure is not an independent check"),
+    "heldout_issue_vote_margin": check_entry(
+        strict, "every table crossing issue and vote left out (vote_by_issue and "
+                "issue_by_vote): what the other margins and the model's structure predict"),
+}
+pd.DataFrame(checks["heldout_vote_by_issue"]["figures"])
+
+# %% [markdown]
+# ## Sensitivity fits
+#
+# The split of the party-ID/vote correlation between their loadings is not identified by the
+# margins (it decides how strongly issue and vote go together within a party-ID group); the
+# design effect is assumed. Alternatives, refitted.
+
+# %%
+split_fits = {s: fit(issue_vote(holdout=STRICT, loading_split=s)) for s in (0.1, 0.9)}
+split_fits[0.5] = strict
+deff_fit = fit(issue_vote(deff=4.0))
+
+# %% [markdown]
+# ## Accounting counterfactuals
+
+# %%
+vbi = main.vote_by_issue(0.9)
+margin = main.margin_label
+elastic = main.elasticities(0.9)
+elastic_group = main.elasticities(0.9, holding="group")
+scenarios = {
+    "abortion named by 5 points fewer voters (taken evenly from the others)":
+        ({"abortion": -0.05}, "proportional"),
+    "inflation named by 5 points fewer voters": ({"inflation": -0.05}, "proportional"),
+    "5 points of voters from inflation to abortion": ({"abortion": 0.05}, "inflation"),
+}
+scenario_rows = []
+for label, (shift, source) in scenarios.items():
+    for holding in ("issue", "group"):
+        cf = main.counterfactual(shift, source, 0.9, holding=holding).iloc[-1]
+        scenario_rows.append({"scenario": label, "held fixed": holding,
+                              "margin change": cf["mean"], "lower": cf["lower"],
+                              "upper": cf["upper"]})
+scenario_table = pd.DataFrame(scenario_rows)
+held_issue = main.held_fixed(holding="issue")
+held_group = main.held_fixed(holding="group")
+scenario_table
 
 # %% [markdown]
 # ## The war in Ukraine: an issue the exit poll did not list
 #
-# It is carved out of the "other" remainder (about 10% of voters) with a stated share and
-# split, both uncertain. Share: 2% (sd 1 point) of voters naming it as their top issue: it was
-# not among the five listed issues, Gallup's open-ended "most important problem" had the
-# Russia-Ukraine situation at 9% of adults in March 2022 at the height of attention (several
-# mentions allowed), and a January 2023 Quinnipiac item (unverified) had 3%. Split: 55%
-# Democratic (sd 8 points): support for military aid was widespread (Ipsos, October 2022: 69%
-# more likely to back a candidate supporting continued military aid) and stronger among
-# Democrats, so war-first voters probably leaned Democratic, but by how much is not measured.
+# Carved out of the 'other' remainder with a stated share and split (WAR_SPEC): both
+# assumptions, so every number about it rests on them (sensitivity section).
 
 # %%
 ipsos = ukraine.data[ukraine.data["question_id"] == "ipsos_candidate_military_aid"]
 ipsos_pct = float(ipsos.loc[ipsos["response"] == "more likely", "pct"].iloc[0])
-WAR = "war in Ukraine"
-WAR_SPEC = {"share": 0.02, "share_sd": 0.01, "split": {"rep": 0.45, "dem": 0.55},
-            "split_sd": 0.08}
-
-# %%
-model = IssueVote(rows, vote=HOUSE_VOTE_2022, deff=2.0, missing="infer",
-                  extra_issues={WAR: WAR_SPEC})
-fit = model.fit(random_seed=SEED, draws=1000, tune=1000, chains=4)
-fit
-
-# %%
-vbi = fit.vote_by_issue(0.9)
-check = fit.overall_check(0.9)
-elastic = fit.elasticities(0.9)
-margin = fit.margin_label
-vbi
-
-# %% [markdown]
-# ## What salience did: scenarios
-#
-# Each scenario moves salience and keeps every issue's vote split; voters come from (or go
-# to) the other issues in proportion to their size.
-
-# %%
-scenarios = {
-    "abortion 10 points less salient (27% -> 17%)": ({"abortion": -0.10}, "proportional"),
-    "inflation 10 points less salient (31% -> 21%)": ({"inflation": -0.10}, "proportional"),
-    "5 points of voters from inflation to abortion": ({"abortion": 0.05}, "inflation"),
-    f"{WAR} +8 points": ({WAR: 0.08}, "proportional"),
-}
-scenario_rows = []
-for label, (shift, source) in scenarios.items():
-    cf = fit.counterfactual(shift, source=source)
-    m = cf.iloc[-1]
-    d = cf[cf["quantity"] == "dem"].iloc[0]
-    scenario_rows.append({"scenario": label, "dem change": d["mean"], "dem lower": d["lower"],
-                          "dem upper": d["upper"], "margin change": m["mean"],
-                          "margin lower": m["lower"], "margin upper": m["upper"]})
-scenario_table = pd.DataFrame(scenario_rows)
-scenario_table
-
-# %% [markdown]
-# ## How much would the war's salience have had to rise?
-
-# %%
-need_dem = fit.required_shift(WAR, change=1.0, quantity="dem")
-need_margin = fit.required_shift(WAR, change=-1.0)
-curve = fit.shift_curve(WAR, np.linspace(0, 0.30, 31), quantity="dem")
-sens = fit.sensitivity({WAR: 0.08}, splits={
+war_shift = {WAR: 0.08}
+war_sens = main.sensitivity(war_shift, splits={
     "war voters 65% dem": {"rep": 0.35, "dem": 0.65},
     "war voters 50% dem": {"rep": 0.50, "dem": 0.50},
-    "war voters 45% dem": {"rep": 0.55, "dem": 0.45},
-})
-need_dem
+    "war voters 45% dem": {"rep": 0.55, "dem": 0.45}})
+need = main.required_shift(WAR, change=1.0, quantity="dem")
+war_sens
+
 
 # %% [markdown]
 # ## Report
 
 # %%
-def q_row(issue: str, party: str) -> pd.Series:
-    return vbi[(vbi["issue"] == issue) & (vbi["party"] == party)].iloc[0]
+def q(results, issue: str, party: str) -> pd.Series:
+    table = results.vote_by_issue(0.9)
+    return table[(table["issue"] == issue) & (table["party"] == party)].iloc[0]
 
 
-def fmt_need(row: pd.Series) -> str:
-    upper = "never within the possible range" if not np.isfinite(row["upper"]) \
-        else f"{row['upper']:.0f}"
-    return (f"{row['median']:.0f} points (90% interval {row['lower']:.0f} to {upper}; "
-            f"a one-point move is possible at all in {row['p_reachable']:.0%} of draws)")
+def share_of(party: str, issue: str):
+    return lambda r: 100 * r.cells().sum(axis=1)[:, r.fitted_categories.index(issue),
+                                                  r.parties.index(party)] \
+        / r.cells().sum(axis=(1, 3))[:, r.fitted_categories.index(issue)]
 
 
-inf_r, ab_d = q_row("inflation", "rep"), q_row("abortion", "dem")
-war8 = fit.counterfactual({WAR: 0.08})
-war8_dem = war8[war8["quantity"] == "dem"].iloc[0]
-nd = need_dem.iloc[0]
-report = Report("Issue salience and the 2022 U.S. House vote",
-                subtitle="Vote by most important issue from the NBC exit poll, and "
-                         "counterfactual salience of the war in Ukraine.", seed=SEED)
+def independents(issue: str):
+    return lambda r: 100 * r.cells()[:, r.groups.index("ind"),
+                                     r.fitted_categories.index(issue)].sum(axis=1) \
+        / r.cells()[:, r.groups.index("ind")].sum(axis=(1, 2))
+
+
+def margin_change(shift: dict, source: str, holding: str):
+    def quantity(r):
+        base, new = r.counterfactual_draws(shift, source, holding=holding)
+        labels, b = r._quantities(base)
+        _, c = r._quantities(new)
+        return (c - b)[:, -1]
+    return quantity
+
+
+def fmt(value: float, lower: float, upper: float, unit: str = "%") -> str:
+    return f"{value:.0f}{unit} ({lower:.0f}-{upper:.0f}{unit}, 90% interval)"
+
+
+report = Report("Issue priorities and the 2022 U.S. House vote",
+                subtitle="The published tables of the 2022 national exit poll as margins of "
+                         "one sample; a held-out check; accounting counterfactuals.", seed=SEED)
+inf_r, ab_d = q(main, "inflation", "rep"), q(main, "abortion", "dem")
 report.headline(
-    f"Inflation voters (31% of voters) went {inf_r['mean']:.0f}% Republican "
-    f"({inf_r['lower']:.0f}-{inf_r['upper']:.0f}%, 90% interval) and abortion voters (27%) "
-    f"{ab_d['mean']:.0f}% Democratic ({ab_d['lower']:.0f}-{ab_d['upper']:.0f}%): the two "
-    "most salient issues pulled in opposite directions with nearly equal weight.")
-el_ab = elastic[(elastic["issue"] == "abortion") & (elastic["quantity"] == margin)].iloc[0]
-el_inf = elastic[(elastic["issue"] == "inflation") & (elastic["quantity"] == margin)].iloc[0]
+    f"Inflation voters (31% of voters) went {fmt(inf_r['mean'], inf_r['lower'], inf_r['upper'])}"
+    f" Republican and abortion voters (27%) {fmt(ab_d['mean'], ab_d['lower'], ab_d['upper'])} "
+    "Democratic for the House.",
+    value=inf_r["mean"], lower=inf_r["lower"], upper=inf_r["upper"], level=0.9,
+    contraction=main.contraction(share_of("rep", "inflation")))
+ind = main.issue_shares(0.9)
+ind_inf = ind[(ind["group"] == "ind") & (ind["issue"] == "inflation")].iloc[0]
+ind_ab = ind[(ind["group"] == "ind") & (ind["issue"] == "abortion")].iloc[0]
 report.headline(
-    f"Each point of salience moved the {margin} by {el_inf['mean']:+.2f} points for inflation "
-    f"and {el_ab['mean']:+.2f} for abortion (90% intervals {el_inf['lower']:+.2f} to "
-    f"{el_inf['upper']:+.2f} and {el_ab['lower']:+.2f} to {el_ab['upper']:+.2f}), holding each "
-    "issue's vote split fixed.")
+    f"Independents (31% of voters), whose issue mix the exit poll did not publish, named "
+    f"inflation {fmt(ind_inf['mean'], ind_inf['lower'], ind_inf['upper'])} and abortion "
+    f"{fmt(ind_ab['mean'], ind_ab['lower'], ind_ab['upper'])} as their top issue "
+    "(estimated from the other tables).",
+    value=ind_inf["mean"], lower=ind_inf["lower"], upper=ind_inf["upper"], level=0.9,
+    contraction=main.contraction(independents("inflation")))
+held = checks["heldout_vote_by_issue"]
+strict_check = checks["heldout_issue_vote_margin"]
+infl_pred = next(f for f in held["figures"] if f["issue"] == "inflation"
+                 and f["party"] == "rep")
 report.headline(
-    f"For the war in Ukraine to add one point to the Democratic share of the House vote, its "
-    f"salience would have had to rise by about {fmt_need(nd)}, from an assumed 2% of voters "
-    f"naming it. Even +8 points would have moved the Democratic share by "
-    f"{war8_dem['mean']:+.1f} points ({war8_dem['lower']:+.1f} to {war8_dem['upper']:+.1f}).")
+    f"Left out of the fit, the vote-by-issue table is predicted with a mean absolute error of "
+    f"{held['mae_rep_inflation_abortion_immigration']:.1f} points for the Republican share of "
+    f"inflation, abortion and immigration voters "
+    f"({held['inside_90_rep_inflation_abortion_immigration']} of 3 inside their 90% "
+    f"intervals; inflation: {infl_pred['mean']:.0f}% predicted, {infl_pred['lower']:.0f}-"
+    f"{infl_pred['upper']:.0f}%, published {infl_pred['published']:.0f}%). With no table "
+    f"crossing issue and vote in the fit the error is "
+    f"{strict_check['mae_rep_inflation_abortion_immigration']:.1f} points.")
+ab_cf = main.counterfactual({"abortion": -0.05}, "proportional", 0.9)
+abm = ab_cf.iloc[-1]
+report.headline(
+    f"Accounting, not a causal effect: had abortion been the top issue of 5 points fewer "
+    f"voters, taken evenly from the other issues, and had every issue's voters kept their vote "
+    f"split, the {margin} would have been {abm['mean']:+.1f} points different "
+    f"({abm['lower']:+.1f} to {abm['upper']:+.1f}).",
+    value=abm["mean"], lower=abm["lower"], upper=abm["upper"], level=0.9,
+    contraction=main.contraction(margin_change({"abortion": -0.05}, "proportional", "issue")))
+war8 = main.counterfactual(war_shift, "proportional", 0.9)
+war_dem = war8[war8["quantity"] == "dem"].iloc[0]
+
+report.section("The exit poll's tables")
+report.text("Every published figure of the fit beside the interval of its replicate (same "
+            "joint model, rounded as published). The last row is the official two-party "
+            "vote (Clerk of the House).")
+report.table(main.posterior_predictive_check(0.9).drop(columns=["inside"]),
+             caption="Posterior predictive check on the published scale (percent)",
+             percent_columns=("published", "mean", "lower", "upper"))
+report.text("Model notes (figures set aside when two outlets or weightings published the same "
+            "cell): " + "; ".join(main.meta["notes"]) + ".")
 
 report.section("Vote by most important issue")
-report.figure(fit.plot_vote_by_issue(party="rep"),
-              alt="Dot-and-interval chart of the Republican share of the vote among voters "
-                  f"naming each issue as most important: about {inf_r['mean']:.0f}% for "
-                  f"inflation and {100 - ab_d['mean']:.0f}% for abortion.",
-              caption="Republican share of the two-party House vote among voters naming each "
-                      "issue (90% intervals); dashed line: the national vote. The war's split "
-                      "is a stated assumption, not an estimate.")
-wide = vbi.pivot(index="issue", columns="party", values=["mean", "lower", "upper"])
-sal = fit.salience(0.9).set_index("issue")
-vote_table = pd.DataFrame({
-    "issue": wide.index,
-    "share of voters": sal.loc[wide.index, "mean"].to_numpy(),
-    "rep": wide[("mean", "rep")].to_numpy(),
-    "rep lower": wide[("lower", "rep")].to_numpy(),
-    "rep upper": wide[("upper", "rep")].to_numpy(),
-}).sort_values("share of voters", ascending=False)
-report.table(vote_table, caption="Share of voters naming each issue and the Republican share "
-                                 "of their vote (percent, 90% interval)",
-             percent_columns=("share of voters", "rep", "rep lower", "rep upper"))
-report.table(check.drop(columns="inside"),
-             caption="Check: published overall shares against the shares implied by the party "
-                     "tables and the vote (posterior predictive 90% interval)",
-             percent_columns=("implied", "mean", "lower", "upper", "published"))
+report.figure(main.plot_vote_by_issue(party="rep"),
+              alt="Dot-and-interval chart of the Republican share of the House vote among "
+                  "voters naming each issue as most important.",
+              caption="Republican share among each issue's voters (90% intervals); dashed "
+                      "line: the Republican vote. The war's split is a stated assumption.")
+wide = vbi.pivot(index="issue", columns="party", values="mean").reset_index()
+sal = main.salience(0.9).set_index("issue")["mean"]
+wide.insert(1, "share of voters", wide["issue"].map(sal))
+report.table(wide.sort_values("share of voters", ascending=False),
+             caption="Share of voters naming each issue and their House vote (percent, "
+                     "posterior means)",
+             percent_columns=("share of voters", "rep", "dem", "other"))
+mix = main.issue_shares(0.9).pivot(index="issue", columns="group", values="mean").reset_index()
+report.table(mix, caption="Issue mix of each party-ID group (percent; independents' mix and "
+                          "Republicans' gun-policy share were not published: estimated)",
+             percent_columns=tuple(main.groups))
 
-report.section("What salience did")
-report.table(elastic[elastic["quantity"] == margin].drop(columns="quantity"),
-             caption=f"Change in the {margin} (points) per point of an issue's salience, "
-                     "taken proportionally from the other issues (90% interval)", decimals=2)
-report.table(scenario_table, caption="Scenarios: change in the Democratic share and the margin "
-                                     "(points, 90% interval)", decimals=2)
+report.section("Held-out check")
+report.text("The vote-by-issue table left out of the fit and predicted, conditioned on the "
+            "fitted tables of the same respondents (90% predictive intervals, rounded as "
+            "published). " + held["note"] + ".")
+report.table(held_table(heldout), caption="Vote by issue left out (percent; error in points)",
+             percent_columns=("published", "mean", "lower", "upper"))
+report.text("Strict version: " + strict_check["note"] + ".")
+report.table(held_table(strict), caption="Every table crossing issue and vote left out "
+                                         "(percent; error in points)",
+             percent_columns=("published", "mean", "lower", "upper"))
+for name, entry in checks.items():
+    report.check(name, entry)
 
-report.section("The war in Ukraine")
-report.figure(fit.plot_counterfactual(issue=WAR, shifts=np.linspace(0, 0.30, 31)),
-              alt="Line chart with a band: the change in the Republican-minus-Democratic margin "
-                  "as the share of voters naming the war rises from 0 to 30 points; the band "
-                  "widens and straddles zero.",
-              caption="Margin change against a rise in the war's salience (90% band); new "
-                      "war-first voters vote like the assumed war voters (55% Democratic, sd 8 "
-                      "points).")
-report.table(curve.iloc[::5], caption="Change in the Democratic share (points) by rise in the "
-                                      "war's salience (points, 90% interval)", decimals=2)
-report.table(pd.concat([need_dem, need_margin], ignore_index=True),
-             caption="Rise in the war's salience (points) needed to move the Democratic share "
-                     "by +1 point, or the margin by -1 point (inf: not reachable in that draw)",
+report.section("Accounting counterfactuals")
+report.text(held_issue + " Within groups: " + held_group)
+el = elastic[elastic["quantity"] == margin].drop(columns="quantity").merge(
+    elastic_group[elastic_group["quantity"] == margin].drop(columns="quantity"),
+    on="issue", suffixes=("", " (within groups)"))
+report.table(el, caption=f"Accounting change in the {margin} (points) per point of an "
+                         "issue's share, taken evenly from the other issues (90% intervals)",
+             decimals=2)
+report.table(scenario_table, caption=f"Scenarios: accounting change in the {margin} (points; "
+                                     "held fixed: each issue's split overall, or within each "
+                                     "party-ID group)", decimals=2)
+report.figure(main.plot_counterfactual(issue="abortion", shifts=np.linspace(-0.10, 0.10, 21)),
+              alt=f"Line chart with a band: the accounting change in the {margin} as the "
+                  "share of voters naming abortion moves from 10 points lower to 10 points "
+                  "higher; the line falls as abortion's share rises.",
+              caption="If abortion's share of voters moved and every issue's voters kept their "
+                      "vote split (accounting; 90% band).")
+
+report.sensitivity()
+report.text("What the numbers above assume, with the alternatives' results beside them.")
+rows = []
+for split, res in sorted(split_fits.items()):
+    entry = check_entry(res, "")
+    rows.append({"loading split": split,
+                 "MAE (rep share: inflation, abortion, immigration)":
+                     entry["mae_rep_inflation_abortion_immigration"],
+                 "inside 90% (of 3)": entry["inside_90_rep_inflation_abortion_immigration"],
+                 "inflation rep (predicted)": next(f["mean"] for f in entry["figures"]
+                                                   if f["issue"] == "inflation"
+                                                   and f["party"] == "rep")})
+report.table(pd.DataFrame(rows),
+             caption="Strict held-out prediction under other splits of the party-ID/vote "
+                     "correlation (not identified by the margins)", decimals=1)
+deff_inf = q(deff_fit, "inflation", "rep")
+report.text(f"Design effect {deff_fit.meta['config']['deff']:g} instead of "
+            f"{main.meta['config']['deff']:g}: inflation voters "
+            f"{fmt(deff_inf['mean'], deff_inf['lower'], deff_inf['upper'])} Republican "
+            f"(headline: {fmt(inf_r['mean'], inf_r['lower'], inf_r['upper'])}).")
+report.text(f"The war in Ukraine, an issue the exit poll did not list, rests on an assumed "
+            f"share ({100 * WAR_SPEC['share']:.0f}%, sd {100 * WAR_SPEC['share_sd']:.0f} point) "
+            f"and split ({100 * WAR_SPEC['split']['dem']:.0f}% Democratic, sd "
+            f"{100 * WAR_SPEC['split_sd']:.0f} points). If 8 more points "
+            f"of voters had named it and voted by that split, the Democratic share would have "
+            f"been {war_dem['mean']:+.1f} points different ({war_dem['lower']:+.1f} to "
+            f"{war_dem['upper']:+.1f}): the sign and size follow the assumed split (rows "
+            "below), not the exit poll.")
+report.table(war_sens.dropna(subset=["mean"]).drop(columns="note"),
+             caption=f"The war in Ukraine +8 points: accounting change in the {margin} by "
+                     "where its new voters come from and how they vote", decimals=2)
+report.table(need, caption="Rise in the war's share (points) at which the Democratic share "
+                           "would be 1 point higher, if voters kept their splits (inf: never)",
              decimals=1)
-report.table(sens, caption=f"Sensitivity: margin change (points) for {WAR} +8 points, by "
-                           "where its new voters come from and how they vote", decimals=2)
 report.note(f"Ipsos (October 2022): {ipsos_pct:.0f}% of adults were more likely to back a "
             "candidate supporting continued military aid to Ukraine. This measures support, "
-            "not salience or vote choice: the war's share and split here are assumptions, and "
-            "the sensitivity table shows how much they matter.")
+            "not salience or vote choice: the war's share and split are assumptions.")
+report.table(main.prior_predictive_check(0.9).drop(columns=["inside"]).head(12),
+             caption="Prior predictive check: what the priors alone allow for the first "
+                     "published figures (percent)",
+             percent_columns=("published", "mean", "lower", "upper"))
 
 report.methodology(
-    "Model: each party's distribution over the most important issue, P(issue | party), is "
-    "Dirichlet(1) a priori; the exit poll's party tables are multinomial counts on the "
-    "effective sample size n x vote share / deff, with the overall table as multinomial counts "
-    "on n / deff of the mixture sum_p P(issue | party) P(party). P(party) is Dirichlet, "
-    "centred on the two-party House vote (Republicans 51.5%) with sd 1 point, because the "
-    "exit poll's Democrats and Republicans are party identifiers, not exactly each party's "
-    "voters (independents are split between the groups only approximately). Bayes' rule gives "
-    "P(party | issue).",
-    "The national House vote (Republicans 51.5% of the two-party vote) is a documented "
-    "constant, not a verified row of the project's fact sheet: it is the final tally reported "
-    "by jabberwocking.com and consistent with the New York Times' '51% to 48%' (Star "
-    "Tribune); check it against the official Clerk of the House statistics before citing.",
-    "Design effect: 2 (assumed; exit polls are cluster samples of polling places, weighted to "
-    "the count; no design effect is published). n = 20,893 is a lower bound derived from the "
-    "published in-person and phone interview counts. The overall and party tables come from "
-    "the same respondents, so using both counts them twice (intervals slightly too narrow); "
-    "the overall table is needed to identify the unpublished Republican gun-policy share.",
-    "Counterfactuals are accounting, not causal estimates: shifting an issue's salience moves "
-    "voters to it from the other issues in proportion to their size, every issue's voters keep "
-    "their vote split, and new voters of an issue vote like its current voters. People whose "
-    "priorities change may differ from those who already hold them.",
-    "The war in Ukraine was not on the exit poll's list: its 2% share (sd 1 point) and 55% "
-    "Democratic split (sd 8 points) are stated assumptions, drawn per posterior draw; they are "
-    "carved out of the 'other' remainder, so the national vote is unchanged.",
-    "Rounding: published shares are whole percents (up to 0.5 points of rounding error, not "
-    "modelled). Sampling: nutpie NUTS, 4 chains x 1,000 draws after 1,000 tuning steps.",
-)
-report.diagnostics("Issue-vote model (NBC exit poll 2022)", fit.diagnostics)
-report.dataset(DATASET)
-report.dataset("us_ukraine_support")
+    f"Data: the exit poll's tables from the bundled datasets us_issues_2022 (issue shares) and "
+    f"exit_poll_2022 (vote by issue, vote by party ID, party ID, issue mix of Democratic House "
+    f"voters); n = {int(tables['n'].max()):,} interviews is derived from the published "
+    "components (a lower bound). The vote is the Clerk of the House's count "
+    f"(us_house_vote_2022): Republicans {OFFICIAL['rep']:,.0f}, Democrats "
+    f"{OFFICIAL['dem']:,.0f} ({100 * OFFICIAL['rep'] / sum(OFFICIAL.values()):.2f}% of the "
+    "two-party vote).")
+for label, res in [("Main fit", main), ("Vote by issue held out", heldout),
+                   ("Issue x vote held out", strict), ("Design effect 4", deff_fit),
+                   *[(f"Loading split {s}", r) for s, r in sorted(split_fits.items())
+                     if s != 0.5]]:
+    report.methodology_of(label, res)
+    report.diagnostics(label, res.diagnostics)
+for name in ("us_issues_2022", "exit_poll_2022", "us_house_vote_2022", "us_ukraine_support"):
+    report.dataset(name)
 out = report.write(report_path("election_impact_2022"))
 print(f"wrote {out}")

@@ -56,6 +56,8 @@ POLL_COLUMNS = [
 EXPECTED = {
     "us_ukraine_support": "polls",
     "us_issues_2022": "polls",
+    "exit_poll_2022": "polls",
+    "us_house_vote_2022": "table",
     "ecfr_peace_justice_2022": "polls",
     "eurobarometer_support_2022": "table",
     "poll_figures_incomplete": "table",

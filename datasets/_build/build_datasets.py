@@ -9,7 +9,9 @@ With no NAME every dataset is built; with names only those (the README table is 
 from all datasets present in the output folder). ``--facts`` defaults to the first
 ``shared/facts`` found beside the repository or one level further up (``../shared/facts``,
 ``../../shared/facts``; the latter for a git worktree under ``wt/``), ``--reference`` to the
-matching ``shared/reference/france2022``; ``--out`` defaults to ``datasets/``. The committed
+matching ``shared/reference/france2022``, ``--research`` to the matching ``research/`` (the
+research assistant's exit-poll crosstabs, ``research/exit_poll_2022/crosstabs.csv``);
+``--out`` defaults to ``datasets/``. The committed
 outputs are what users load; this script is how they were made. It uses only the standard
 library and pandas, and it is deterministic: the same inputs give byte-identical
 ``data.csv`` and ``datapackage.json`` files (``created`` is a constant, rows are sorted on
@@ -79,6 +81,13 @@ What the script does, step by step
    ``europe_salience_panel``, ``coalition_events``, ``government_changes`` and
    ``kiel_aid_by_period``. Verified rows only, of the 30 NATO members of November 2022 plus
    labelled aggregates; every row left out is listed with its reason in the datapackage.
+9. **Exit-poll crosstabs and the official House vote** (``research/exit_poll_2022``):
+   ``exit_poll_2022`` (poll frame: the 2022 NEP exit poll's vote by issue, vote by party ID,
+   party-ID composition and issue mix of each party's House voters; verified numeric rows
+   only, one poll id per outlet and weighting update) and ``us_house_vote_2022`` (table: the
+   Clerk's party-line totals and the two other aggregations found). The crosstab rows are
+   not in the fact sheets, so ``fact_id`` is empty and ``notes`` names the research row
+   (``crosstabs.csv`` line); the sha256 of that file is in ``build``.
 """
 
 from __future__ import annotations
@@ -101,14 +110,26 @@ def default_shared() -> Path:
     return REPO_ROOT.parent / "shared"
 
 
+def default_research() -> Path:
+    """``research/`` beside the repository, or one level up (git worktrees under ``wt/``)."""
+    for base in (REPO_ROOT.parent, REPO_ROOT.parent.parent):
+        if (base / "research").is_dir():
+            return base / "research"
+    return REPO_ROOT.parent / "research"
+
+
 def build(
-    facts_dir: Path, ref_dir: Path, out_dir: Path, names: list[str] | None = None
+    facts_dir: Path,
+    ref_dir: Path,
+    out_dir: Path,
+    names: list[str] | None = None,
+    research_dir: Path | None = None,
 ) -> dict[str, int]:
     """Build the named datasets (default: all) into ``out_dir``; return rows per dataset."""
     unknown = sorted(set(names or ()) - set(BUILDERS))
     if unknown:
         raise SystemExit(f"unknown dataset(s) {unknown}; known: {sorted(BUILDERS)}")
-    ctx = Context(facts_dir, ref_dir, out_dir)
+    ctx = Context(facts_dir, ref_dir, out_dir, research_dir or default_research())
     counts = {name: BUILDERS[name].build(ctx) for name in (names or BUILDERS)}
     write_readme(out_dir)
     return counts
@@ -121,8 +142,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--facts", type=Path, default=shared / "facts")
     parser.add_argument("--reference", type=Path, default=shared / "reference" / "france2022")
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "datasets")
+    parser.add_argument("--research", type=Path, default=default_research())
     args = parser.parse_args(argv)
-    counts = build(args.facts, args.reference, args.out, args.names or None)
+    counts = build(args.facts, args.reference, args.out, args.names or None, args.research)
     for name, n in sorted(counts.items()):
         print(f"{name}: {n} rows")
     return 0

@@ -16,6 +16,7 @@ from . import (
     eurobarometer_support_2022,
     europe_salience_panel,
     europe_ukraine_panel,
+    exit_poll_2022,
     france2022,
     government_changes,
     kiel_aid_2022,
@@ -23,6 +24,7 @@ from . import (
     nato_elections_2022_2024,
     nato_members_2022,
     poll_figures_incomplete,
+    us_house_vote_2022,
     us_issues_2022,
     us_ukraine_support,
 )
@@ -32,6 +34,8 @@ BUILDERS: dict[str, ModuleType] = {
     for m in (
         us_ukraine_support,
         us_issues_2022,
+        exit_poll_2022,
+        us_house_vote_2022,
         ecfr_peace_justice_2022,
         eurobarometer_support_2022,
         poll_figures_incomplete,

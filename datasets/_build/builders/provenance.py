@@ -44,11 +44,24 @@ _TAIL_KEYS = ("fact_ids", "excluded", "unverified_not_used", "issue_name_mapping
 class Context:
     """Where a build reads from and writes to, with the fact sheets read once."""
 
-    def __init__(self, facts_dir: Path, ref_dir: Path, out_dir: Path) -> None:
+    def __init__(self, facts_dir: Path, ref_dir: Path, out_dir: Path,
+                 research_dir: Path | None = None) -> None:
         self.facts_dir = facts_dir
         self.ref_dir = ref_dir
         self.out_dir = out_dir
+        self.research_dir = research_dir
         self._sheets: dict[str, pd.DataFrame] = {}
+
+    def research_sheet(self, relative: str) -> tuple[pd.DataFrame, Path]:
+        """A research assistant's table (``research/<relative>``) as an all-text frame, with
+        its path (for the sha256 in ``build``)."""
+        if self.research_dir is None:
+            raise SystemExit("no research folder: pass --research DIR")
+        path = self.research_dir / relative
+        if not path.exists():
+            raise SystemExit(f"research table not found: {path}")
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+        return df.map(str.strip), path
 
     def sheet(self, name: str) -> pd.DataFrame:
         """A fact sheet (``facts_aid``, ``panel/events`` ...) as an all-text frame."""

@@ -1,20 +1,30 @@
-"""Configuration of the issue-vote model (aggregate exit-poll tables -> P(vote | issue)).
+"""Configuration of the issue-vote model (the published tables of one exit poll).
 
-Shares are in percent in the data and in results; the model works with proportions. The one
-setting that matters most is the design effect of the exit poll (``deff``): see
-:class:`IssueVoteConfig`.
+Shares are in percent in the data and in results; the model works with proportions. The
+settings that matter most are the design effect (``deff``), the assumption that splits the
+party-ID/vote correlation between the two (``loading_split``) and the scale of direct issue
+effects (``direct_sd``): see :class:`IssueVoteConfig` and the model notes in
+:mod:`opinion.models.election.model`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from opinion.errors import ModelInputError
 from opinion.models.core.config import ModelConfig
 
 DEFAULT_DEFF = 2.0
 """Design effect assumed for exit polls (see :class:`IssueVoteConfig`)."""
+
+ROLES = ("group", "issue", "vote")
+"""The three variables of the latent cells: party-ID group, most important issue, vote."""
+
+TABLE_KINDS = tuple(f"{r}_share" for r in ROLES) + tuple(
+    f"{r}_by_{s}" for r in ROLES for s in ROLES if r != s)
+"""Names of the published tables: ``<response>_share`` (all voters) and
+``<response>_by_<subgroup>`` (e.g. ``vote_by_issue``: the vote among each issue's voters)."""
 
 
 def _check_split(name: str, split: dict[str, float]) -> None:
@@ -58,77 +68,115 @@ class IssueVoteConfig(ModelConfig):
 
     Data
     ----
-    question
-        The ``question_id`` of the single-choice issue question (default: the only
-        single-choice question in the data).
-    poll_ids
-        Rows to use (default: all rows of the question). One table per group: if a group
-        (``all``, ``party:dem`` ...) appears in two polls, choose with ``poll_ids``.
-    groups
-        ``{subgroup: party}`` naming the vote groups, e.g. ``{"party:dem": "dem",
-        "party:rep": "rep"}`` (default: every subgroup ``party:X`` or ``vote:X`` -> ``X``).
-        The groups must partition the voters (see the model notes on party identification).
     vote
-        The overall vote, ``{party: percent}`` (e.g. the official two-party result). Required.
+        The known vote of the listed parties, ``{party: share}`` (percentages or counts:
+        normalised), e.g. the official two-party result. Required. Its keys are the parties
+        of the model; any other vote (minor parties, no answer) is the category ``other``.
     vote_sd_pp
-        Uncertainty of ``vote`` as a standard deviation in percentage points (default 1.0):
-        the official count is exact, but the exit poll's groups are not exactly the voters of
-        each party (party identifiers who crossed over, third parties). 0.1 treats the vote
-        as known.
+        How far (sd, percentage points) the exit poll's weighted electorate may be from
+        ``vote`` (default 0.5): exit polls are weighted to the count, but not exactly, and
+        tables from overnight updates were weighted to an incomplete count.
+    party_order
+        The parties from one end of the left-right scale to the other (default: the order
+        of ``vote``). The direction does not matter; it must match ``group_order``.
+    group_order
+        The party-ID groups in the same direction (default: the group named like the first
+        party, then the groups not named like a party, then the one named like the last
+        party, e.g. ``rep, ind, dem`` for parties ``rep, dem``).
+    questions
+        ``{"issue": question_id, "vote": question_id, "group": question_id}``: which
+        question asks what (default: recognised from the responses; give it when ambiguous).
+    subgroup_prefixes
+        Prefix of the ``subgroup`` codes of each variable (default ``party`` for party-ID
+        groups, ``issue`` and ``vote``: ``party:dem``, ``issue:inflation``, ``vote:rep``).
+    poll_ids
+        Rows to use (default: all). Every row is taken to come from ONE exit poll (the same
+        respondents); a figure published twice (two weightings, two outlets) must be chosen.
+    poll_priority
+        When a figure is published by several polls of the same exit poll (weighting updates,
+        outlets), keep the one from the poll listed first here (unlisted polls come last);
+        the figures set aside are listed in the notes. Without it such duplicates are refused.
+    holdout
+        Tables left out of the fit and predicted (``vote_by_issue``, ``issue_by_vote`` ...,
+        or one subgroup's row: ``vote_by_issue:inflation``); see ``TABLE_KINDS``.
+
+    Sampling error
+    --------------
     deff
-        Design effect of the exit poll (default 2.0). Effective sample size of a table is
-        ``n / deff``. Exit polls are cluster samples (a few hundred polling places, phone
-        samples for early voters) weighted heavily to the count; their design effects are
-        not published and are well above 1. 2 is a deliberately cautious assumption, not a
-        published figure; try 3-4 in a sensitivity analysis (intervals widen by sqrt(deff/2)).
-    group_n
-        How large each group's sample is when ``subgroup_n`` is not published: ``"vote"``
-        (default: n x the group's share of ``vote``) or a number in (0, 1] (that fraction of
-        n for every group).
-    other
-        ``"remainder"`` (default): shares that sum to less than 100 leave the rest to an
-        "other" issue (exit polls list only the top issues); ``"none"``: the listed issues are
-        exhaustive and must sum to 100 (within ``sum_tolerance``).
-    sum_tolerance
-        Percentage points by which a group's shares may exceed 100 (rounding; default 2).
-    missing
-        ``"error"`` (default): every group must report every issue; ``"infer"``: an issue not
-        reported for a group is part of that group's remainder and is identified by the
-        overall shares (needs ``overall="likelihood"`` and an ``all`` table).
-    overall
-        ``"likelihood"`` (default): the overall issue shares enter as data on
-        ``sum_p s_{p,i} v_p``; ``"check"``: they are only compared with the model (posterior
-        predictive). They come from the same respondents as the group tables, so
-        ``"likelihood"`` counts those respondents twice: intervals are somewhat too narrow
-        where group tables exist (the price of identifying missing cells).
-    check_issue_names
-        Refuse issue names that look like one issue spelled two ways.
-    issue_aliases
-        ``{name: canonical name}`` to merge spellings.
-    prior_concentration
-        Dirichlet concentration of each group's issue shares (default 1: flat).
+        Design effect of the exit poll (default 2.0) for rows without a published ``deff``:
+        the effective sample size of a table is ``n / deff`` (each row's own ``deff`` when the
+        frame has a published one; a PollFrame's ``deff_source`` "assumed 1" is not). Exit
+        polls are cluster samples of polling places (plus phone samples of early voters),
+        weighted heavily; their design effects are not published. 2 is a cautious
+        assumption, not a published figure.
+    rounding_pp
+        Width of the published rounding (percentage points; default: from the published
+        decimals, 1 point for whole percents). Rounding error is uniform: variance
+        ``width^2 / 12``.
+    nonsampling_sd_pp
+        Scale (percentage points) of the half-normal prior on the non-sampling error added to
+        every published figure (weighting updates between tables, secondary sources);
+        default 1.
+
+    Latent structure (see the model notes)
+    --------------------------------------
+    loading_split
+        How the correlation between party ID and vote is shared between their loadings on
+        the latent disposition (default 0.5: equally): ``lambda_group = rho ** split``,
+        ``lambda_vote = rho ** (1 - split)``, between 0.05 and 0.95. Not identified by
+        margins: near 0 party ID is almost a perfect measure of the disposition (least
+        issue-vote association within groups), near 1 the vote is (most). Show alternatives
+        in a sensitivity analysis.
+    direct_sd
+        Sd of the direct issue effects on the vote (probit units of a voter's own vote
+        probability, zero-sum over the issues; default 1).
+    issue_logit_sd, issue_slope_sd
+        Priors of the issue-choice model: intercepts Normal(0, 2) and slopes on the latent
+        disposition Normal(0, 1.5) (log-odds against the 'other' issue).
+    other_vote_prior
+        ``(a, b)`` of the Beta prior of each group's vote for none of the listed parties
+        (default (1, 19): mean 5%).
+    latent_nodes
+        Grid points on the latent disposition (default 61 on -6..6 sd; on the 2022 exit
+        poll's posterior the cells then differ from a 481-point grid by about 1e-4 points).
+
+    Issues
+    ------
+    issue_order
+        The listed issues in the order results show them (default: by their overall
+        published share, largest first).
+    check_issue_names, issue_aliases
+        Refuse issue names that look like one issue spelled two ways; ``{name: canonical}``
+        merges spellings.
     extra_issues
-        Issues absent from the exit poll's list, taken out of the "other" remainder:
-        ``{"war in Ukraine": {"share": 0.02, "share_sd": 0.01, "split": {"rep": 0.45,
-        "dem": 0.55}, "split_sd": 0.08}}`` (proportions). ``share`` is the proportion of voters
-        for whom it was the top issue, ``split`` how they voted; the sds give their
-        uncertainty (a beta distribution with that mean and sd, drawn per posterior draw).
+        Issues absent from the exit poll's list, taken out of the 'other' remainder for
+        counterfactuals: ``{"war in Ukraine": {"share": 0.02, "share_sd": 0.01, "split":
+        {"rep": 0.45, "dem": 0.55}, "split_sd": 0.08}}`` (proportions; stated assumptions,
+        drawn per posterior draw).
     """
 
-    question: str | None = None
-    poll_ids: tuple[str, ...] | None = None
-    groups: dict[str, str] | None = None
     vote: dict[str, float] = field(default_factory=dict)
-    vote_sd_pp: float = 1.0
+    vote_sd_pp: float = 0.5
+    party_order: tuple[str, ...] | None = None
+    group_order: tuple[str, ...] | None = None
+    questions: dict[str, str] = field(default_factory=dict)
+    subgroup_prefixes: dict[str, str] = field(
+        default_factory=lambda: {"group": "party", "issue": "issue", "vote": "vote"})
+    poll_ids: tuple[str, ...] | None = None
+    poll_priority: tuple[str, ...] = ()
+    holdout: tuple[str, ...] = ()
     deff: float = DEFAULT_DEFF
-    group_n: str | float = "vote"
-    other: Literal["remainder", "none"] = "remainder"
-    sum_tolerance: float = 2.0
-    missing: Literal["error", "infer"] = "error"
-    overall: Literal["likelihood", "check"] = "likelihood"
+    rounding_pp: float | None = None
+    nonsampling_sd_pp: float = 1.0
+    loading_split: float = 0.5
+    direct_sd: float = 1.0
+    issue_logit_sd: float = 2.0
+    issue_slope_sd: float = 1.5
+    other_vote_prior: tuple[float, float] = (1.0, 19.0)
+    latent_nodes: int = 61
+    issue_order: tuple[str, ...] | None = None
     check_issue_names: bool = True
     issue_aliases: dict[str, str] = field(default_factory=dict)
-    prior_concentration: float = 1.0
     extra_issues: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     model_label = "IssueVote"
@@ -136,44 +184,57 @@ class IssueVoteConfig(ModelConfig):
     def problems(self) -> list[str]:
         out: list[str] = []
         if not self.vote:
-            out.append(
-                "vote= is required: the overall vote as {party: percent}, e.g. "
-                "{'rep': 51.5, 'dem': 48.5}")
-        total = sum(float(v) for v in self.vote.values())
-        if any(float(v) <= 0 for v in self.vote.values()) or abs(total - 100) > 0.5:
-            out.append(
-                f"vote must be positive percentages summing to 100 (got {self.vote}, sum "
-                f"{total:g}); for a two-party analysis give two-party shares")
+            out.append("vote= is required: the known vote of the listed parties, e.g. the "
+                       "official count {'rep': 54227992, 'dem': 51280463}")
+        elif any(float(v) <= 0 for v in self.vote.values()) or len(self.vote) < 2:
+            out.append(f"vote must give at least two parties with positive shares or counts "
+                       f"(got {self.vote})")
+        if "other" in self.vote:
+            out.append("'other' is the model's name for votes outside the listed parties: "
+                       "leave it out of vote=")
+        if self.party_order is not None and set(self.party_order) != set(self.vote):
+            out.append(f"party_order {list(self.party_order)} must list exactly the parties "
+                       f"of vote ({sorted(self.vote)})")
+        unknown = sorted(set(self.questions) - set(ROLES))
+        if unknown:
+            out.append(f"questions= takes the keys {list(ROLES)}, not {unknown}")
+        if set(self.subgroup_prefixes) != set(ROLES):
+            out.append(f"subgroup_prefixes must name a prefix for each of {list(ROLES)}")
+        for spec in self.holdout:
+            kind = str(spec).split(":", 1)[0]
+            if kind not in TABLE_KINDS:
+                out.append(f"holdout {spec!r}: unknown table (tables: {', '.join(TABLE_KINDS)})")
+        out += self._number_problems()
+        for spec in normalise_extra_issues(self.extra_issues).values():
+            unknown_parties = set(spec["split"]) - set(self.vote) - {"other"}
+            if unknown_parties:
+                out.append(f"extra issue split names unknown part(ies) "
+                           f"{sorted(unknown_parties)}; parties: {sorted(self.vote)}")
+        return out
+
+    def _number_problems(self) -> list[str]:
+        out = []
         if not self.vote_sd_pp > 0:
-            out.append("vote_sd_pp must be positive (use 0.1 for a known vote)")
+            out.append("vote_sd_pp must be positive (0.1 treats the vote as known)")
         if not self.deff >= 1:
             out.append(f"deff must be >= 1 (got {self.deff})")
-        if isinstance(self.group_n, str):
-            if self.group_n != "vote":
-                out.append("group_n must be 'vote' or a fraction in (0, 1]")
-        elif not 0 < float(self.group_n) <= 1:
-            out.append("group_n must be 'vote' or a fraction in (0, 1]")
-        if self.other not in {"remainder", "none"}:
-            out.append("other must be 'remainder' or 'none'")
-        if self.missing not in {"error", "infer"}:
-            out.append("missing must be 'error' or 'infer'")
-        if self.overall not in {"likelihood", "check"}:
-            out.append("overall must be 'likelihood' or 'check'")
-        if self.missing == "infer" and self.overall != "likelihood":
-            out.append(
-                "missing='infer' needs overall='likelihood': missing cells are identified by "
-                "the overall issue shares")
-        if self.sum_tolerance < 0 or not self.prior_concentration > 0:
-            out.append("sum_tolerance must be >= 0, prior_concentration > 0")
-        for spec in normalise_extra_issues(self.extra_issues).values():
-            unknown = set(spec["split"]) - set(self.vote)
-            if unknown:
-                out.append(
-                    f"extra issue split names unknown part(ies) {sorted(unknown)}; parties: "
-                    f"{sorted(self.vote)}")
+        if self.rounding_pp is not None and not self.rounding_pp >= 0:
+            out.append("rounding_pp must be >= 0")
+        for name in ("nonsampling_sd_pp", "direct_sd", "issue_logit_sd", "issue_slope_sd"):
+            if not getattr(self, name) > 0:
+                out.append(f"{name} must be positive")
+        if not 0.05 <= self.loading_split <= 0.95:
+            out.append("loading_split must be between 0.05 and 0.95 (at 0 or 1 one loading "
+                       "is 1: a step function the sampler cannot follow)")
+        if len(self.other_vote_prior) != 2 or min(self.other_vote_prior) <= 0:
+            out.append("other_vote_prior must be two positive numbers (a, b) of a Beta prior")
+        if not 21 <= int(self.latent_nodes) <= 1001:
+            out.append("latent_nodes must be between 21 and 1001")
         return out
 
     def vote_proportions(self) -> dict[str, float]:
-        """The overall vote as proportions."""
-        total = sum(float(v) for v in self.vote.values())
-        return {str(k): float(v) / total for k, v in self.vote.items()}
+        """The known vote of the listed parties as proportions (summing to 1), in party
+        order."""
+        order = self.party_order or tuple(self.vote)
+        total = sum(float(self.vote[p]) for p in order)
+        return {str(p): float(self.vote[p]) / total for p in order}

@@ -1,20 +1,22 @@
-"""Turn exit-poll issue tables into the count matrices the issue-vote model needs.
+"""Turn an exit poll's published tables into the figures the issue-vote model observes.
 
-One *table* is the single-choice "which issue mattered most" question for one group: the
-overall electorate (subgroup ``all``) or the voters of one party (``party:dem`` ...). Each
-table becomes multinomial counts over the reported issues plus a remainder ("other", don't
-know and issues the table does not report), on the effective sample size
-``N = n_base / deff`` where ``n_base`` is the published ``subgroup_n``, else n (``all``) or
-n x the party's share of the vote (``group_n="vote"``).
+Every published share is one *figure*: the share giving ``response`` among the voters of
+``subgroup``, i.e. a ratio of two sums of latent cells (group x issue x vote). Which variable
+a figure is about comes from its question (``questions=``, or recognised from the responses)
+and from the subgroup's prefix (``party:dem`` is a party-ID group, ``issue:inflation`` the
+voters naming an issue, ``vote:rep`` a party's voters, ``all`` every voter). A figure belongs
+to a *table* named ``<response>_by_<subgroup>`` (``vote_by_issue``) or ``<response>_share``
+(``issue_share``); tables named in ``holdout`` are left out of the fit and predicted.
 
-Bad input raises :class:`~opinion.errors.ModelInputError` naming the group, issue or poll:
-shares summing above 100 (or, with ``other="none"``, not to 100) within tolerance, a group
-that does not report every issue (``missing="error"``), issue names spelled two ways, a group
-given twice, groups that do not match the parties of ``vote``.
+Bad input raises :class:`~opinion.errors.ModelInputError` naming the problem: figures given
+twice (two weightings or outlets of one exit poll: choose with ``poll_ids``), shares summing
+above 100, fractions instead of percentages, issue names spelled two ways, subgroups that do
+not match any level, questions that cannot be recognised.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,32 +24,48 @@ import pandas as pd
 
 from opinion.errors import ModelInputError
 from opinion.frames import PollFrame
+from opinion.models.core.inputs import problems_message
 from opinion.models.core.names import DEFAULT_NON_ISSUES, near_duplicate_issues
-from opinion.models.election.config import IssueVoteConfig
+from opinion.models.election.config import ROLES, IssueVoteConfig
 
 REQUIRED = ("poll_id", "n", "question_id", "response", "pct")
 OTHER = "other"
-GROUP_PREFIXES = ("party:", "vote:")
+SUM_TOLERANCE = 2.0
+_NON_ISSUES = {x.lower() for x in DEFAULT_NON_ISSUES}
+
+
+def level_key(name: str) -> str:
+    """Comparison key of a level: lower case, runs of non-alphanumerics as one '_'."""
+    return re.sub(r"[^0-9a-z]+", "_", str(name).lower()).strip("_")
 
 
 @dataclass(frozen=True)
 class IssueVoteData:
-    """Count matrices and labels.
+    """Levels of the three variables and the published figures.
 
-    ``counts`` and ``reported`` are tables x (categories + 1): the last column is the
-    remainder (issues a table does not report; "other" when ``other="remainder"``).
+    ``figures`` has one row per published share: ``figure`` (index), ``table`` (kind),
+    ``sub_var, sub_level, resp_var, resp_level``, ``pct``, ``n``, ``deff`` (the row's
+    published design effect, else the configured one), ``n_eff``, ``rounding_pp``,
+    ``fitted`` (False: held out), ``poll_id``, ``label``. ``numerator`` and ``denominator``
+    are 0/1 matrices (figures x cells) over the flattened cells (group, issue, vote).
     """
 
-    tables: pd.DataFrame  # one row per table: group, party (None for all), poll_id, n, N ...
-    cells: pd.DataFrame  # tidy: table, group, party, issue, pct, count
-    counts: np.ndarray
-    reported: np.ndarray
-    parties: list[str]
-    issues: list[str]  # the listed issues
-    categories: list[str]  # issues (+ "other")
-    vote: np.ndarray  # published vote, proportions, party order
-    crosstab: pd.DataFrame | None  # issue, party, pct, N, count (vote_by_issue)
+    groups: list[str]
+    issues: list[str]  # listed issues + "other"
+    parties: list[str]  # listed parties in order + "other"
+    figures: pd.DataFrame
+    numerator: np.ndarray
+    denominator: np.ndarray
+    vote: np.ndarray  # known vote of the listed parties, proportions, party order
     notes: list[str]
+
+    @property
+    def listed_parties(self) -> list[str]:
+        return self.parties[:-1]
+
+    @property
+    def listed_issues(self) -> list[str]:
+        return self.issues[:-1]
 
 
 def _frame(polls: PollFrame | pd.DataFrame) -> pd.DataFrame:
@@ -60,81 +78,92 @@ def _frame(polls: PollFrame | pd.DataFrame) -> pd.DataFrame:
     data = data.copy()
     if "subgroup" not in data:
         data["subgroup"] = "all"
-    data["subgroup"] = data["subgroup"].fillna("all").astype(str)
+    data["subgroup"] = data["subgroup"].fillna("all").astype(str).str.strip()
     data["response"] = data["response"].astype(str).str.strip()
+    data["question_id"] = data["question_id"].astype(str)
     data["pct"] = pd.to_numeric(data["pct"], errors="coerce")
     data["n"] = pd.to_numeric(data["n"], errors="coerce")
-    data["subgroup_n"] = (pd.to_numeric(data["subgroup_n"], errors="coerce")
-                          if "subgroup_n" in data else np.nan)
     data["poll_id"] = data["poll_id"].astype(str)
+    data["deff"] = (pd.to_numeric(data["deff"], errors="coerce") if "deff" in data
+                    else np.nan)
+    if "deff_source" in data:  # a PollFrame's assumed 1 is not a published design effect
+        assumed = data["deff_source"].astype(str).str.startswith("assumed")
+        data.loc[assumed, "deff"] = np.nan
     return data
 
 
 def _select(data: pd.DataFrame, config: IssueVoteConfig) -> pd.DataFrame:
-    if config.question is not None:
-        if config.question not in set(data["question_id"]):
-            raise ModelInputError(f"question_id {config.question!r} not in the data (have: "
-                                  f"{', '.join(sorted(map(str, data['question_id'].unique())))})")
-        question = config.question
-    else:
-        candidates = sorted(map(str, data["question_id"].unique()))
-        if "question_format" in data:
-            single = data.loc[data["question_format"] == "single_choice", "question_id"]
-            candidates = sorted(map(str, single.unique())) or candidates
-        if len(candidates) != 1:
-            raise ModelInputError(
-                f"several questions in the data ({', '.join(candidates)}): choose the "
-                "single-choice issue question with question=...")
-        question = candidates[0]
-    data = data[data["question_id"] == question]
     if config.poll_ids is not None:
         unknown = sorted(set(config.poll_ids) - set(data["poll_id"]))
         if unknown:
-            raise ModelInputError(f"poll_ids not in question {question!r}: {', '.join(unknown)}")
+            raise ModelInputError(f"poll_ids not in the data: {', '.join(unknown)}")
         data = data[data["poll_id"].isin(config.poll_ids)]
+    problems = []
     if data.empty:
-        raise ModelInputError(f"no rows for question {question!r}")
-    bad_n = data.loc[data["n"].isna() | (data["n"] <= 0), "poll_id"].unique()
-    if len(bad_n):
-        raise ModelInputError(f"poll(s) without a sample size n: {', '.join(sorted(bad_n))}")
+        problems.append("no rows to model")
+    bad_n = sorted(data.loc[data["n"].isna() | (data["n"] <= 0), "poll_id"].unique())
+    if bad_n:
+        problems.append(f"poll(s) without a sample size n: {', '.join(bad_n)}")
     if data["pct"].isna().any() or (data["pct"] < 0).any() or (data["pct"] > 100).any():
-        raise ModelInputError("pct must be a percentage (0-100) in every row")
-    if data["pct"].max() <= 1.0:
-        raise ModelInputError("every share is at most 1: shares look like fractions (0-1); "
-                              "pct must be percent (0-100)")
+        problems.append("pct must be a percentage (0-100) in every row")
+    elif len(data) and data["pct"].max() <= 1.0:
+        problems.append("every share is at most 1: shares look like fractions (0-1); pct must "
+                        "be percent (0-100)")
+    if problems:
+        raise ModelInputError(problems_message("IssueVote", problems))
     return data.copy()
 
 
-def _group_map(data: pd.DataFrame, config: IssueVoteConfig) -> dict[str, str]:
-    parties = list(config.vote_proportions())
-    if config.groups is not None:
-        mapping = {str(k): str(v) for k, v in config.groups.items()}
-        absent = sorted(set(mapping) - set(data["subgroup"]))
-        if absent:
-            raise ModelInputError(f"group(s) {', '.join(absent)} not in the data (have: "
-                                  f"{', '.join(sorted(data['subgroup'].unique()))})")
-    else:
-        mapping = {}
-        for g in sorted(data["subgroup"].unique()):
-            for prefix in GROUP_PREFIXES:
-                if g.startswith(prefix):
-                    mapping[g] = g[len(prefix):]
-    got = set(mapping.values())
-    if got != set(parties):
-        raise ModelInputError(
-            f"the vote groups in the data ({', '.join(sorted(mapping)) or 'none'} -> parties "
-            f"{sorted(got)}) do not match the parties of vote= ({parties}): every party needs "
-            "an issue table and every table a vote share; map subgroups with groups={...}")
-    return mapping
+def _prefix_of(subgroup: str, prefixes: dict[str, str]) -> tuple[str | None, str | None]:
+    """(variable, level) of a subgroup code; (None, None) for 'all'."""
+    if subgroup == "all":
+        return None, None
+    head, _, level = subgroup.partition(":")
+    for role, prefix in prefixes.items():
+        if head == prefix and level:
+            return role, level
+    return "unknown", subgroup
 
 
-def _aliases_and_names(data: pd.DataFrame, config: IssueVoteConfig) -> pd.DataFrame:
-    aliases = {str(k).strip().lower(): str(v).strip() for k, v in config.issue_aliases.items()}
-    data["issue"] = [aliases.get(r.lower(), r) for r in data["response"]]
-    non = {x.lower() for x in DEFAULT_NON_ISSUES}
-    data = data[~data["issue"].str.lower().isin(non)].copy()
+def _question_roles(data: pd.DataFrame, config: IssueVoteConfig,
+                    group_levels: set[str]) -> dict[str, str]:
+    """question_id -> role (issue, vote, group)."""
+    given = {q: r for r, q in config.questions.items()}
+    unknown = sorted(set(given) - set(data["question_id"]))
+    if unknown:
+        raise ModelInputError(f"questions= names question(s) not in the data: {unknown}")
+    parties = {level_key(p) for p in config.vote}
+    roles: dict[str, str] = {}
+    for q, rows in data.groupby("question_id", sort=True):
+        if q in given:
+            roles[q] = given[q]
+            continue
+        keys = {level_key(r) for r in rows["response"]} - {OTHER}
+        if keys and keys <= parties:
+            roles[q] = "vote"
+        elif keys and keys <= {level_key(g) for g in group_levels} | parties:
+            roles[q] = "group"
+        else:
+            roles[q] = "issue"
+    for role in ROLES:
+        qs = sorted(q for q, r in roles.items() if r == role)
+        if len(qs) > 1:
+            raise ModelInputError(f"several questions look like the {role} question ({qs}): "
+                                  f"name it with questions={{'{role}': ...}} or select rows")
+    if "issue" not in roles.values():
+        raise ModelInputError("no issue question recognised: name it with questions="
+                              "{'issue': question_id}")
+    return roles
+
+
+def _issue_levels(data: pd.DataFrame, config: IssueVoteConfig) -> tuple[list[str], dict]:
+    """Listed issues (most published first) and a key -> issue lookup (aliases applied)."""
+    aliases = {level_key(k): str(v).strip() for k, v in config.issue_aliases.items()}
+    rows = data[data["resp_var"] == "issue"]
+    names = [aliases.get(level_key(r), r) for r in rows["response"]]
+    listed = [n for n in dict.fromkeys(names) if n.lower() not in _NON_ISSUES]
     if config.check_issue_names:
-        dups = near_duplicate_issues(sorted(data["issue"].unique()))
+        dups = near_duplicate_issues(sorted(set(listed)))
         if dups:
             where = "; ".join(" / ".join(repr(n) for n in g) for g in dups)
             example = {g: dups[0][0] for g in dups[0][1:]}
@@ -142,167 +171,198 @@ def _aliases_and_names(data: pd.DataFrame, config: IssueVoteConfig) -> pd.DataFr
                 f"issue names that look like one issue named two ways: {where}. Merge them "
                 f"with issue_aliases={example!r}, or pass check_issue_names=False if they "
                 "really are different issues.")
-    return data
+    overall = rows["sub_var"].isna() | ~rows["sub_var"].map(lambda v: isinstance(v, str))
+    ranked = rows.assign(_issue=names, _overall=overall).sort_values("_overall")
+    order = (ranked.groupby("_issue")[["_overall", "pct"]].last()
+             .reindex(listed).sort_values(["_overall", "pct"], ascending=False, kind="stable"))
+    listed = list(order.index)
+    if config.issue_order is not None:
+        given = [aliases.get(level_key(i), i) for i in config.issue_order]
+        if sorted(map(level_key, given)) != sorted(map(level_key, listed)):
+            raise ModelInputError(f"issue_order {list(config.issue_order)} must list exactly "
+                                  f"the issues of the tables ({listed})")
+        by_key = {level_key(i): i for i in listed}
+        listed = [by_key[level_key(i)] for i in given]
+    lookup = {level_key(i): i for i in listed}
+    lookup.update({k: v for k, v in aliases.items() if level_key(v) in lookup})
+    for non in _NON_ISSUES:
+        lookup.setdefault(level_key(non), OTHER)
+    lookup[OTHER] = OTHER
+    if len(listed) < 2:
+        raise ModelInputError(f"need at least two issues, found {listed}")
+    return [*listed, OTHER], lookup
 
 
-def prepare(polls: PollFrame | pd.DataFrame, config: IssueVoteConfig,
-            vote_by_issue: pd.DataFrame | None = None) -> IssueVoteData:
-    """Select, check and encode the issue tables.
+def _orders(config: IssueVoteConfig, group_levels: list[str]) -> tuple[list[str], list[str]]:
+    parties = list(config.party_order or config.vote)
+    if config.group_order is not None:
+        missing = sorted(set(group_levels) - set(config.group_order))
+        if missing:
+            raise ModelInputError(f"group_order lacks group(s) {missing} found in the data")
+        return [*parties, OTHER], list(config.group_order)
+    first, last = level_key(parties[0]), level_key(parties[-1])
+    keyed = {level_key(g): g for g in group_levels}
+    middle = [g for g in group_levels if level_key(g) not in (first, last)]
+    if len(middle) > 1 and len(parties) == 2:
+        raise ModelInputError(f"cannot order the groups {group_levels} on the left-right scale: "
+                              "give group_order=(...) in the direction of the parties")
+    ends = ([keyed[first]] if first in keyed else []), ([keyed[last]] if last in keyed else [])
+    order = ends[0] + middle + ends[1]
+    if len(order) < 2:
+        raise ModelInputError("need at least two party-ID groups (subgroups such as party:dem, "
+                              "party:ind, party:rep, or a party-ID question)")
+    return [*parties, OTHER], order
 
-    Raises
-    ------
-    ModelInputError
-        See the module docstring.
-    """
+
+def prepare(polls: PollFrame | pd.DataFrame, config: IssueVoteConfig) -> IssueVoteData:
+    """Select, check and encode the published tables (see the module docstring)."""
     data = _select(_frame(polls), config)
-    mapping = _group_map(data, config)
-    data = data[data["subgroup"].isin(set(mapping) | {"all"})]
-    data = _aliases_and_names(data, config)
-    vote = config.vote_proportions()
-    parties = list(vote)
-
-    polls_per_group = data.groupby("subgroup")["poll_id"].unique()
-    twice = {g: sorted(p) for g, p in polls_per_group.items() if len(p) > 1}
-    if twice:
-        g, p = next(iter(twice.items()))
+    prefixes = dict(config.subgroup_prefixes)
+    parsed = [_prefix_of(s, prefixes) for s in data["subgroup"]]
+    data["sub_var"] = [p[0] for p in parsed]
+    data["sub_level"] = [p[1] for p in parsed]
+    bad = sorted(data.loc[data["sub_var"] == "unknown", "subgroup"].unique())
+    if bad:
         raise ModelInputError(
-            f"group {g!r} is given by more than one poll ({', '.join(p)}): they are not "
-            "independent tables (e.g. two weightings of one exit poll); choose one with "
-            "poll_ids=[...]")
-    dup = data[data.duplicated(["subgroup", "issue"], keep=False)]
-    if len(dup):
-        row = dup.iloc[0]
-        raise ModelInputError(f"group {row['subgroup']!r} reports issue {row['issue']!r} twice "
-                              "(after issue_aliases); a single-choice table lists each once")
-
-    sums = data.groupby("subgroup")["pct"].sum()
-    tol = config.sum_tolerance
-    for g, total in sums.items():
-        if total > 100 + tol:
-            raise ModelInputError(
-                f"issue shares of group {g!r} sum to {total:.1f}% (> 100 + {tol:g}): a "
-                "single-choice question's shares cannot exceed 100; check the rows or the "
-                "question format")
-        if config.other == "none" and total < 100 - tol:
-            raise ModelInputError(
-                f"issue shares of group {g!r} sum to {total:.1f}%, not 100 (within {tol:g}): "
-                "with other='none' the listed issues must be exhaustive; use "
-                "other='remainder' to treat the rest as 'other'")
-
-    issues = list(dict.fromkeys(data.sort_values("pct", ascending=False, kind="stable")
-                                ["issue"]))
-    if len(issues) < 2:
-        raise ModelInputError(f"need at least two issues, found {issues}")
-    group_of_party = {p: g for g, p in mapping.items()}
-    missing_cells = []
-    for p in parties:
-        have = set(data.loc[data["subgroup"] == group_of_party[p], "issue"])
-        missing_cells += [(group_of_party[p], i) for i in issues if i not in have]
-    has_all = bool((data["subgroup"] == "all").any())
-    if missing_cells and config.missing == "error":
-        g, i = missing_cells[0]
-        more = f" (and {len(missing_cells) - 1} more)" if len(missing_cells) > 1 else ""
-        raise ModelInputError(
-            f"group {g!r} has no share for issue {i!r}{more}: every party's table must list "
-            "every issue. If the figure was not published, pass missing='infer' (the overall "
-            "shares then identify it) or drop the issue")
-    if missing_cells and not has_all:
-        raise ModelInputError("missing='infer' needs the overall ('all') issue table")
-    if config.overall == "likelihood" and not has_all and config.missing == "infer":
-        raise ModelInputError("missing='infer' needs the overall ('all') issue table")
-
-    categories = issues + ([OTHER] if config.other == "remainder" else [])
-    table_groups = (["all"] if has_all else []) + [group_of_party[p] for p in parties]
-    n_cat = len(categories)
-    counts = np.zeros((len(table_groups), n_cat + 1))
-    reported = np.zeros((len(table_groups), n_cat + 1))
-    table_rows, cell_rows = [], []
-    for t, g in enumerate(table_groups):
-        rows = data[data["subgroup"] == g]
-        party = mapping.get(g)
-        n = float(rows["n"].iloc[0])
-        sub_n = rows["subgroup_n"].dropna()
-        if len(sub_n):
-            n_base, basis = float(sub_n.iloc[0]), "subgroup_n"
-        elif g == "all":
-            n_base, basis = n, "poll n"
-        elif config.group_n == "vote":
-            n_base, basis = n * vote[party], f"n x vote share ({100 * vote[party]:.1f}%)"
-        else:
-            n_base, basis = n * float(config.group_n), f"n x {float(config.group_n):g}"
-        n_eff = max(int(round(n_base / config.deff)), 1)
-        shares = rows.set_index("issue")["pct"] / 100.0
-        if config.other == "none":
-            shares = shares / shares.sum()
-        c = np.round(shares.to_numpy() * n_eff)
-        if c.sum() > n_eff:
-            c = np.floor(shares.to_numpy() * n_eff)
-        for issue, k in zip(shares.index, c, strict=True):
-            j = categories.index(issue)
-            counts[t, j] = k
-            reported[t, j] = 1.0
-            cell_rows.append({"table": t, "group": g, "party": party or "all", "issue": issue,
-                              "pct": float(100 * shares[issue]), "count": int(k)})
-        counts[t, -1] = n_eff - c.sum()
-        reported[t, -1] = 1.0
-        table_rows.append({"table": t, "group": g, "party": party or "all",
-                           "poll_id": rows["poll_id"].iloc[0], "n": n, "n_base": n_base,
-                           "n_basis": basis, "deff": config.deff, "N": n_eff,
-                           "reported_pct": float(rows["pct"].sum())})
-    tables = pd.DataFrame(table_rows)
-    cells = pd.DataFrame(cell_rows)
-    crosstab = (None if vote_by_issue is None
-                else _crosstab(vote_by_issue, issues, parties, data, config))
+            f"subgroup(s) {bad} are neither 'all' nor prefixed by one of "
+            f"{sorted(prefixes.values())} (set subgroup_prefixes=, or drop those rows)")
+    group_levels = list(dict.fromkeys(data.loc[data["sub_var"] == "group", "sub_level"]))
+    roles = _question_roles(data, config, set(group_levels))
+    data["resp_var"] = data["question_id"].map(roles)
+    if "group" in roles.values():
+        known = {level_key(g) for g in group_levels}
+        extra = [r for r in data.loc[data["resp_var"] == "group", "response"]
+                 if level_key(r) not in known]
+        group_levels = list(dict.fromkeys(group_levels + extra))
+    issues, issue_lookup = _issue_levels(data, config)
+    parties, groups = _orders(config, group_levels)
     notes = [f"effective sample size n / deff with deff {config.deff:g} (assumed, not "
              "published)"]
-    if missing_cells:
-        notes.append("not published, inferred from the overall shares: "
-                     + ", ".join(f"{g} / {i}" for g, i in missing_cells))
-    if not has_all:
-        notes.append("no overall ('all') table: nothing to check the group tables against")
-    return IssueVoteData(tables=tables, cells=cells, counts=counts, reported=reported,
-                         parties=parties, issues=issues, categories=categories,
-                         vote=np.array([vote[p] for p in parties]), crosstab=crosstab,
-                         notes=notes)
+    figures = _figures(data, config, groups, issues, issue_lookup, parties, notes)
+    numerator, denominator = figure_matrices(figures, groups, issues, parties)
+    held = figures.loc[~figures["fitted"], "table"].unique().tolist()
+    if held:
+        notes.append("held out and predicted: " + ", ".join(held))
+    vote = config.vote_proportions()
+    return IssueVoteData(groups=groups, issues=issues, parties=parties, figures=figures,
+                         numerator=numerator, denominator=denominator,
+                         vote=np.array([vote[p] for p in parties[:-1]]), notes=notes)
 
 
-def _crosstab(frame: pd.DataFrame, issues: list[str], parties: list[str], data: pd.DataFrame,
-              config: IssueVoteConfig) -> pd.DataFrame:
-    """Published vote by issue (``issue, party, pct`` [, ``n``]) as multinomial counts."""
-    if not isinstance(frame, pd.DataFrame) or not {"issue", "party", "pct"} <= set(frame):
-        raise ModelInputError("vote_by_issue must be a DataFrame with columns issue, party, "
-                              "pct (percent of the issue's voters) and optionally n")
-    frame = frame.copy()
-    aliases = {str(k).strip().lower(): str(v).strip() for k, v in config.issue_aliases.items()}
-    frame["issue"] = [aliases.get(str(r).strip().lower(), str(r).strip())
-                      for r in frame["issue"]]
-    unknown = sorted(set(frame["issue"]) - set(issues))
-    if unknown:
-        raise ModelInputError(f"vote_by_issue issue(s) not in the issue tables: {unknown}")
-    if set(frame["party"]) != set(parties):
-        raise ModelInputError(f"vote_by_issue must give every party {parties}; got "
-                              f"{sorted(set(frame['party']))}")
-    overall = data[data["subgroup"] == "all"].set_index("issue")["pct"]
+def _level(role: str, name: str, groups: list[str], issue_lookup: dict[str, str],
+           parties: list[str]) -> str | None:
+    key = level_key(name)
+    if role == "issue":
+        return issue_lookup.get(key)
+    levels = groups if role == "group" else parties
+    for level in levels:
+        if level_key(level) == key:
+            return level
+    return OTHER if role == "vote" else None
+
+
+def _prefer(figures: pd.DataFrame, priority: tuple[str, ...], notes: list[str]
+            ) -> pd.DataFrame:
+    """One figure per table cell: the one from the highest-priority poll (if a priority is
+    given); the others are noted."""
+    if not priority or figures.empty:
+        return figures
+    rank = {p: k for k, p in enumerate(priority)}
+    key = ["table", "sub_level", "resp_level"]
+    ordered = figures.assign(_rank=figures["poll_id"].map(rank).fillna(len(rank))) \
+        .sort_values("_rank", kind="stable")
+    dropped = ordered[ordered.fillna({"sub_level": "all"}).duplicated(key, keep="first")]
+    for r in dropped.itertuples(index=False):
+        notes.append(f"{r.table} {r.resp_level}"
+                     f"{'' if not isinstance(r.sub_level, str) else ' among ' + r.sub_level}: "
+                     f"{r.pct:g} from {r.poll_id} set aside (poll_priority)")
+    return ordered.drop(index=dropped.index).drop(columns="_rank").sort_index()
+
+
+def _figures(data: pd.DataFrame, config: IssueVoteConfig, groups: list[str],
+             issues: list[str], issue_lookup: dict[str, str], parties: list[str],
+             notes: list[str]) -> pd.DataFrame:
+    problems: list[str] = []
     rows = []
-    for issue, part in frame.groupby("issue", sort=False):
-        if set(part["party"]) != set(parties):
-            raise ModelInputError(f"vote_by_issue: issue {issue!r} lacks a party")
-        total = float(part["pct"].sum())
-        if abs(total - 100) > config.sum_tolerance:
-            raise ModelInputError(f"vote_by_issue shares of issue {issue!r} sum to "
-                                  f"{total:.1f}%, not 100")
-        if "n" in part and part["n"].notna().any():
-            n_issue = float(part["n"].dropna().iloc[0])
-        elif issue in overall.index:
-            n_issue = float(data["n"].iloc[0]) * float(overall[issue]) / 100
-        else:
-            raise ModelInputError(f"vote_by_issue: give n for issue {issue!r} (no overall "
-                                  "share to derive it from)")
-        n_eff = max(int(round(n_issue / config.deff)), 1)
-        share = part.set_index("party")["pct"].reindex(parties) / total
-        c = np.round(share.to_numpy() * n_eff)
-        c[-1] = n_eff - c[:-1].sum()
-        for p, k, s in zip(parties, c, share, strict=True):
-            rows.append({"issue": issue, "party": p, "pct": 100 * float(s), "N": n_eff,
-                         "count": int(k)})
-    return pd.DataFrame(rows)
+    for r in data.itertuples(index=False):
+        sub_var = r.sub_var if isinstance(r.sub_var, str) else None
+        resp_var, sub_level_raw = r.resp_var, r.sub_level
+        if sub_var == resp_var:
+            problems.append(f"row {r.subgroup} / {r.response} of question {r.question_id!r} is "
+                            f"the {resp_var} among voters of one {sub_var}")
+            continue
+        resp_level = _level(resp_var, r.response, groups, issue_lookup, parties)
+        sub_level = (None if sub_var is None
+                     else _level(sub_var, sub_level_raw, groups, issue_lookup, parties))
+        if resp_level is None or (sub_var is not None and sub_level is None):
+            problems.append(f"subgroup {r.subgroup!r} / response {r.response!r} matches no "
+                            "level of the tables")
+            continue
+        kind = f"{resp_var}_share" if sub_var is None else f"{resp_var}_by_{sub_var}"
+        deff = float(r.deff) if np.isfinite(r.deff) and r.deff >= 1 else config.deff
+        rows.append({"table": kind, "sub_var": sub_var, "sub_level": sub_level,
+                     "resp_var": resp_var, "resp_level": resp_level, "pct": float(r.pct),
+                     "n": float(r.n), "deff": deff, "poll_id": r.poll_id})
+    if problems:
+        raise ModelInputError(problems_message("IssueVote cannot read these tables", problems))
+    figures = _prefer(pd.DataFrame(rows), config.poll_priority, notes)
+    _check_figures(figures)
+    decimals = figures["pct"].map(lambda v: 0 if float(v).is_integer() else
+                                  (1 if round(v, 1) == v else 2))
+    figures["rounding_pp"] = (config.rounding_pp if config.rounding_pp is not None
+                              else 10.0 ** (-decimals.astype(float)))
+    figures["n_eff"] = figures["n"] / figures["deff"]
+    figures["fitted"] = [not _held(t, s, config.holdout)
+                         for t, s in zip(figures["table"], figures["sub_level"], strict=True)]
+    figures["label"] = [
+        f"{t}: {rv}={rl}" + ("" if sv is None else f" | {sv}={sl}")
+        for t, sv, sl, rv, rl in zip(figures["table"], figures["sub_var"], figures["sub_level"],
+                                     figures["resp_var"], figures["resp_level"], strict=True)]
+    figures = figures.sort_values(["table", "sub_level", "resp_level"], na_position="first",
+                                  kind="stable").reset_index(drop=True)
+    figures.insert(0, "figure", np.arange(len(figures)))
+    return figures
+
+
+def _held(table: str, sub_level: str | None, holdout: tuple[str, ...]) -> bool:
+    for spec in holdout:
+        kind, _, level = str(spec).partition(":")
+        if kind == table and (not level or level_key(level) == level_key(sub_level or "")):
+            return True
+    return False
+
+
+def _check_figures(figures: pd.DataFrame) -> None:
+    key = ["sub_var", "sub_level", "resp_var", "resp_level"]
+    dup = figures[figures.fillna("-").duplicated(key, keep=False)]
+    if len(dup):
+        row = dup.iloc[0]
+        polls = sorted(dup.loc[(dup[key].fillna("-") == row[key].fillna("-")).all(axis=1),
+                               "poll_id"])
+        raise ModelInputError(
+            f"the {row['table']} figure {row['resp_level']!r}"
+            f"{'' if row['sub_var'] is None else ' among ' + str(row['sub_level'])} is given "
+            f"more than once (polls {', '.join(polls)}): they describe the same respondents "
+            "(two weightings or outlets of one exit poll); choose one with poll_ids=[...]")
+    sums = figures.fillna({"sub_level": "all"}).groupby(["table", "sub_level"])["pct"].sum()
+    over = sums[sums > 100 + SUM_TOLERANCE]
+    if len(over):
+        (table, level), total = next(iter(over.items()))
+        raise ModelInputError(
+            f"the {table} shares among {level} sum to {total:.1f}% (> 100 + "
+            f"{SUM_TOLERANCE:g}): shares of one single-choice question cannot exceed 100")
+
+
+def figure_matrices(figures: pd.DataFrame, groups: list[str], issues: list[str],
+              parties: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """0/1 numerator and denominator matrices (figures x cells) of the ratio figures."""
+    index = pd.MultiIndex.from_product([groups, issues, parties],
+                                       names=["group", "issue", "vote"]).to_frame(index=False)
+    num = np.zeros((len(figures), len(index)))
+    den = np.zeros_like(num)
+    for j, f in enumerate(figures.itertuples(index=False)):
+        inside = (np.ones(len(index), dtype=bool) if not isinstance(f.sub_var, str)
+                  else (index[f.sub_var] == f.sub_level).to_numpy())
+        den[j] = inside
+        num[j] = inside & (index[f.resp_var] == f.resp_level).to_numpy()
+    return num, den

@@ -18,24 +18,41 @@ sample's (unweighted) mean and standard deviation. With two parties this is a mu
 logistic regression; with more it is a multinomial (softmax) regression with separate varying
 intercepts per non-reference party.
 
+Interactions
+~~~~~~~~~~~~
+``interactions=(("issue", "party_id"),)`` adds a varying effect for every combination of the
+two columns' levels seen in the sample (zero-sum over the combinations, its own sd): the vote
+of an issue's voters may then differ by party ID beyond the two main effects, which is what
+"who do abortion voters vote for, within each party" needs. Combinations of the population
+without respondents take a draw from the interaction's distribution.
+
 Priors, in understandable units
 ~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~
 - :math:`\alpha_k \sim N(0, \text{intercept\_sd})`, default 1.5 on the log-odds scale: the
   odds of party :math:`k` over the reference at the average level of every group and the
   mean of every covariate lie between 1/20 and 20 with 95% prior probability.
-- Varying intercepts, non-centred: :math:`a_{g,k} = \sigma_{g,k} z_{g,k}` with
+- Varying effects, non-centred and zero-sum: :math:`a_{g,k} = \sigma_{g,k} z_{g,k}` with
   :math:`z_{g,k}` standard normal over the levels *constrained to sum to zero*
-  (``pm.ZeroSumNormal``; :math:`\sigma` keeps its meaning as the sd of the unconstrained
-  level effects, and :math:`\alpha` becomes the log-odds of the average level, which removes
-  the ridge between the intercept and the mean of every group's effects that slows the
-  sampler), :math:`\sigma_{g,k} \sim
-  \operatorname{HalfNormal}(\log F_g)` with ``group_odds_factor`` :math:`F_g = 2` by default:
-  a level one standard deviation from the average has odds about :math:`F_g` times (or
-  :math:`1/F_g` of) the average; the prior median of :math:`\sigma` corresponds to a factor
-  of about 1.6 and its 95th percentile to a factor of about 3.9.
+  (``pm.ZeroSumNormal``; :math:`\alpha` is then the log-odds of the average level), and
+  :math:`\sigma_{g,k} \sim \text{half-}t_{\nu}(0, s)` with ``group_sd_df`` :math:`\nu = 3` and
+  ``group_sd_scale`` :math:`s = 1.5` logits (``interaction_sd_scale`` 1.0 for interactions).
+  The predictors users pass are often strong: party identification moves the two-party vote
+  from about 3% to 97% (level effects of :math:`\pm 3` logits, an sd near 2.5). A half-normal
+  with scale log 2 (the previous default) puts 0.1% prior mass above an sd of 2.2 and shrinks
+  such effects; the half-t(3, 1.5) puts about 24% there and has a heavy tail, so the data decide.
+  ``results.prior_predictive_check(by=...)`` shows the vote shares per level the prior allows
+  on the probability scale.
 - Slopes :math:`\beta_{c,k} \sim N(0, \log F_s)` with ``slope_odds_factor`` :math:`F_s = 4`:
   one standard deviation of a covariate multiplies the odds by between 1/4 and 4 with 68%
   prior probability (1/16 to 16 with 95%).
+
+Likelihood
+~~~~~~~~~~
+Unweighted fits use the categorical likelihood with the votes as data (``pm.Data``), so
+generic simulation-based calibration (``opinion.calibration.sbc(model)``) works. Weighted fits
+use the pseudo-likelihood below, a ``pm.Potential``: PyMC cannot simulate data from a
+Potential, so SBC refuses them (fit the same design unweighted to calibrate the sampler and
+the code; the weighting only rescales each respondent's log-likelihood).
 
 Survey weights (a pseudo-likelihood)
 ~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~
@@ -52,6 +69,16 @@ information from unequal weights only (not clustering or stratification), the we
 wide where the weights are unrelated to the outcome and possibly too narrow under strong
 clustering). When the weighting variables are themselves among the ``groups`` (the usual MRP
 advice), the weights matter little and ``weight=None`` is a defensible choice.
+
+Calibration to a known result
+~~~~~~~~~~~~~~~~~~~~~~~~~~~~~
+With ``calibrate_to={party: share}`` (an official result) the poststratified vote is shifted
+to it per draw: one shift :math:`\delta_{k}` of each party's log-odds, the same in every
+cell, solved so that the poststratified shares equal the target exactly (a "logit shift";
+with ``calibrate_sd_pp`` the target is drawn per draw from its uncertainty). Differences
+between cells keep their modelled size; ``results.calibration_shift()`` reports the shift and
+its interval (a large shift says the sample, or the population table as a picture of the
+voters, is far from the result).
 
 Poststratification
 ------------------
@@ -79,19 +106,25 @@ Predictive checks
 PyMC records no predictive group for the weighted pseudo-likelihood; the results compute the
 checks from the stored draws (numpy, seeded by the fit's seed, so repeated calls agree):
 
-- ``results.prior_predictive_check()``: the range of the overall poststratified vote implied
-  by the priors alone (the ``prior`` group: every free parameter drawn from its prior, cell
-  probabilities and poststratification exactly as for the posterior). With the default priors
-  and two parties the 90% range is wide: about 12% to 89% for either party on the simulated
-  design of the tests (four groups, 288 cells). The :math:`N(0, 1.5)` intercept dominates (alone
-  it gives 8% to 92%); averaging the logistic over cells pulls the share towards 50%.
+- ``results.prior_predictive_check(by=None)``: the poststratified vote implied by the priors
+  alone (the ``prior`` group: every free parameter drawn from its prior, cell probabilities and
+  poststratification exactly as for the posterior), overall or by level of a population
+  column. With the default priors and two parties the overall 90% range is about 21% to 79%
+  on the simulated design of the tests (four groups, 288 cells): the :math:`N(0, 1.5)`
+  intercept dominates, and averaging the logistic over many cells with large effects pulls
+  the share towards 50%; by level the range is wider, which is what lets party-ID levels sit
+  near 3% or 97%.
 - ``results.posterior_predictive_check(by=...)``: for every level of every group variable (and
-  overall) the *weighted* observed vote share of the sample against the interval of the same
-  weighted share when every respondent's vote is redrawn from their fitted probabilities, one
-  redraw per posterior draw. ``inside.mean()`` should be near ``level`` or above it: the data
-  were used to fit the model, and every level checked has its own intercept, so for these
-  margins coverage near 100% is normal (on the simulated fit of the tests: 36 of 36 rows at
-  90%); a coverage well below ``level`` signals misfit.
+  overall), or every crossed cell of two variables (``by=[("a", "b")]``), the *weighted*
+  observed vote share of the sample against the interval of the same weighted share when
+  every respondent's vote is redrawn from their fitted probabilities, one redraw per
+  posterior draw. For single variables coverage near 100% is normal and says little (every
+  level has its own intercept, fitted to these very data); crossed cells without their own
+  interaction say more.
+- ``results.heldout_check(by=...)``: with ``holdout_fraction`` some respondents are left out
+  of the fit at random; their observed shares are compared with predictive intervals of the
+  same shares (their votes redrawn from the fitted model). This cannot over-cover by
+  construction: coverage near ``level`` means calibrated predictions.
 
 Counterfactual issue priority
 -----------------------------
@@ -122,6 +155,7 @@ from opinion.models.election.mrp_config import VoteMRPConfig
 from opinion.models.election.mrp_inputs import (
     MRPData,
     as_levels,
+    interaction_name,
     kish_effective_n,
     prepare_mrp,
     rescale_weights,
@@ -160,7 +194,9 @@ class VoteMRP(BayesianModel):
     issue
         The issue-priority group used by counterfactuals (default: ``"issue"`` when it is one
         of ``groups``, else none).
-    count, reference, intercept_sd, group_odds_factor, slope_odds_factor, allow_new_levels
+    count, reference, intercept_sd, group_sd_scale, group_sd_df, interactions,
+    interaction_sd_scale, slope_odds_factor, allow_new_levels, calibrate_to, calibrate_sd_pp,
+    holdout_fraction, holdout_seed
         Other fields of :class:`VoteMRPConfig`.
 
     Examples
@@ -209,8 +245,13 @@ class VoteMRP(BayesianModel):
             self.config = self.config.replace(weight=self.frame.weight)
         elif self.config.weight is False:
             self.config = self.config.replace(weight=None)
-        return prepare_mrp(self.frame, as_table(population, "population", self.name),
-                           self.config)
+        inputs = prepare_mrp(self.frame, as_table(population, "population", self.name),
+                             self.config)
+        target = self.config.calibrate_to
+        if target is not None and set(map(str, target)) != set(inputs.parties):
+            raise ModelInputError(f"calibrate_to must name exactly the parties "
+                                  f"{inputs.parties} (got {sorted(map(str, target))})")
+        return inputs
 
     # ------------------------------------------------------------------ protocol
     def code_modules(self) -> list[str]:
@@ -234,32 +275,49 @@ class VoteMRP(BayesianModel):
             "cov_mean": d.cov_mean,
             "cov_sd": d.cov_sd,
             "base_cols": d.base_cols,
+            "interactions": [list(p) for p in c.interactions],
+            "weighted": self.weighted(),
             "population": d.cells.to_dict(orient="split", index=False),
             "n": len(d.frame),
+            "n_heldout": int(d.frame["heldout"].sum()),
             "n_eff": d.n_eff,
             "weight": c.weight,
             "notes": d.notes,
         }
 
     def summary_var_names(self) -> list[str]:
-        names = ["intercept", *(f"sd_{g}" for g in self.config.groups)]
+        names = ["intercept", *(f"sd_{g}" for g in self.effects())]
         names += ["slope"] if self.config.covariates else []
-        return names + [f"z_{g}" for g in self.config.groups]
+        return names + [f"z_{g}" for g in self.effects()]
+
+    def predictive_settings(self) -> dict[str, Any]:
+        """The checks redraw respondents' votes in the results (numpy, weighted shares): the
+        replicated votes PyMC keeps for unweighted fits are thinned to 200 draws."""
+        return {"max_draws": 200}
 
     def quiet_messages(self) -> tuple[str, ...]:
-        """The likelihood is a weighted ``pm.Potential``, so PyMC notes (rightly) that
+        """A weighted fit's likelihood is a ``pm.Potential``, so PyMC notes (rightly) that
         predictive sampling ignores it: the fit keeps the ``prior`` group (draws of every
         free parameter) but no predictive group of votes. The checks are computed by the
         results object instead (``prior_predictive_check`` from the prior draws,
         ``posterior_predictive_check`` by redrawing respondents' votes)."""
-        return ("The effect of Potentials",)
+        return ("The effect of Potentials",) if self.weighted() else ()
 
     # ------------------------------------------------------------------ model
+    def effects(self) -> list[str]:
+        """The varying effects: every group, then every interaction (``a:b``)."""
+        return [*self.config.groups,
+                *(interaction_name(a, b) for a, b in self.config.interactions)]
+
+    def weighted(self) -> bool:
+        """True when the likelihood is the weighted pseudo-likelihood (a Potential)."""
+        return self.config.weight is not None and not np.allclose(self.inputs.w, 1.0)
+
     def coords(self) -> dict[str, list]:
         d = self.inputs
         coords: dict[str, list] = {"party": d.parties, "contrast": d.parties[1:],
                                    "obs": list(range(len(d.y)))}
-        for g in self.config.groups:
+        for g in self.effects():
             coords[f"{g}_level"] = d.levels[g]
         if self.config.covariates:
             coords["covariate"] = list(self.config.covariates)
@@ -269,7 +327,7 @@ class VoteMRP(BayesianModel):
         """The data variables of :meth:`build_model` (for ``nutpie``'s ``with_data``)."""
         d = self.inputs
         out = {"y": d.y, "w": d.w}
-        out.update({f"idx_{g}": d.idx[g] for g in self.config.groups})
+        out.update({f"idx_{g}": d.idx[g] for g in self.effects()})
         if self.config.covariates:
             out["X"] = d.X
         return out
@@ -277,15 +335,17 @@ class VoteMRP(BayesianModel):
     def build_model(self) -> pm.Model:
         d, c = self.inputs, self.config
         data = self.observed_data()
+        interactions = {interaction_name(a, b) for a, b in c.interactions}
         with pm.Model(coords=self.coords()) as model:
             y = pm.Data("y", data["y"], dims="obs")
             w = pm.Data("w", data["w"], dims="obs")
             intercept = pm.Normal("intercept", 0.0, c.intercept_sd, dims="contrast")
             eta = pt.zeros((y.shape[0], len(d.parties) - 1)) + intercept[None, :]
-            for g in c.groups:
+            for g in self.effects():
                 index = pm.Data(f"idx_{g}", data[f"idx_{g}"], dims="obs")
-                sd = pm.HalfNormal(f"sd_{g}", sigma=np.log(c.group_odds_factor),
-                                   dims="contrast")
+                scale = c.interaction_sd_scale if g in interactions else c.group_sd_scale
+                sd = pm.HalfStudentT(f"sd_{g}", nu=c.group_sd_df, sigma=scale,
+                                     dims="contrast")
                 # zero-sum over the levels (last axis): the intercept is the average level
                 z = pm.ZeroSumNormal(f"z_{g}", sigma=1.0, dims=("contrast", f"{g}_level"))
                 eta = eta + (z * sd[:, None]).T[index]
@@ -295,8 +355,10 @@ class VoteMRP(BayesianModel):
                                   dims=("covariate", "contrast"))
                 eta = eta + pt.dot(X, slope)
             full = pt.concatenate([pt.zeros((eta.shape[0], 1)), eta], axis=1)
-            logp = full - pt.logsumexp(full, axis=1, keepdims=True)
-            loglik = logp[pt.arange(y.shape[0]), y]
-            pm.Potential("weighted_loglik", pt.sum(w * loglik))
+            if self.weighted():
+                logp = full - pt.logsumexp(full, axis=1, keepdims=True)
+                loglik = logp[pt.arange(y.shape[0]), y]
+                pm.Potential("weighted_loglik", pt.sum(w * loglik))
+            else:
+                pm.Categorical("vote", logit_p=full, observed=y, dims="obs")
         return model
-

@@ -211,21 +211,68 @@ def prepare_mrp(microdata: Microdata | pd.DataFrame, population: pd.DataFrame,
         raise ModelInputError(problems_message("VoteMRP cannot use these data", problems))
     pop["count"] = counts.astype(float)
 
-    y = np.array([parties.index(v) for v in data[c.vote]], dtype="int64")
-    idx = {g: pd.Categorical(data[g], categories=levels[g]).codes.astype("int64")
-           for g in groups}
-    cov_mean = [float(data[cov].mean()) for cov in covs]
-    cov_sd = [float(data[cov].std()) for cov in covs]
-    X = ((data[covs].to_numpy(dtype=float) - np.array(cov_mean)) / np.array(cov_sd)
-         if covs else np.zeros((len(data), 0)))
-    w = rescale_weights(w_raw)
     base_cols = [g for g in groups if g != c.issue] + covs
     cells = _cell_grid(pop, data, base_cols, c.issue, levels, new_levels, notes)
-    out = data.rename(columns={"_weight": "weight"})
-    out["weight_scaled"] = w
+    for a, b in c.interactions:
+        name = interaction_name(a, b)
+        levels[name] = combined_levels(data[a], data[b], levels[a], levels[b])
+        unseen = [lv for lv in dict.fromkeys(combined(cells[a], cells[b]))
+                  if lv not in levels[name]]
+        if unseen:
+            new_levels[name] = unseen
+            notes.append(f"{name}: {len(unseen)} combination(s) of the population have no "
+                         "respondents; their effects are drawn from the interaction's "
+                         "distribution")
+        data[name] = combined(data[a], data[b])
+    held = _holdout_mask(len(data), c.holdout_fraction, c.holdout_seed)
+    if held.any():
+        notes.append(f"{int(held.sum())} of {len(data)} respondents ({c.holdout_fraction:.0%}, "
+                     f"seed {c.holdout_seed}) held out of the fit for heldout_check()")
+    fit = data[~held]
+    y = np.array([parties.index(v) for v in fit[c.vote]], dtype="int64")
+    effects = [*groups, *(interaction_name(a, b) for a, b in c.interactions)]
+    idx = {g: pd.Categorical(fit[g], categories=levels[g]).codes.astype("int64")
+           for g in effects}
+    cov_mean = [float(fit[cov].mean()) for cov in covs]
+    cov_sd = [float(fit[cov].std()) for cov in covs]
+    X = ((fit[covs].to_numpy(dtype=float) - np.array(cov_mean)) / np.array(cov_sd)
+         if covs else np.zeros((len(fit), 0)))
+    w = rescale_weights(w_raw[~held])
+    out = data.drop(columns=[interaction_name(a, b) for a, b in c.interactions]).rename(
+        columns={"_weight": "weight"})
+    out["heldout"] = held
+    out["weight_scaled"] = 0.0
+    out.loc[~held, "weight_scaled"] = w
     return MRPData(frame=out, parties=parties, y=y, levels=levels, idx=idx, X=X,
-                   cov_mean=cov_mean, cov_sd=cov_sd, w=w, n_eff=kish_effective_n(w_raw),
-                   cells=cells, base_cols=base_cols, new_levels=new_levels, notes=notes)
+                   cov_mean=cov_mean, cov_sd=cov_sd, w=w,
+                   n_eff=kish_effective_n(w_raw[~held]), cells=cells, base_cols=base_cols,
+                   new_levels=new_levels, notes=notes)
+
+
+def interaction_name(a: str, b: str) -> str:
+    """Name of the varying effect of the combinations of groups ``a`` and ``b``."""
+    return f"{a}:{b}"
+
+
+def combined(a: pd.Series, b: pd.Series) -> pd.Series:
+    """Combination labels ``level_a | level_b``."""
+    return a.astype(str).str.cat(b.astype(str), sep=" | ")
+
+
+def combined_levels(a: pd.Series, b: pd.Series, levels_a: list[str], levels_b: list[str]
+                    ) -> list[str]:
+    """The combinations present in the sample, in the order of the two groups' levels."""
+    present = set(combined(a, b))
+    return [f"{x} | {y}" for x in levels_a for y in levels_b if f"{x} | {y}" in present]
+
+
+def _holdout_mask(n: int, fraction: float, seed: int) -> np.ndarray:
+    if fraction <= 0:
+        return np.zeros(n, dtype=bool)
+    rng = np.random.default_rng([int(seed), 1996])
+    mask = np.zeros(n, dtype=bool)
+    mask[rng.choice(n, size=int(round(fraction * n)), replace=False)] = True
+    return mask
 
 
 def _cell_grid(pop: pd.DataFrame, data: pd.DataFrame, base_cols: list[str], issue: str | None,

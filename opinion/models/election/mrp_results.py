@@ -21,83 +21,18 @@ from opinion.errors import ModelInputError
 from opinion.models.core.hashing import records_to_frame
 from opinion.models.core.results import DEFAULT_LEVEL, Quantity
 from opinion.models.core.results import interval as _interval
-from opinion.models.election.impact import VoteImpactResults
+from opinion.models.election.impact import (
+    VoteImpactResults,
+    inside_by_mid_p,
+    mid_p,
+    shift_cells,
+)
+from opinion.models.election.mrp_inputs import interaction_name
 
 if TYPE_CHECKING:
     pass
 
-
-def shift_cells(mass: np.ndarray, probs: np.ndarray, deltas: dict[int, float],
-                source: np.ndarray | None = None, *, issues: list[str] | None = None,
-                cell_labels: list[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Poststratified vote before and after shifting issue priority inside every cell.
-
-    Parameters
-    ----------
-    mass
-        Population counts (base cells, issues); every base cell has a positive total.
-    probs
-        Modelled vote probabilities (draws, base cells, issues, parties).
-    deltas
-        ``{issue index: change}``, changes as proportions of each cell's voters.
-    source
-        Weights (issues,) of the issues that give up the net shift (summing to 1), or
-        ``None`` for every unshifted issue in proportion to its share in the cell.
-    issues, cell_labels
-        Names used in error messages.
-
-    Returns
-    -------
-    tuple of numpy.ndarray
-        Baseline and counterfactual vote (draws, parties), proportions. With no shift the
-        counterfactual is the baseline exactly.
-
-    Raises
-    ------
-    ModelInputError
-        If a share in some cell would leave [0, 1] (or a cell has nothing to give).
-    """
-    mass = np.asarray(mass, dtype=float)
-    total = mass.sum()
-    base = np.einsum("dbik,bi->dk", probs, mass) / total
-    if not deltas or all(float(d) == 0 for d in deltas.values()):
-        return base, base.copy()
-    cell_total = mass.sum(axis=1, keepdims=True)
-    share = mass / cell_total
-    change = np.zeros_like(share)
-    for k, delta in deltas.items():
-        change[:, k] += float(delta)
-    net = float(sum(deltas.values()))
-    free = np.ones(mass.shape[1], dtype=bool)
-    free[list(deltas)] = False
-    names = issues or [str(i) for i in range(mass.shape[1])]
-    if source is None:
-        avail = (share * free).sum(axis=1, keepdims=True)
-        empty = (avail[:, 0] <= 0) & (net != 0)
-        if empty.any():
-            first = int(np.flatnonzero(empty)[0])
-            where = cell_labels[first] if cell_labels else f"cell {first}"
-            raise ModelInputError(
-                f"{int(empty.sum())} population cell(s) have no voters outside the shifted "
-                f"issue(s) to take the shift from (e.g. {where}); name sources explicitly")
-        weights = share * free / np.where(avail > 0, avail, 1.0)
-    else:
-        weights = np.broadcast_to(np.asarray(source, dtype=float), share.shape)
-    change -= net * weights
-    new = share + change
-    bad = (new < -1e-9) | (new > 1 + 1e-9)
-    if bad.any():
-        cells, cols = np.nonzero(bad)
-        k = int(cols[0])
-        n_bad = int(bad[:, k].sum())
-        first = int(cells[0])
-        where = cell_labels[first] if cell_labels else f"cell {first}"
-        raise ModelInputError(
-            f"the shift would push the share of {names[k]!r} outside 0-100% in {n_bad} of "
-            f"{len(share)} population cell(s) (e.g. {where}: {100 * share[first, k]:.1f}% -> "
-            f"{100 * new[first, k]:.1f}%). Use a smaller shift or other sources")
-    diff = np.einsum("dbik,bi->dk", probs, cell_total * change) / total
-    return base, base + diff
+__all__ = ["PPC_SEED_TAG", "VoteMRPResults", "shift_cells"]
 
 
 def _softmax_with_reference(eta: np.ndarray) -> np.ndarray:
@@ -130,6 +65,8 @@ class VoteMRPResults(VoteImpactResults):
         self.new_levels: dict[str, list[str]] = {g: list(v) for g, v in
                                                  (meta.get("new_levels") or {}).items()}
         self.base_cols: list[str] = list(meta["base_cols"])
+        self.interactions: list[tuple[str, str]] = [tuple(p) for p in
+                                                    meta.get("interactions") or []]
         pop = meta["population"]
         self.cells = pd.DataFrame(pop["data"], columns=pop["columns"])
         for g in self.groups:
@@ -169,7 +106,8 @@ class VoteMRPResults(VoteImpactResults):
         return effect
 
     def cell_probabilities(self) -> np.ndarray:
-        """Modelled vote probabilities (draws, base cells, issues, parties) of every cell.
+        """Modelled vote probabilities (draws, base cells, issues, parties) of every cell,
+        calibrated to ``calibrate_to`` when the fit was given one (:meth:`calibration_shift`).
 
         Held in memory (8 bytes x draws x cells x parties: 4,000 draws x 10,000 cells x 2
         parties is 640 MB); computed once and cached on the results object.
@@ -178,23 +116,94 @@ class VoteMRPResults(VoteImpactResults):
             self._probs = self._cell_probabilities("posterior")
         return self._probs
 
-    def _cell_probabilities(self, source: str) -> np.ndarray:
-        """Cell probabilities (draws, base cells, issues, parties) from ``source`` draws."""
+    def _effect_codes(self, name: str, pair: tuple[str, str] | None) -> np.ndarray:
+        """Level codes of a varying effect in every (base cell, issue): (base,) or
+        (base, issues)."""
+        if pair is None:
+            if name == self.issue:
+                return np.arange(len(self.issues))[None, :]
+            labels = self.base[name].astype(str)
+        else:
+            a, b = (np.broadcast_to(self._labels_of(g), (len(self.base), len(self.issues)))
+                    for g in pair)
+            labels = pd.Series(np.char.add(np.char.add(a.ravel().astype(str), " | "),
+                                           b.ravel().astype(str)))
+            codes = pd.Categorical(labels, categories=self.all_levels(name)).codes
+            return codes.reshape(len(self.base), len(self.issues))
+        return pd.Categorical(labels, categories=self.all_levels(name)).codes[:, None]
+
+    def _labels_of(self, group: str) -> np.ndarray:
+        if group == self.issue:
+            return np.asarray(self.issues, dtype=object)[None, :]
+        return self.base[group].astype(str).to_numpy(dtype=object)[:, None]
+
+    def _cell_logits(self, source: str) -> np.ndarray:
+        """Log-odds against the reference party (draws, base cells, issues, contrasts)."""
         eta = self.draws("intercept", source)[:, None, None, :]
-        for g in self.groups:
-            effect = self.group_effects(g, source)
-            if g == self.issue:
-                eta = eta + effect[:, None, :, :]
-            else:
-                codes = pd.Categorical(self.base[g], categories=self.all_levels(g)).codes
-                eta = eta + effect[:, codes, None, :]
+        effects = [(g, None) for g in self.groups] + [
+            (interaction_name(a, b), (a, b)) for a, b in self.interactions]
+        for name, pair in effects:
+            codes = self._effect_codes(name, pair)
+            eta = eta + self.group_effects(name, source)[:, codes, :]
         if self.covariates:
             x = ((self.base[self.covariates].to_numpy(dtype=float)
                   - np.asarray(self.meta["cov_mean"])) / np.asarray(self.meta["cov_sd"]))
             eta = eta + np.einsum("bc,dck->dbk", x, self.draws("slope", source))[
                 :, :, None, :]
         shape = np.broadcast_shapes(eta.shape, (1, len(self.base), len(self.issues), 1))
-        return _softmax_with_reference(np.broadcast_to(eta, shape))
+        return np.broadcast_to(eta, shape)
+
+    def _cell_probabilities(self, source: str) -> np.ndarray:
+        """Cell probabilities (draws, base cells, issues, parties) from ``source`` draws."""
+        eta = self._cell_logits(source)
+        if self.meta.get("config", {}).get("calibrate_to"):
+            eta = eta + self._shift(eta, source)[:, None, None, :]
+        return _softmax_with_reference(eta)
+
+    # ------------------------------------------------------------------ calibration
+    def calibration_target(self, n_draws: int, source: str = "posterior") -> np.ndarray:
+        """The known result per draw (draws, parties), proportions: ``calibrate_to``,
+        drawn with sd ``calibrate_sd_pp`` when it is uncertain."""
+        c = self.meta["config"]
+        given = {str(k): float(v) for k, v in c["calibrate_to"].items()}
+        target = np.array([given[p] for p in self.parties])
+        target = target / target.sum()
+        sd = float(c.get("calibrate_sd_pp") or 0.0) / 100
+        if sd <= 0:
+            return np.broadcast_to(target, (n_draws, len(target))).copy()
+        rng = np.random.default_rng([self.random_seed, zlib.crc32(b"calibration"),
+                                     zlib.crc32(source.encode())])
+        noisy = np.clip(target + rng.normal(0, sd, (n_draws, len(target))), 1e-6, None)
+        return noisy / noisy.sum(axis=1, keepdims=True)
+
+    def _shift(self, eta: np.ndarray, source: str) -> np.ndarray:
+        """Per draw, the log-odds shift (draws, contrasts) that makes the poststratified vote
+        equal the target: a fixed point, ``shift_k += log(t_k / v_k) - log(t_0 / v_0)``,
+        iterated to 1e-10."""
+        target = self.calibration_target(len(eta), source)
+        shift = np.zeros((len(eta), eta.shape[-1]))
+        total = self.mass.sum()
+        for _ in range(200):
+            probs = _softmax_with_reference(eta + shift[:, None, None, :])
+            vote = np.einsum("dbik,bi->dk", probs, self.mass) / total
+            step = np.log(target[:, 1:] / vote[:, 1:]) - np.log(target[:, :1] / vote[:, :1])
+            shift = shift + step
+            if np.abs(step).max() < 1e-10:
+                break
+        return shift
+
+    def calibration_shift(self, level: float = DEFAULT_LEVEL) -> pd.DataFrame:
+        """The logit shift applied to every cell (log-odds against the reference party) so
+        that the poststratified vote matches ``calibrate_to``: ``contrast, mean, lower,
+        upper``. Large shifts say the sample (or the population table) is far from the
+        result; the interval is its posterior uncertainty."""
+        if not self.meta.get("config", {}).get("calibrate_to"):
+            raise ModelInputError("this fit has no calibrate_to= result")
+        shift = self._shift(self._cell_logits("posterior"), "posterior")
+        mean, lower, upper = _interval(shift, level)
+        return pd.DataFrame({"contrast": [f"{k} vs {self.parties[0]}" for k in
+                                          self.parties[1:]],
+                             "mean": mean, "lower": lower, "upper": upper})
 
     def vote_draws(self) -> np.ndarray:
         """Poststratified vote (draws, party), proportions."""
@@ -244,11 +253,6 @@ class VoteMRPResults(VoteImpactResults):
                 for i, g in enumerate(names) for j, p in enumerate(self.parties)]
         return pd.DataFrame(rows)
 
-    def vote(self, level: float = DEFAULT_LEVEL) -> pd.DataFrame:
-        """Poststratified vote of the whole population (percent): ``party, mean, lower,
-        upper``."""
-        return self.poststratify(None, level).drop(columns="group")
-
     def vote_by_issue(self, level: float = DEFAULT_LEVEL) -> pd.DataFrame:
         """Poststratified vote among each issue's voters (percent): ``issue, party, mean,
         lower, upper``."""
@@ -282,8 +286,9 @@ class VoteMRPResults(VoteImpactResults):
             lambda r: ", ".join(f"{c}={v}" for c, v in r.items()), axis=1).tolist()
 
     def counterfactual_draws(self, shift: dict[str, float],
-                             source: str | dict[str, float] = "proportional"
-                             ) -> tuple[np.ndarray, np.ndarray]:
+                             source: str | dict[str, float] = "proportional", *,
+                             check: bool = True, split: str = "fitted",
+                             split_sd: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
         """Baseline and counterfactual vote draws, each (draws, party), proportions.
 
         Parameters
@@ -297,6 +302,9 @@ class VoteMRPResults(VoteImpactResults):
             weights summing to 1.
         """
         self._require_issue()
+        if split != "fitted" or split_sd:
+            raise ModelInputError("VoteMRP counterfactuals use the modelled vote of each cell "
+                                  "(split='fitted', split_sd=0)")
         if not isinstance(shift, dict):
             raise ModelInputError("shift must be a dict {issue: change as a proportion}")
         deltas: dict[int, float] = {}
@@ -324,97 +332,52 @@ class VoteMRPResults(VoteImpactResults):
             if abs(weights.sum() - 1) > 1e-6:
                 raise ModelInputError(f"source weights must sum to 1 (got {weights.sum():g})")
         return shift_cells(self.mass, self.cell_probabilities(), deltas, weights,
-                           issues=self.issues, cell_labels=self._cell_labels())
+                           issues=self.issues, cell_labels=self._cell_labels(), check=check)
 
-    @property
-    def _margin_pair(self) -> tuple[int, int] | None:
-        if len(self.parties) < 2:
-            return None
-        order = np.argsort(-self.vote_draws().mean(axis=0), kind="stable")
-        return int(order[0]), int(order[1])
+    def held_fixed(self, **_: Any) -> str:
+        """What a counterfactual holds fixed (plain language)."""
+        cells = ", ".join(self.base_cols) or "the whole population"
+        return ("Accounting, not a causal effect: within every population cell ("
+                f"{cells}), each issue's voters keep their modelled vote (with the issue x "
+                "group interactions of the fit), and voters who newly name an issue vote like "
+                "its current voters in their cell.")
 
-    @property
-    def margin_label(self) -> str:
-        a, b = self._margin_pair or (0, 0)
-        return f"margin ({self.parties[a]} - {self.parties[b]})"
-
-    def _quantities(self, vote: np.ndarray) -> tuple[list[str], np.ndarray]:
-        """Party votes and the margin (draws, quantity), percent."""
-        labels = list(self.parties)
-        cols = [100 * vote]
-        pair = self._margin_pair
-        if pair is not None:
-            a, b = pair
-            labels.append(self.margin_label)
-            cols.append(100 * (vote[:, a] - vote[:, b])[:, None])
-        return labels, np.concatenate(cols, axis=1)
-
-    def counterfactual(self, shift: dict[str, float],
-                       source: str | dict[str, float] = "proportional",
-                       split: str = "fitted", split_sd: float = 0.0,
-                       level: float = DEFAULT_LEVEL) -> pd.DataFrame:
-        """Vote shares and margin under shifted issue priority (percent / points).
-
-        Same interface and columns as :meth:`IssueVoteResults.counterfactual
-        <opinion.results.election.IssueVoteResults.counterfactual>`: ``quantity, baseline,
-        counterfactual, mean, lower, upper, p_increase``, one row per party and one for the
-        margin between the two largest parties; ``mean, lower, upper`` are the *change* in
-        points. Voters who newly name an issue vote like the modelled voters of that issue in
-        their cell (``split="fitted"``, the only option here: the model has the split of
-        every cell).
-        """
-        if split != "fitted" or split_sd:
-            raise ModelInputError("VoteMRP counterfactuals use the modelled vote of each cell "
-                                  "(split='fitted', split_sd=0)")
-        base, new = self.counterfactual_draws(shift, source)
-        labels, b = self._quantities(base)
-        _, c = self._quantities(new)
-        diff = c - b
-        mean, lower, upper = _interval(diff, level)
-        out = pd.DataFrame({"quantity": labels, "baseline": b.mean(axis=0),
-                            "counterfactual": c.mean(axis=0), "mean": mean, "lower": lower,
-                            "upper": upper, "p_increase": (diff > 0).mean(axis=0)})
-        out.attrs.update({"shift": shift, "source": source, "split": split, "level": level})
-        return out
-
-    def shift_curve(self, issue: str, shifts: np.ndarray | list[float] | None = None,
-                    source: str | dict[str, float] = "proportional",
-                    quantity: str | None = None, level: float = DEFAULT_LEVEL) -> pd.DataFrame:
-        """Change of one quantity (default: the margin) over a range of priority shifts.
-
-        Returns ``shift`` (points of issue priority), ``mean, lower, upper`` (points of vote).
-        """
-        shifts = np.linspace(0, 0.3, 31) if shifts is None else np.asarray(shifts, float)
-        rows = []
-        for delta in shifts:
-            base, new = self.counterfactual_draws({issue: float(delta)}, source)
-            labels, b = self._quantities(base)
-            _, c = self._quantities(new)
-            name = quantity or labels[-1]
-            if name not in labels:
-                raise ModelInputError(f"unknown quantity {name!r} (have: {labels})")
-            mean, lower, upper = _interval((c - b)[:, labels.index(name)], level)
-            rows.append({"shift": 100 * float(delta), "mean": float(mean),
-                         "lower": float(lower), "upper": float(upper)})
-        return pd.DataFrame(rows)
+    def _issue_share_draws(self, issue: str) -> np.ndarray:
+        share = self.mass[:, self._issue_index(issue)].sum() / self.mass.sum()
+        return np.full(len(self.vote_draws()), share)
 
     # ------------------------------------------------------------------ checks
-    def respondents(self) -> pd.DataFrame:
-        """The modelled respondents (one row each): vote, group levels, covariates, ``weight``
-        (raw survey weight, 1 when unweighted) and ``weight_scaled`` (Kish-rescaled)."""
+    def respondents(self, heldout: bool | None = False) -> pd.DataFrame:
+        """The respondents (one row each): vote, group levels, covariates, ``weight`` (raw
+        survey weight, 1 when unweighted), ``weight_scaled`` (Kish-rescaled) and
+        ``heldout``. ``heldout=False`` (default): those in the fit; ``True``: those left out
+        (``holdout_fraction``); ``None``: all."""
         if "data" not in self.meta:
             raise ModelInputError("these results hold no respondent data (meta['data'], written "
-                                  "by VoteMRP.fit): the posterior predictive check needs it")
-        return records_to_frame(self.meta["data"])
+                                  "by VoteMRP.fit): the predictive checks need it")
+        frame = records_to_frame(self.meta["data"])
+        if heldout is None or "heldout" not in frame:
+            return frame
+        return frame[frame["heldout"].astype(bool) == heldout].reset_index(drop=True)
 
-    def _respondent_design(self) -> tuple[pd.DataFrame, np.ndarray, dict[str, np.ndarray],
-                                          np.ndarray, np.ndarray]:
-        """Respondents, vote codes, level codes per group, standardised covariates, weights."""
-        frame = self.respondents()
+    def _effects(self) -> list[tuple[str, tuple[str, str] | None]]:
+        return [(g, None) for g in self.groups] + [
+            (interaction_name(a, b), (a, b)) for a, b in self.interactions]
+
+    def _respondent_design(self, heldout: bool = False
+                           ) -> tuple[pd.DataFrame, np.ndarray, dict[str, np.ndarray],
+                                      np.ndarray, np.ndarray]:
+        """Respondents, vote codes, level codes per varying effect, standardised covariates,
+        raw weights."""
+        frame = self.respondents(heldout)
         vote = self.meta["config"]["vote"] if "config" in self.meta else "vote"
         y = pd.Categorical(frame[vote].astype(str), categories=self.parties).codes
-        idx = {g: pd.Categorical(frame[g].astype(str), categories=self.levels[g]).codes
-               for g in self.groups}
+        idx = {}
+        for name, pair in self._effects():
+            labels = (frame[name].astype(str) if pair is None
+                      else frame[pair[0]].astype(str).str.cat(frame[pair[1]].astype(str),
+                                                               sep=" | "))
+            idx[name] = pd.Categorical(labels, categories=self.all_levels(name)).codes
         if (y < 0).any() or any((codes < 0).any() for codes in idx.values()):
             raise ModelInputError("the stored respondents do not match the fit's parties or "
                                   "levels")
@@ -423,26 +386,105 @@ class VoteMRPResults(VoteImpactResults):
                   - np.asarray(self.meta["cov_mean"])) / np.asarray(self.meta["cov_sd"]))
         else:
             X = np.zeros((len(frame), 0))
-        w = frame["weight"].to_numpy(dtype=float)
-        return frame, y, idx, X, w
+        return frame, y, idx, X, frame["weight"].to_numpy(dtype=float)
 
-    def posterior_predictive_check(self, by: str | list[str] | None = None,
+    def _check_groups(self, frame: pd.DataFrame, w: np.ndarray,
+                      by: str | list[str | tuple[str, str]] | None
+                      ) -> tuple[list[tuple[str, str]], np.ndarray]:
+        """Labels (variable, level) and member weights (levels, respondents) of the checked
+        groups: ``all``, single group variables, or crossed pairs ``(a, b)``."""
+        variables: list[Any] = (["all", *self.groups] if by is None
+                                else [by] if isinstance(by, str | tuple) else list(by))
+        labels: list[tuple[str, str]] = []
+        members: list[np.ndarray] = []
+        for var in variables:
+            if var == "all":
+                labels.append(("all", "all"))
+                members.append(w.copy())
+                continue
+            cols = [var] if isinstance(var, str) else list(var)
+            unknown = [c for c in cols if c not in self.groups]
+            if unknown:
+                raise ModelInputError(f"cannot check by {unknown}: not a group variable "
+                                      f"({self.groups})")
+            key = frame[cols].astype(str).agg(" | ".join, axis=1)
+            name = " x ".join(cols)
+            for lv in dict.fromkeys(key):
+                labels.append((name, lv))
+                members.append(np.where(key.to_numpy() == lv, w, 0.0))
+        member = np.array(members)
+        keep = member.sum(axis=1) > 0
+        return [lab for lab, k in zip(labels, keep, strict=True) if k], member[keep]
+
+    def _redrawn_shares(self, y_len: int, idx: dict[str, np.ndarray], X: np.ndarray,
+                        member: np.ndarray, draws: int | None, tag: int) -> np.ndarray:
+        """Weighted vote shares (draws, groups, parties), percent, with every respondent's
+        vote redrawn from their modelled probabilities (uncalibrated: respondents, not the
+        population) once per posterior draw."""
+        n_parties = len(self.parties)
+        n_total = self._posterior("intercept").shape[0]
+        chosen = (np.arange(n_total) if draws is None or draws >= n_total
+                  else np.unique(np.linspace(0, n_total - 1, max(1, int(draws))).round()
+                                 .astype(int)))
+        intercept = self._posterior("intercept")
+        effects = {name: self.group_effects(name) for name, _ in self._effects()}
+        slope = self._posterior("slope") if self.covariates else None
+        rng = np.random.default_rng([self.random_seed, tag])
+        step = max(1, _PPC_CHUNK // max(1, y_len * n_parties))
+        shares = np.empty((len(chosen), len(member), n_parties))
+        for start in range(0, len(chosen), step):
+            sel = chosen[start:start + step]
+            eta = np.broadcast_to(intercept[sel][:, None, :],
+                                  (len(sel), y_len, n_parties - 1))
+            for name, effect in effects.items():
+                eta = eta + effect[sel][:, idx[name], :]
+            if slope is not None:
+                eta = eta + np.einsum("nc,dck->dnk", X, slope[sel])
+            cum = np.cumsum(_softmax_with_reference(eta), axis=-1)
+            u = rng.random((len(sel), y_len))
+            redrawn = np.minimum((cum < u[..., None]).sum(axis=-1), n_parties - 1)
+            for k in range(n_parties):
+                shares[start:start + len(sel), :, k] = (redrawn == k) @ member.T
+        return 100 * shares / member.sum(axis=1)[None, :, None]
+
+    def _respondent_check(self, heldout: bool, by: Any, level: float, draws: int | None,
+                          tag: int) -> pd.DataFrame:
+        frame, y, idx, X, w = self._respondent_design(heldout)
+        labels, member = self._check_groups(frame, w, by)
+        observed = 100 * (member @ np.eye(len(self.parties))[y]) / member.sum(axis=1)[:, None]
+        shares = self._redrawn_shares(len(y), idx, X, member, draws, tag)
+        lo, hi = (1 - level) / 2, 1 - (1 - level) / 2
+        lower = np.quantile(shares, lo, axis=0)
+        upper = np.quantile(shares, hi, axis=0)
+        counts = (member > 0).sum(axis=1)
+        # shares of a few respondents are discrete: compare as published-scale values
+        p = mid_p(np.round(shares, 9), np.round(observed, 9))
+        inside = inside_by_mid_p(p, level)
+        rows = [{"variable": var, "level": lv, "party": party, "respondents": int(counts[i]),
+                 "observed": observed[i, k], "lower": lower[i, k], "upper": upper[i, k],
+                 "mid_p": p[i, k], "inside": bool(inside[i, k])}
+                for i, (var, lv) in enumerate(labels) for k, party in enumerate(self.parties)]
+        return pd.DataFrame(rows)
+
+    def posterior_predictive_check(self, by: str | list[Any] | None = None,
                                    level: float = DEFAULT_LEVEL,
                                    draws: int | None = None) -> pd.DataFrame:
-        """Weighted observed vote shares against their posterior predictive intervals.
+        """Weighted observed vote shares of the fitted respondents against their posterior
+        predictive intervals.
 
         For every posterior draw every respondent's vote is redrawn from their fitted
         probabilities (a categorical draw by inverse CDF: the first party, in model order,
         whose cumulative probability exceeds a uniform ``u``; the ``u`` come from
         ``np.random.default_rng([random_seed, PPC_SEED_TAG]).random((draws, respondents))``,
         so repeated calls agree), and the survey-weighted vote share is computed in every
-        level of the grouping variables exactly as for the observed votes.
+        checked group exactly as for the observed votes.
 
         Parameters
         ----------
         by
-            A group variable or a list of them (default: every group variable, and the whole
-            sample as ``variable = level = "all"``).
+            A group variable, a pair ``(a, b)`` of them (crossed cells: every combination
+            of their levels), or a list of these (default: the whole sample and every group
+            variable).
         level
             Interval level (equal-tailed).
         draws
@@ -451,90 +493,57 @@ class VoteMRPResults(VoteImpactResults):
         Returns
         -------
         pandas.DataFrame
-            ``variable, level, party, observed, lower, upper, inside`` (percent);
-            ``inside.mean()`` should be at least about ``level`` when the model fits (often
-            near 1: every level checked has its own intercept, fitted to these very data);
-            coverage well below ``level`` signals misfit. Levels with no weight are left
-            out.
+            ``variable, level, party, respondents, observed, lower, upper, mid_p, inside``
+            (percent; ``inside``: a mid-p value in the central ``level`` range, so ties with
+            the replicated shares of small groups count half and cannot over-cover by
+            construction). For single group variables coverage near 100% is normal and says
+            little: every level has its own intercept, fitted to these very data. Crossed
+            cells of two variables without their own interaction are a real check, and
+            :meth:`heldout_check` (respondents left out of the fit) is one by construction.
         """
-        frame, y, idx, X, w = self._respondent_design()
-        if by is None:
-            variables = ["all", *self.groups]
-        else:
-            variables = [by] if isinstance(by, str) else list(by)
-            unknown = [v for v in variables if v not in self.groups and v != "all"]
-            if unknown:
-                raise ModelInputError(f"cannot check by {unknown}: not a group variable "
-                                      f"({self.groups})")
-        labels: list[tuple[str, str]] = []
-        members: list[np.ndarray] = []
-        for var in variables:
-            if var == "all":
-                labels.append(("all", "all"))
-                members.append(w.copy())
-                continue
-            for j, lv in enumerate(self.levels[var]):
-                labels.append((var, lv))
-                members.append(np.where(idx[var] == j, w, 0.0))
-        member = np.array(members)  # (levels, respondents), the weights of the members
-        totals = member.sum(axis=1)
-        keep = totals > 0
-        member, totals = member[keep], totals[keep]
-        labels = [lab for lab, k in zip(labels, keep, strict=True) if k]
-        n_parties = len(self.parties)
-        onehot = np.eye(n_parties)[y]
-        observed = 100 * (member @ onehot) / totals[:, None]  # (levels, parties)
+        return self._respondent_check(False, by, level, draws, PPC_SEED_TAG)
 
-        n_total = self._posterior("intercept").shape[0]
-        chosen = (np.arange(n_total) if draws is None or draws >= n_total
-                  else np.unique(np.linspace(0, n_total - 1, max(1, int(draws))).round()
-                                 .astype(int)))
-        intercept = self._posterior("intercept")
-        effects = {g: self.group_effects(g) for g in self.groups}
-        slope = self._posterior("slope") if self.covariates else None
-        rng = np.random.default_rng([self.random_seed, PPC_SEED_TAG])
-        n = len(y)
-        step = max(1, _PPC_CHUNK // max(1, n * n_parties))
-        shares = np.empty((len(chosen), len(labels), n_parties))
-        for start in range(0, len(chosen), step):
-            sel = chosen[start:start + step]
-            eta = np.broadcast_to(intercept[sel][:, None, :], (len(sel), n, n_parties - 1))
-            for g in self.groups:
-                eta = eta + effects[g][sel][:, idx[g], :]
-            if slope is not None:
-                eta = eta + np.einsum("nc,dck->dnk", X, slope[sel])
-            cum = np.cumsum(_softmax_with_reference(eta), axis=-1)
-            u = rng.random((len(sel), n))
-            redrawn = np.minimum((cum < u[..., None]).sum(axis=-1), n_parties - 1)
-            for k in range(n_parties):
-                shares[start:start + len(sel), :, k] = (redrawn == k) @ member.T
-        shares = 100 * shares / totals[None, :, None]
-        lo, hi = (1 - level) / 2, 1 - (1 - level) / 2
-        lower = np.quantile(shares, lo, axis=0)
-        upper = np.quantile(shares, hi, axis=0)
-        rows = [{"variable": var, "level": lv, "party": party,
-                 "observed": observed[i, k], "lower": lower[i, k], "upper": upper[i, k],
-                 "inside": bool(lower[i, k] <= observed[i, k] <= upper[i, k])}
-                for i, (var, lv) in enumerate(labels) for k, party in enumerate(self.parties)]
-        return pd.DataFrame(rows)
+    def heldout_check(self, by: str | list[Any] | None = None, level: float = DEFAULT_LEVEL,
+                      draws: int | None = None) -> pd.DataFrame:
+        """The respondents left out of the fit (``holdout_fraction``): their observed vote
+        shares in every checked group beside the predictive interval of the same shares
+        (their votes redrawn from the fitted model, so the interval includes their own
+        sampling noise). Same columns as :meth:`posterior_predictive_check`; coverage near
+        ``level`` means calibrated predictions, well below means over-confident ones."""
+        if not self.respondents(True).shape[0]:
+            raise ModelInputError("no respondents were held out: fit with "
+                                  "holdout_fraction=0.2 (for example)")
+        return self._respondent_check(True, by, level, draws, zlib.crc32(b"heldout"))
 
-    def prior_predictive_check(self, level: float = DEFAULT_LEVEL) -> pd.DataFrame:
-        """Range of the overall poststratified vote implied by the priors alone (percent).
-
-        Every draw of the ``prior`` group (each free parameter drawn from its prior) is
-        turned into cell probabilities and poststratified exactly as the posterior draws.
-        Columns ``party, lower, median, upper`` (empty when the fit stored no prior draws).
-        """
-        columns = ["party", "lower", "median", "upper"]
+    def prior_predictive_check(self, level: float = DEFAULT_LEVEL,
+                               by: str | None = None) -> pd.DataFrame:
+        """The poststratified vote implied by the priors alone (percent), overall or in every
+        level of a population column ``by``: ``group, party, lower, median, upper`` (empty
+        when the fit stored no prior draws). Every ``prior`` draw (each free parameter from
+        its prior) is turned into cell probabilities and poststratified exactly as the
+        posterior draws; ``by`` shows whether the group-sd prior allows the spread of level
+        effects the data may need (e.g. party-ID levels from 5% to 95%)."""
+        columns = ["group", "party", "lower", "median", "upper"]
         if "prior" not in self.idata.children:
             return pd.DataFrame(columns=columns)
-        probs = self._cell_probabilities("prior")
-        vote = 100 * np.einsum("dbik,bi->dk", probs, self.mass) / self.mass.sum()
-        lo, hi = (1 - level) / 2, 1 - (1 - level) / 2
-        return pd.DataFrame({"party": self.parties,
-                             "lower": np.quantile(vote, lo, axis=0),
-                             "median": np.median(vote, axis=0),
-                             "upper": np.quantile(vote, hi, axis=0)})[columns]
+        if by is not None and by not in self.cells.columns:
+            raise ModelInputError(f"cannot check by {by!r}: not a column of the population "
+                                  "table")
+        probs = self.prior_view().cell_probabilities().reshape(-1, len(self.cells),
+                                                                len(self.parties))
+        labels = (pd.Series("all", index=self.cells.index) if by is None
+                  else self.cells[by].astype(str))
+        order = (self.all_levels(by) if by in self.levels else list(dict.fromkeys(labels))
+                 ) if by is not None else ["all"]
+        mass = self.mass.ravel()
+        rows = []
+        for g in [lv for lv in order if lv in set(labels)]:
+            members = (labels == g).to_numpy() * mass
+            share = 100 * np.einsum("c,dck->dk", members, probs) / members.sum()
+            lo, hi = np.quantile(share, [(1 - level) / 2, (1 + level) / 2], axis=0)
+            rows += [{"group": g, "party": p, "lower": lo[k], "median": np.median(share[:, k]),
+                      "upper": hi[k]} for k, p in enumerate(self.parties)]
+        return pd.DataFrame(rows, columns=columns)
 
     # ------------------------------------------------------------------ summaries
     def _parameter_rows(self) -> list[tuple[str, np.ndarray]]:
@@ -548,10 +557,10 @@ class VoteMRPResults(VoteImpactResults):
         intercept = self._posterior("intercept")
         rows = [(f"baseline log-odds of {k} vs {ref}", intercept[:, j])
                 for j, k in enumerate(contrasts)]
-        for g in self.groups:
-            sd = self._posterior(f"sd_{g}")
-            rows += [(f"sd of {g} intercepts{suffix(k)}", sd[:, j])
-                     for j, k in enumerate(contrasts)]
+        for name, pair in self._effects():
+            sd = self._posterior(f"sd_{name}")
+            what = f"{name} intercepts" if pair is None else f"{' x '.join(pair)} interaction"
+            rows += [(f"sd of {what}{suffix(k)}", sd[:, j]) for j, k in enumerate(contrasts)]
         if self.covariates:
             slope = self._posterior("slope")
             for c, cov in enumerate(self.covariates):
@@ -568,9 +577,23 @@ class VoteMRPResults(VoteImpactResults):
         return rows
 
     def headline_quantities(self) -> dict[str, Quantity]:
-        """The poststratified vote of each party."""
-        return {f"vote {party}": (lambda r, p=p: 100 * r.vote_draws()[:, p])
-                for p, party in enumerate(self.parties)}
+        """The poststratified vote of each party, and among each issue's voters."""
+        out: dict[str, Quantity] = {
+            f"vote {party}": (lambda r, p=p: 100 * r.vote_draws()[:, p])
+            for p, party in enumerate(self.parties)}
+        if self.issue:
+            for k, issue in enumerate(self.issues):
+                for p, party in enumerate(self.parties):
+                    out[f"P({party} | {issue})"] = (
+                        lambda r, p=p, k=k: 100 * np.einsum(
+                            "db,b->d", r.cell_probabilities()[:, :, k, p], r.mass[:, k])
+                        / r.mass[:, k].sum())
+        return out
+
+    def model_description(self) -> list[str]:
+        from opinion.models.election.describe import describe_vote_mrp
+
+        return describe_vote_mrp(self.meta)
 
     def next_steps(self) -> list[str]:
         return ["poststratify(by=...)", "counterfactual(shift=...)",

@@ -1,10 +1,17 @@
-"""Results of the issue-vote model: vote by issue, counterfactual salience, elasticities.
+"""Results of the issue-vote model: every table of the exit poll, checks, counterfactuals.
 
-Shares, votes and changes are in percent / percentage points; shifts of salience are given
-as proportions of all voters (``0.08`` = 8 points). Intervals are equal-tailed posterior
-intervals at ``level`` (default 90%). Counterfactuals are computed on the posterior draws
-(numpy, vectorised), never by re-fitting; see :mod:`opinion.models.election.model` for the
-accounting identity they use.
+Shares, votes and changes are in percent / percentage points; shifts of issue priority are
+proportions of voters (``0.08`` = 8 points). Intervals are equal-tailed posterior intervals at
+``level`` (default 90%). Everything is computed on the posterior draws of the latent cells
+(numpy, vectorised), never by re-fitting; the maths is in :mod:`opinion.models.election.model`.
+
+Checks on the published scale:
+
+- :meth:`IssueVoteResults.posterior_predictive_check`: every fitted published figure beside
+  the interval of its replicate (same joint normal, rounded as published);
+- :meth:`IssueVoteResults.heldout_check`: every held-out figure beside its prediction,
+  conditioned on the fitted figures of the same respondents;
+- :meth:`IssueVoteResults.prior_predictive_check`: what the priors alone allow.
 """
 
 from __future__ import annotations
@@ -20,11 +27,21 @@ from opinion.errors import ModelInputError
 from opinion.models.core.hashing import records_to_frame
 from opinion.models.core.results import DEFAULT_LEVEL, Quantity
 from opinion.models.core.results import interval as _interval
-from opinion.models.election.impact import VoteImpactResults
+from opinion.models.election.config import normalise_extra_issues
+from opinion.models.election.impact import (
+    OTHER,
+    VoteImpactResults,
+    inside_by_mid_p,
+    mid_p,
+    shift_cells,
+)
+from opinion.models.election.latent import figure_moments, overlap_matrix
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes  # noqa: F401
-_OTHER = "other"
+
+PREDICTIVE_DRAWS = 1000
+"""Posterior draws (evenly thinned) used for predictive checks."""
 
 
 def _simplex_draws(rng: np.random.Generator, mean: np.ndarray, sd: float,
@@ -50,6 +67,14 @@ def _beta_draws(rng: np.random.Generator, mean: float, sd: float, size: int) -> 
     return rng.beta(mean * conc, (1 - mean) * conc, size=size)
 
 
+def _rounded(values: np.ndarray, width: np.ndarray) -> np.ndarray:
+    """Percent values as they would be published: within 0-100, rounded to ``width`` points
+    (0 = not rounded)."""
+    values = np.clip(values, 0.0, 100.0)
+    w = np.where(width > 0, width, 1.0)
+    return np.where(width > 0, np.round(values / w) * w, values)
+
+
 class IssueVoteResults(VoteImpactResults):
     """What a fitted :class:`~opinion.models.IssueVote` returns."""
 
@@ -57,109 +82,136 @@ class IssueVoteResults(VoteImpactResults):
 
     def __init__(self, idata: xr.DataTree, meta: dict[str, Any]) -> None:
         super().__init__(idata, meta)
+        self.groups: list[str] = list(meta["groups"])
+        self.fitted_categories: list[str] = list(meta["issues"])
+        self.issues: list[str] = self.fitted_categories[:-1]
         self.parties: list[str] = list(meta["parties"])
-        self.issues: list[str] = list(meta["issues"])
-        self.fitted_categories: list[str] = list(meta["categories"])
         self.extra_issues: dict[str, dict[str, Any]] = dict(meta.get("extra_issues") or {})
-        self.vote_published = np.asarray(meta["vote_published"], dtype=float)
-        order = np.argsort(-self.vote_published, kind="stable")
-        self._margin_pair = (int(order[0]), int(order[1])) if len(order) > 1 else None
         self._joint_cache: dict[str, tuple[np.ndarray, list[str], dict]] = {}
 
     # ------------------------------------------------------------------ draws
+    def cells(self) -> np.ndarray:
+        """Latent cell probabilities (draws, group, issue, party)."""
+        return self._posterior("cells")
+
+    def figures(self) -> pd.DataFrame:
+        """The published figures (fitted and held out), as modelled."""
+        return records_to_frame(self.meta["data"])
+
     @property
     def categories(self) -> list[str]:
         """Issue categories after extra issues: listed issues, extra issues, 'other'."""
         return self.joint_draws()[1]
 
-    @property
-    def margin_label(self) -> str:
-        a, b = self._margin_pair or (0, 0)
-        return f"margin ({self.parties[a]} - {self.parties[b]})"
-
     def joint_draws(self, extra_issues: dict[str, dict[str, Any]] | None = None
                     ) -> tuple[np.ndarray, list[str], dict[str, Any]]:
-        """Joint P(party, issue) draws (draws, party, category) with extra issues carved out
-        of 'other', the category labels and a dict of notes (e.g. clipped draws).
-
-        Extra issues are drawn with a generator seeded from the fit's seed, so repeated calls
-        give identical numbers.
-        """
-        from opinion.models.election.config import normalise_extra_issues
-
+        """Joint P(party, issue) draws (draws, party, category), with extra issues carved
+        out of 'other' at their stated share and split (drawn per posterior draw)."""
         extra = (self.extra_issues if extra_issues is None
                  else normalise_extra_issues(extra_issues))
         key = json.dumps(extra, sort_keys=True)
         if key in self._joint_cache:
             return self._joint_cache[key]
-        s = self._posterior("s")
-        v = self._posterior("v")
-        joint = v[:, :, None] * s
+        joint = np.swapaxes(self.cells().sum(axis=1), 1, 2)
         cats = list(self.fitted_categories)
         info: dict[str, Any] = {}
         if extra:
-            if _OTHER not in cats:
-                raise ModelInputError("extra issues need the 'other' remainder category")
-            rng = np.random.default_rng(self.random_seed + 7919)
-            k_other = cats.index(_OTHER)
-            other = joint[:, :, k_other].copy()
-            added = []
-            clipped = 0
-            for name, spec in extra.items():
-                clash = name in cats
-                if clash:
-                    raise ModelInputError(f"extra issue {name!r} is already a category")
-                unknown = set(spec["split"]) ^ set(self.parties)
-                if unknown:
-                    raise ModelInputError(f"extra issue {name!r}: split must name exactly the "
-                                          f"parties {self.parties}")
-                w = _beta_draws(rng, spec["share"], spec["share_sd"], len(joint))
-                mean_split = np.array([spec["split"][p] for p in self.parties])
-                r = _simplex_draws(rng, mean_split, spec["split_sd"], len(joint))
-                want = w[:, None] * r
-                if spec["share"] > other.sum(axis=1).mean():
-                    raise ModelInputError(
-                        f"extra issue {name!r}: share {spec['share']:.3f} exceeds the 'other' "
-                        f"remainder it is taken from ({other.sum(axis=1).mean():.3f})")
-                take = np.minimum(want, other)
-                clipped += int((take < want - 1e-15).any(axis=1).sum())
-                other = other - take
-                added.append(take)
-                cats.insert(k_other + len(added) - 1, name)
-            joint = np.concatenate([joint[:, :, :k_other], np.stack(added, axis=2),
-                                    other[:, :, None], joint[:, :, k_other + 1:]], axis=2)
-            info["clipped_draws"] = clipped
+            joint, cats, info = self._carve(joint, cats, extra)
         self._joint_cache[key] = (joint, cats, info)
         return self._joint_cache[key]
 
+    def _carve(self, joint: np.ndarray, cats: list[str], extra: dict[str, dict[str, Any]]
+               ) -> tuple[np.ndarray, list[str], dict[str, Any]]:
+        rng = np.random.default_rng(self.random_seed + 7919)
+        k_other = cats.index(OTHER)
+        other = joint[:, :, k_other].copy()
+        added, clipped = [], 0
+        for name, spec in extra.items():
+            if name in cats:
+                raise ModelInputError(f"extra issue {name!r} is already a category")
+            share = _beta_draws(rng, spec["share"], spec["share_sd"], len(joint))
+            mean_split = np.array([spec["split"].get(p, 0.0) for p in self.parties])
+            split = _simplex_draws(rng, mean_split, spec["split_sd"], len(joint))
+            if spec["share"] > other.sum(axis=1).mean():
+                raise ModelInputError(
+                    f"extra issue {name!r}: share {spec['share']:.3f} exceeds the 'other' "
+                    f"remainder it is taken from ({other.sum(axis=1).mean():.3f})")
+            want = share[:, None] * split
+            take = np.minimum(want, other)
+            clipped += int((take < want - 1e-15).any(axis=1).sum())
+            other = other - take
+            added.append(take)
+            cats.insert(k_other + len(added) - 1, name)
+        joint = np.concatenate([joint[:, :, :k_other], np.stack(added, axis=2),
+                                other[:, :, None], joint[:, :, k_other + 1:]], axis=2)
+        return joint, cats, {"clipped_draws": clipped}
+
+    def vote_draws(self) -> np.ndarray:
+        """The vote of all voters (draws, party), proportions."""
+        return self.cells().sum(axis=(1, 2))
+
+    def _issue_share_draws(self, issue: str) -> np.ndarray:
+        joint, cats, _ = self.joint_draws()
+        return joint.sum(axis=1)[:, self._category_index(issue, cats)]
+
     def _category_index(self, name: str, cats: list[str]) -> int:
-        if name in cats:
-            return cats.index(name)
         lower = [c.lower() for c in cats]
-        if name.lower() in lower:
-            return lower.index(name.lower())
+        if str(name).lower() in lower:
+            return lower.index(str(name).lower())
         raise ModelInputError(f"unknown issue {name!r} (have: {', '.join(cats)}); add an issue "
                               "missing from the exit poll with extra_issues=")
 
-    def vote_draws(self) -> np.ndarray:
-        """Fitted vote shares (draws, party), proportions."""
-        return self._posterior("v")
-
     # ------------------------------------------------------------------ tables
     def vote_by_issue(self, level: float = DEFAULT_LEVEL) -> pd.DataFrame:
-        """P(vote | issue) in percent: ``issue, party, mean, lower, upper``.
-
-        Extra issues carry their stated split (with its stated uncertainty).
-        """
+        """The vote among each issue's voters, P(party | issue), percent: ``issue, party,
+        mean, lower, upper`` (extra issues carry their stated split)."""
         joint, cats, _ = self.joint_draws()
         q = 100 * joint / joint.sum(axis=1, keepdims=True)
         mean, lower, upper = _interval(q, level)
-        rows = []
-        for k, issue in enumerate(cats):
-            for p, party in enumerate(self.parties):
-                rows.append({"issue": issue, "party": party, "mean": mean[p, k],
-                             "lower": lower[p, k], "upper": upper[p, k]})
+        rows = [{"issue": issue, "party": party, "mean": mean[p, k], "lower": lower[p, k],
+                 "upper": upper[p, k]}
+                for k, issue in enumerate(cats) for p, party in enumerate(self.parties)]
         return pd.DataFrame(rows)
+
+    def table(self, kind: str, level: float = DEFAULT_LEVEL) -> pd.DataFrame:
+        """Any table of the exit poll from the cells, published or not (percent).
+
+        ``kind`` is ``<response>_by_<subgroup>`` or ``<response>_share`` with variables
+        ``group``, ``issue``, ``vote`` (e.g. ``issue_by_group``: each party-ID group's issue
+        mix, independents included). Columns ``subgroup, response, mean, lower, upper``.
+        """
+        axes = {"group": 1, "issue": 2, "vote": 3}
+        labels = {"group": self.groups, "issue": self.fitted_categories,
+                  "vote": self.parties}
+        resp, _, rest = kind.partition("_")
+        sub = rest[3:] if rest.startswith("by_") else None
+        if resp not in axes or (sub is not None and sub not in axes) or sub == resp or (
+                sub is None and rest != "share"):
+            raise ModelInputError(f"unknown table {kind!r}: use <response>_by_<subgroup> or "
+                                  "<response>_share with group, issue, vote")
+        keep = [axes[resp]] + ([axes[sub]] if sub else [])
+        cells = self.cells()
+        drop = tuple(a for a in (1, 2, 3) if a not in keep)
+        marg = cells.sum(axis=drop)  # (draws, two axes in original order) or (draws, resp)
+        if sub is None:
+            shares = marg[:, None, :]
+            subs = ["all"]
+        else:
+            if axes[sub] > axes[resp]:
+                marg = np.swapaxes(marg, 1, 2)  # (draws, sub, resp)
+            shares = marg / marg.sum(axis=2, keepdims=True)
+            subs = labels[sub]
+        mean, lower, upper = _interval(100 * shares, level)
+        rows = [{"subgroup": s, "response": r, "mean": mean[a, b], "lower": lower[a, b],
+                 "upper": upper[a, b]}
+                for a, s in enumerate(subs) for b, r in enumerate(labels[resp])]
+        return pd.DataFrame(rows)
+
+    def issue_shares(self, level: float = DEFAULT_LEVEL) -> pd.DataFrame:
+        """Each party-ID group's issue mix, P(issue | group), percent: ``group, issue, mean,
+        lower, upper`` (groups whose table was not published are estimated)."""
+        return self.table("issue_by_group", level).rename(
+            columns={"subgroup": "group", "response": "issue"})
 
     def salience(self, level: float = DEFAULT_LEVEL) -> pd.DataFrame:
         """Share of all voters naming each issue (percent): ``issue, mean, lower, upper``."""
@@ -167,46 +219,193 @@ class IssueVoteResults(VoteImpactResults):
         mean, lower, upper = _interval(100 * joint.sum(axis=1), level)
         return pd.DataFrame({"issue": cats, "mean": mean, "lower": lower, "upper": upper})
 
-    def vote(self, level: float = DEFAULT_LEVEL) -> pd.DataFrame:
-        """Fitted vote (percent) against the published vote."""
-        mean, lower, upper = _interval(100 * self.vote_draws(), level)
-        return pd.DataFrame({"party": self.parties, "published": 100 * self.vote_published,
-                             "mean": mean, "lower": lower, "upper": upper})
+    # ------------------------------------------------------------------ checks
+    def _thinned(self, view: VoteImpactResults | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Cells (draws, cells) and non-sampling sd (draws,) of at most PREDICTIVE_DRAWS."""
+        view = view or self
+        cells = view.cells()
+        sigma = view.draws("nonsampling_pp")
+        step = max(1, int(np.ceil(len(cells) / PREDICTIVE_DRAWS)))
+        return cells[::step].reshape(len(cells[::step]), -1), sigma[::step]
 
-    def issue_shares(self, level: float = DEFAULT_LEVEL) -> pd.DataFrame:
-        """P(issue | party) in percent: ``party, issue, mean, lower, upper`` (fitted only)."""
-        s = 100 * self._posterior("s")
-        mean, lower, upper = _interval(s, level)
-        rows = [{"party": p, "issue": c, "mean": mean[i, k], "lower": lower[i, k],
-                 "upper": upper[i, k]}
-                for i, p in enumerate(self.parties) for k, c in enumerate(self.fitted_categories)]
-        return pd.DataFrame(rows)
+    def _moments(self, p: np.ndarray, sigma: float, figures: pd.DataFrame
+                 ) -> tuple[np.ndarray, np.ndarray]:
+        rows = figures["figure"].to_numpy()
+        num, den = self._design()
+        extra = (figures["rounding_pp"].to_numpy(float) / 100) ** 2 / 12 + (sigma / 100) ** 2
+        return figure_moments(p, num[rows], den[rows],
+                              overlap_matrix(figures["n_eff"].to_numpy(float)), extra)
 
-    def overall_check(self, level: float = DEFAULT_LEVEL) -> pd.DataFrame:
-        """Posterior predictive check of the published overall issue shares (percent).
+    def _design(self) -> tuple[np.ndarray, np.ndarray]:
+        if not hasattr(self, "_design_cache"):
+            from opinion.models.election.inputs import figure_matrices
 
-        ``mean, lower, upper`` are the predictive interval of the published share:
-        binomial sampling on the overall table's effective n around ``sum_p s_{p,i} v_p``
-        (the implied salience). ``inside`` flags published shares inside it.
-        """
-        data = records_to_frame(self.meta["data"])
-        overall = data[data["party"] == "all"]
-        if overall.empty:
-            return pd.DataFrame(columns=["issue", "implied", "mean", "lower", "upper",
-                                         "published", "inside"])
-        published = overall.set_index("issue")["pct"]
-        n_eff = int(overall["N"].iloc[0])
-        w = (self._posterior("v")[:, :, None] * self._posterior("s")).sum(axis=1)
-        rng = np.random.default_rng(self.random_seed + 31)
-        predicted = 100 * rng.binomial(n_eff, np.clip(w, 0, 1)) / n_eff
-        mean, lower, upper = _interval(predicted, level)
-        out = pd.DataFrame({"issue": self.fitted_categories, "implied": 100 * w.mean(axis=0),
-                            "mean": mean, "lower": lower, "upper": upper})
-        out["published"] = out["issue"].map(published)
-        out["inside"] = (out["published"] >= out["lower"]) & (out["published"] <= out["upper"])
-        return out[out["published"].notna()].reset_index(drop=True)
+            self._design_cache = figure_matrices(self.figures(), self.groups,
+                                           self.fitted_categories, self.parties)
+        return self._design_cache
+
+    def _replicate(self, figures: pd.DataFrame, view: VoteImpactResults | None = None,
+                   conditional: bool = False) -> np.ndarray:
+        """Replicated published figures (draws, figures), percent, rounded as published;
+        ``conditional`` conditions on the fitted figures (the same respondents)."""
+        p_draws, s_draws = self._thinned(view)
+        rng = np.random.default_rng([self.random_seed, 20221108, int(conditional)])
+        all_figs = self.figures()
+        fitted = all_figs[all_figs["fitted"]]
+        out = np.empty((len(p_draws), len(figures)))
+        for d, (p, s) in enumerate(zip(p_draws, s_draws, strict=True)):
+            if conditional:
+                both = pd.concat([figures, fitted], ignore_index=True)
+                mean, cov = self._moments(p, s, both)
+                h = len(figures)
+                solve = np.linalg.solve(cov[h:, h:], cov[h:, :h])
+                observed = fitted["pct"].to_numpy(float) / 100
+                mean = mean[:h] + solve.T @ (observed - mean[h:])
+                cov = cov[:h, :h] - cov[:h, h:] @ solve
+            else:
+                mean, cov = self._moments(p, s, figures)
+            out[d] = rng.multivariate_normal(mean, (cov + cov.T) / 2, method="cholesky")
+        return _rounded(100 * out, figures["rounding_pp"].to_numpy(float))
+
+    def _check_table(self, figures: pd.DataFrame, draws: np.ndarray, level: float
+                     ) -> pd.DataFrame:
+        """Published figures beside the replicates' mean and central interval (quantiles of
+        the rounded replicates themselves, so the bounds are publishable values)."""
+        mean = draws.mean(axis=0)
+        lower, upper = np.quantile(draws, [(1 - level) / 2, (1 + level) / 2], axis=0,
+                                   method="inverted_cdf")
+        out = figures[["table", "sub_level", "resp_level", "pct", "poll_id"]].rename(
+            columns={"sub_level": "subgroup", "resp_level": "response", "pct": "published"})
+        out = out.assign(mean=mean, lower=lower, upper=upper)
+        out["subgroup"] = out["subgroup"].fillna("all")
+        out["mid_p"] = mid_p(draws, out["published"].to_numpy(float))
+        out["inside"] = inside_by_mid_p(out["mid_p"].to_numpy(), level)
+        return out.reset_index(drop=True)
+
+    def posterior_predictive_check(self, level: float = DEFAULT_LEVEL) -> pd.DataFrame:
+        """Every fitted published figure beside the interval of its replicate (percent,
+        rounded as published): ``table, subgroup, response, published, poll_id, mean, lower,
+        upper, mid_p, inside``; ``inside`` means a mid-p value in the central ``level`` range
+        (ties with rounded replicates count half: no over-coverage by construction). The last
+        row is the known vote of the first listed party among the listed parties."""
+        figs = self.figures()
+        fitted = figs[figs["fitted"]]
+        out = self._check_table(fitted, self._replicate(fitted), level)
+        return pd.concat([out, self._known_vote_row(level)], ignore_index=True)
+
+    def _known_vote_row(self, level: float, view: VoteImpactResults | None = None
+                        ) -> pd.DataFrame:
+        view = view or self
+        votes = view.cells().sum(axis=(1, 2))[:, :-1]
+        share = 100 * votes[:, 0] / votes.sum(axis=1)
+        sd = float(self.meta["config"]["vote_sd_pp"])
+        rng = np.random.default_rng([self.random_seed, 7])
+        draws = share + rng.normal(0, sd, len(share))
+        mean, lower, upper = _interval(draws, level)
+        known = 100 * float(self.meta["vote_known"][0])
+        p = float(mid_p(draws[:, None], np.array([known]))[0])
+        return pd.DataFrame([{"table": "known_vote", "subgroup": "listed parties",
+                              "response": self.parties[0], "published": known,
+                              "poll_id": "", "mean": mean, "lower": lower, "upper": upper,
+                              "mid_p": p, "inside": bool(inside_by_mid_p(np.array(p), level))}])
+
+    def heldout_check(self, level: float = DEFAULT_LEVEL) -> pd.DataFrame:
+        """Every held-out figure beside its prediction (percent, rounded as published),
+        conditioned on the fitted figures: ``table, subgroup, response, published, poll_id,
+        mean, lower, upper, mid_p, inside, error`` (mean - published; ``inside`` as in
+        :meth:`posterior_predictive_check`). Empty when nothing was held
+        out; :meth:`heldout_summary` gives the MAE and coverage."""
+        figs = self.figures()
+        held = figs[~figs["fitted"]]
+        if held.empty:
+            return pd.DataFrame(columns=["table", "subgroup", "response", "published",
+                                         "poll_id", "mean", "lower", "upper", "mid_p",
+                                         "inside", "error"])
+        out = self._check_table(held, self._replicate(held, conditional=True), level)
+        out["error"] = out["mean"] - out["published"]
+        return out
+
+    def heldout_summary(self, level: float = DEFAULT_LEVEL, *, party: str | None = None
+                        ) -> dict[str, Any]:
+        """``{figures, inside, mae, level}`` of the held-out check (``party``: only that
+        response, e.g. the Republican share of each issue's voters)."""
+        check = self.heldout_check(level)
+        if party is not None:
+            check = check[check["response"] == party]
+        return {"figures": int(len(check)), "inside": int(check["inside"].sum()),
+                "mae": float(check["error"].abs().mean()) if len(check) else float("nan"),
+                "level": level}
+
+    def prior_predictive_check(self, level: float = DEFAULT_LEVEL) -> pd.DataFrame:
+        """What the priors alone allow for every published figure (fitted and held out),
+        percent, rounded as published: ``table, subgroup, response, published, poll_id,
+        mean, lower, upper, inside``."""
+        figs = self.figures()
+        prior = self.prior_view()
+        out = self._check_table(figs, self._replicate(figs, view=prior), level)
+        return pd.concat([out, self._known_vote_row(level, view=prior)], ignore_index=True)
 
     # ------------------------------------------------------------------ counterfactuals
+    def held_fixed(self, holding: str = "issue", split: str | dict[str, float] = "fitted",
+                   **_: Any) -> str:
+        """What a counterfactual holds fixed (plain language)."""
+        who = ("every issue's voters keep their current vote split" if holding == "issue"
+               else "within each party-ID group, every issue's voters keep their current vote "
+                    "split")
+        new = ("voters who newly name a shifted issue vote like its current voters"
+               if split == "fitted" else "voters who newly name a shifted issue vote by the "
+                                         "stated split")
+        return f"Accounting, not a causal effect: {who}; {new}."
+
+    def counterfactual_draws(
+        self, shift: dict[str, float], source: str | dict[str, float] = "proportional",
+        split: str | dict[str, float] = "fitted", split_sd: float = 0.0,
+        *, extra_issues: dict[str, dict[str, Any]] | None = None, check: bool = True,
+        holding: str = "issue",
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Baseline and counterfactual vote draws, each (draws, party), proportions.
+
+        Parameters
+        ----------
+        shift
+            ``{issue: change}``, change as a proportion of voters (+0.08 = 8 more points
+            name the issue; within each group with ``holding="group"``).
+        source
+            Where the net shift comes from (or goes to if negative): ``"proportional"``
+            (every unshifted issue in proportion to its share, 'other' included), one issue
+            name, or ``{issue: weight}`` with weights summing to 1.
+        split
+            How voters who newly name a shifted issue vote: ``"fitted"`` (like its current
+            voters) or ``{party: proportion}`` (a stated prior, with ``split_sd``).
+        holding
+            ``"issue"``: every issue's voters keep their vote split (one cell: all voters);
+            ``"group"``: every party-ID group's issue voters keep theirs (fitted issues only).
+        """
+        if holding not in ("issue", "group"):
+            raise ModelInputError("holding must be 'issue' or 'group'")
+        if holding == "group":
+            extra = set(extra_issues or {}) | set(self.extra_issues)
+            if extra_issues or extra & set(shift) or (
+                    isinstance(source, str) and source in extra) or (
+                    isinstance(source, dict) and extra & set(source)):
+                raise ModelInputError("holding='group' works on the exit poll's own issues: "
+                                      "extra issues have no group split")
+            cells = self.cells()  # (draws, group, issue, party)
+            mass, cats = cells.sum(axis=3), self.fitted_categories
+            probs = cells / np.where(mass > 0, mass, 1.0)[..., None]
+            labels = [f"party ID {g}" for g in self.groups]
+        else:
+            joint, cats, _ = self.joint_draws(extra_issues)  # (draws, party, category)
+            mass = joint.sum(axis=1)[:, None, :]
+            probs = (np.swapaxes(joint, 1, 2) / np.where(mass[:, 0] > 0, mass[:, 0], 1.0)
+                     [..., None])[:, None]
+            labels = ["all voters"]
+        deltas = self._parse_shift(shift, cats)
+        weights = self._source_vector(source, deltas, cats)
+        new_split = self._new_split(split, split_sd, len(mass))
+        return shift_cells(mass, probs, deltas, weights, new_split=new_split, issues=cats,
+                           cell_labels=labels, check=check)
+
     def _parse_shift(self, shift: dict[str, float], cats: list[str]) -> dict[int, float]:
         if not isinstance(shift, dict):
             raise ModelInputError("shift must be a dict {issue: change as a proportion}")
@@ -215,287 +414,157 @@ class IssueVoteResults(VoteImpactResults):
             delta = float(delta)
             if not -1 < delta < 1:
                 raise ModelInputError(
-                    f"shift of {name!r} is {delta}: shifts are proportions of all voters "
-                    "(8 points = 0.08)")
+                    f"shift of {name!r} is {delta}: shifts are proportions of voters (8 "
+                    "points = 0.08)")
             k = self._category_index(name, cats)
             out[k] = out.get(k, 0.0) + delta
         return out
 
-    def _source_weights(self, source: str | dict[str, float], w: np.ndarray,
-                        shifted: dict[int, float], cats: list[str]) -> np.ndarray:
-        """(draws, categories) weights of the issues that give (or take) the net shift."""
-        free = np.ones(len(cats), dtype=bool)
-        free[list(shifted)] = False
-        if isinstance(source, str):
-            if source == "proportional":
-                base = w * free[None, :]
-                total = base.sum(axis=1, keepdims=True)
-                return base / np.where(total > 0, total, 1.0)
-            source = {source: 1.0}
-        if not isinstance(source, dict) or not source:
+    def _source_vector(self, source: str | dict[str, float], deltas: dict[int, float],
+                       cats: list[str]) -> np.ndarray | None:
+        if isinstance(source, str) and source == "proportional":
+            return None
+        spec = {source: 1.0} if isinstance(source, str) else source
+        if not isinstance(spec, dict) or not spec:
             raise ModelInputError("source must be 'proportional', an issue name or "
                                   "{issue: weight}")
         weights = np.zeros(len(cats))
-        for name, weight in source.items():
+        for name, weight in spec.items():
             k = self._category_index(name, cats)
-            if not free[k]:
+            if k in deltas:
                 raise ModelInputError(f"issue {name!r} is both shifted and a source")
             if float(weight) < 0:
                 raise ModelInputError("source weights must be >= 0")
             weights[k] += float(weight)
         if abs(weights.sum() - 1) > 1e-6:
             raise ModelInputError(f"source weights must sum to 1 (got {weights.sum():g})")
-        return np.broadcast_to(weights, w.shape)
+        return weights
 
-    def counterfactual_draws(
-        self, shift: dict[str, float], source: str | dict[str, float] = "proportional",
-        split: str | dict[str, float] = "fitted", split_sd: float = 0.0,
-        *, extra_issues: dict[str, dict[str, Any]] | None = None, check: bool = True,
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Baseline and counterfactual vote draws, each (draws, party), proportions.
-
-        Parameters
-        ----------
-        shift
-            ``{issue: change}``, change as a proportion of all voters (+0.08 = 8 more points
-            name the issue). Several issues may shift at once.
-        source
-            Where the net shift comes from (or goes to if negative): ``"proportional"``
-            (default: every issue not shifted, in proportion to its salience, including
-            'other'), one issue name, or ``{issue: weight}`` with weights summing to 1.
-        split
-            How voters who newly name a shifted issue vote: ``"fitted"`` (like the issue's
-            current voters) or ``{party: proportion}`` (a stated prior, with ``split_sd``).
-        """
-        joint, cats, _ = self.joint_draws(extra_issues)
-        n_draws = len(joint)
-        w = joint.sum(axis=1)  # draws x categories
-        q = joint / np.where(w > 0, w, 1.0)[:, None, :]  # draws x party x categories
-        base = joint.sum(axis=2)
-        deltas = self._parse_shift(shift, cats)
-        if not deltas or all(d == 0 for d in deltas.values()):
-            return base, base.copy()
-        net = sum(deltas.values())
-        src = self._source_weights(source, w, deltas, cats)
-        if check:
-            self._check_feasible(w, deltas, src, net, cats)
+    def _new_split(self, split: str | dict[str, float], split_sd: float, n_draws: int
+                   ) -> np.ndarray | None:
         if isinstance(split, str):
             if split != "fitted":
                 raise ModelInputError("split must be 'fitted' or {party: proportion}")
-            new_split = None
-        else:
-            unknown = set(split) ^ set(self.parties)
-            if unknown:
-                raise ModelInputError(f"split must name exactly the parties {self.parties}")
-            mean = np.array([float(split[p]) for p in self.parties])
-            if abs(mean.sum() - 1) > 0.011 or (mean < 0).any():
-                raise ModelInputError("split must be proportions summing to 1")
-            rng = np.random.default_rng(self.random_seed + 104729)
-            new_split = _simplex_draws(rng, mean / mean.sum(), split_sd, n_draws)
-        change = np.zeros_like(base)
-        for k, delta in deltas.items():
-            if delta > 0:
-                r = q[:, :, k] if new_split is None else new_split
-                change += delta * r
-            else:
-                change += delta * q[:, :, k]
-        # the sources lose (or gain) the net shift at their own splits
-        change -= net * np.einsum("dk,dpk->dp", src, q)
-        return base, base + change
+            return None
+        unknown = set(split) - set(self.parties)
+        if unknown or not set(self.parties[:-1]) <= set(split):
+            raise ModelInputError(f"split must name the parties {self.parties[:-1]} (and "
+                                  "optionally 'other')")
+        mean = np.array([float(split.get(p, 0.0)) for p in self.parties])
+        if abs(mean.sum() - 1) > 0.011 or (mean < 0).any():
+            raise ModelInputError("split must be proportions summing to 1")
+        rng = np.random.default_rng(self.random_seed + 104729)
+        return _simplex_draws(rng, mean / mean.sum(), split_sd, n_draws)
 
-    def _check_feasible(self, w: np.ndarray, deltas: dict[int, float], src: np.ndarray,
-                        net: float, cats: list[str]) -> None:
-        mean_w = w.mean(axis=0)
-        new = mean_w - net * src.mean(axis=0)
-        for k, delta in deltas.items():
-            new[k] = mean_w[k] + delta
-        bad = np.flatnonzero((new < -1e-9) | (new > 1 + 1e-9))
-        if len(bad):
-            k = int(bad[0])
-            raise ModelInputError(
-                f"the shift would make the share of {cats[k]!r} {100 * new[k]:.1f}% (it is "
-                f"{100 * mean_w[k]:.1f}%): shares must stay between 0 and 100%. Use a smaller "
-                "shift or other sources")
-
-    def _quantities(self, vote: np.ndarray) -> tuple[list[str], np.ndarray]:
-        """Party votes and the margin (draws, quantity), percent."""
-        labels = list(self.parties)
-        cols = [100 * vote]
-        if self._margin_pair is not None:
-            a, b = self._margin_pair
-            labels.append(self.margin_label)
-            cols.append(100 * (vote[:, a] - vote[:, b])[:, None])
-        return labels, np.concatenate(cols, axis=1)
-
-    def counterfactual(
-        self, shift: dict[str, float], source: str | dict[str, float] = "proportional",
-        split: str | dict[str, float] = "fitted", split_sd: float = 0.0,
-        level: float = DEFAULT_LEVEL, *, extra_issues: dict[str, dict[str, Any]] | None = None,
-    ) -> pd.DataFrame:
-        """Vote shares and margin under shifted salience (percent / points).
-
-        Returns ``quantity, baseline, counterfactual, mean, lower, upper, p_increase`` with
-        one row per party and one for the margin between the two largest parties;
-        ``mean, lower, upper`` are the *change* in points. See :meth:`counterfactual_draws`
-        for the arguments.
-        """
-        base, new = self.counterfactual_draws(shift, source, split, split_sd,
-                                              extra_issues=extra_issues)
-        labels, b = self._quantities(base)
-        _, c = self._quantities(new)
-        diff = c - b
-        mean, lower, upper = _interval(diff, level)
-        out = pd.DataFrame({"quantity": labels, "baseline": b.mean(axis=0),
-                            "counterfactual": c.mean(axis=0), "mean": mean, "lower": lower,
-                            "upper": upper, "p_increase": (diff > 0).mean(axis=0)})
-        out.attrs.update({"shift": shift, "source": source, "split": split, "level": level})
-        return out
-
-    def elasticities(self, level: float = DEFAULT_LEVEL, source: str = "proportional"
-                     ) -> pd.DataFrame:
-        """Change in vote (points) per point of an issue's salience, drawn from every other
-        issue in proportion (the default) : ``issue, quantity, mean, lower, upper``.
-
-        For party p and issue j this is ``(q_{p|j} - v_p) / (1 - w_j)``: positive when the
-        issue's voters favour the party more than the electorate does.
-        """
-        _, cats, _ = self.joint_draws()
+    def elasticities(self, level: float = DEFAULT_LEVEL, source: str = "proportional",
+                     holding: str = "issue") -> pd.DataFrame:
+        """Accounting change in the vote (points) per point of an issue's share, taken from
+        the other issues, if voters kept their vote split: ``issue, quantity, mean, lower,
+        upper``. For party p and issue j (``holding="issue"``, proportional) this is
+        ``(q_{p|j} - v_p) / (1 - w_j)``."""
+        _, cats, _ = self.joint_draws() if holding == "issue" else (None, self.issues, None)
         frames = []
-        for issue in cats:
-            base, new = self.counterfactual_draws({issue: 0.01}, source, check=False)
+        for issue in cats if holding == "issue" else self.fitted_categories:
+            base, new = self.counterfactual_draws({issue: 0.01}, source, check=False,
+                                                  holding=holding)
             labels, b = self._quantities(base)
             _, c = self._quantities(new)
             mean, lower, upper = _interval(c - b, level)
             frames.append(pd.DataFrame({"issue": issue, "quantity": labels, "mean": mean,
                                         "lower": lower, "upper": upper}))
-        return pd.concat(frames, ignore_index=True)
-
-    def shift_curve(self, issue: str, shifts: np.ndarray | list[float] | None = None,
-                    source: str | dict[str, float] = "proportional",
-                    quantity: str | None = None, level: float = DEFAULT_LEVEL) -> pd.DataFrame:
-        """Change of one quantity (default: the margin) over a range of salience shifts.
-
-        Returns ``shift`` (points of salience), ``mean, lower, upper`` (points of vote).
-        """
-        shifts = np.linspace(0, 0.3, 31) if shifts is None else np.asarray(shifts, float)
-        rows = []
-        for delta in shifts:
-            base, new = self.counterfactual_draws({issue: float(delta)}, source)
-            labels, b = self._quantities(base)
-            _, c = self._quantities(new)
-            j = labels.index(quantity or labels[-1]) if (quantity or labels[-1]) in labels \
-                else None
-            if j is None:
-                raise ModelInputError(f"unknown quantity {quantity!r} (have: {labels})")
-            mean, lower, upper = _interval((c - b)[:, j], level)
-            rows.append({"shift": 100 * float(delta), "mean": float(mean),
-                         "lower": float(lower), "upper": float(upper)})
-        return pd.DataFrame(rows)
-
-    def required_shift(self, issue: str, change: float = 1.0, quantity: str | None = None,
-                       source: str | dict[str, float] = "proportional",
-                       level: float = DEFAULT_LEVEL) -> pd.DataFrame:
-        """Salience shift (points) that moves ``quantity`` by ``change`` points.
-
-        The change is linear in the shift, so per draw the required shift is
-        ``change / slope``. Draws where the slope has the wrong sign (or the shift would exceed
-        the share of voters available) have no such shift: ``p_reachable`` is the share of
-        draws where it exists. The interval is over draws (a shift of ``inf`` when
-        unreachable), so an upper bound of ``inf`` means "possibly never".
-        """
-        base, new = self.counterfactual_draws({issue: 0.01}, source, check=False)
-        labels, b = self._quantities(base)
-        _, c = self._quantities(new)
-        name = quantity or labels[-1]
-        if name not in labels:
-            raise ModelInputError(f"unknown quantity {name!r} (have: {labels})")
-        slope = (c - b)[:, labels.index(name)]  # points of vote per point of salience
-        joint, cats, _ = self.joint_draws()
-        w = joint.sum(axis=1)[:, self._category_index(issue, cats)]
-        room = 100 * (1 - w)
-        need = np.where(slope * change > 0, change / np.where(slope == 0, np.inf, slope),
-                        np.inf)
-        need = np.where(need <= room, need, np.inf)
-        lo, hi = (1 - level) / 2, 1 - (1 - level) / 2
-        return pd.DataFrame([{
-            "issue": issue, "quantity": name, "change": change,
-            "median": float(np.quantile(need, 0.5, method="inverted_cdf")),
-            "lower": float(np.quantile(need, lo, method="inverted_cdf")),
-            "upper": float(np.quantile(need, hi, method="inverted_cdf")),
-            "p_reachable": float(np.isfinite(need).mean()),
-        }])
+        out = pd.concat(frames, ignore_index=True)
+        out.attrs["held_fixed"] = self.held_fixed(holding=holding)
+        return out
 
     def sensitivity(self, shift: dict[str, float] | None = None,
                     splits: dict[str, dict[str, float]] | None = None, split_sd: float = 0.0,
                     level: float = DEFAULT_LEVEL) -> pd.DataFrame:
-        """The margin change under one shift across assumptions.
+        """The accounting change of the margin under one shift across assumptions.
 
         Rows: every source (proportional, then each single other issue) crossed with every
-        split of the new voters (``"fitted"`` and each named alternative in ``splits``:
-        ``{label: {party: proportion}}``). Default shift: +5 points to the first extra issue
-        (else the most salient issue). Returns ``source, split, mean, lower, upper`` (points).
+        split of the new voters (``"fitted"`` and each named alternative in ``splits``).
+        Default shift: +5 points to the first extra issue (else the most salient issue).
+        Returns ``source, split, mean, lower, upper, note`` (points).
         """
         _, cats, _ = self.joint_draws()
         if shift is None:
-            target = next(iter(self.extra_issues), self.issues[0])
-            shift = {target: 0.05}
+            shift = {next(iter(self.extra_issues), self.issues[0]): 0.05}
         shifted = {self._category_index(k, cats) for k in shift}
-        sources: list[str] = ["proportional"] + [c for i, c in enumerate(cats)
-                                                 if i not in shifted]
-        split_options: dict[str, str | dict[str, float]] = {"fitted": "fitted",
-                                                              **(splits or {})}
+        sources = ["proportional"] + [c for i, c in enumerate(cats) if i not in shifted]
+        options: dict[str, str | dict[str, float]] = {"fitted": "fitted", **(splits or {})}
         rows = []
         for src in sources:
-            for label, split in split_options.items():
+            for label, split in options.items():
                 try:
-                    frame = self.counterfactual(shift, src, split, split_sd, level)
+                    m = self.counterfactual(shift, src, level, split=split,
+                                            split_sd=split_sd).iloc[-1]
                 except ModelInputError as err:
                     rows.append({"source": src, "split": label, "mean": np.nan,
                                  "lower": np.nan, "upper": np.nan, "note": str(err)[:80]})
                     continue
-                m = frame.iloc[-1]
                 rows.append({"source": src, "split": label, "mean": m["mean"],
                              "lower": m["lower"], "upper": m["upper"], "note": ""})
         out = pd.DataFrame(rows)
-        out.attrs["shift"] = shift
+        out.attrs.update({"shift": shift, "held_fixed": self.held_fixed()})
         return out
 
     # ------------------------------------------------------------------ summaries
     def summary_rows(self, level: float) -> list[tuple[str, np.ndarray]]:
-        """P(vote | issue), issue shares by party and the vote."""
-        joint, cats, _ = self.joint_draws()
-        q = 100 * joint / joint.sum(axis=1, keepdims=True)
-        rows = [(f"P({party} | {issue})", q[:, p, k])
-                for k, issue in enumerate(cats) for p, party in enumerate(self.parties)]
-        s = 100 * self._posterior("s")
-        rows += [(f"P({issue} | {party})", s[:, p, k])
-                 for p, party in enumerate(self.parties)
+        """P(vote | issue), each group's issue mix and vote, the latent parameters."""
+        cells = self.cells()
+        joint = cells.sum(axis=1)  # (draws, issue, party)
+        q = 100 * joint / joint.sum(axis=2, keepdims=True)
+        rows = [(f"P({party} | {issue})", q[:, k, p])
+                for k, issue in enumerate(self.fitted_categories)
+                for p, party in enumerate(self.parties)]
+        by_group = cells.sum(axis=3)
+        s = 100 * by_group / by_group.sum(axis=2, keepdims=True)
+        rows += [(f"P({issue} | party ID {g})", s[:, a, k])
+                 for a, g in enumerate(self.groups)
                  for k, issue in enumerate(self.fitted_categories)]
         v = 100 * self.vote_draws()
         rows += [(f"vote {party}", v[:, p]) for p, party in enumerate(self.parties)]
+        rows += [("party ID / vote correlation (rho)", self._posterior("rho")),
+                 ("non-sampling error (points)", self._posterior("nonsampling_pp"))]
+        direct = self._posterior("direct")
+        rows += [(f"direct effect of {issue} (probit)", direct[:, k])
+                 for k, issue in enumerate(self.fitted_categories)]
         return rows
 
     def headline_quantities(self) -> dict[str, Quantity]:
-        """Each party's share among each listed issue's voters."""
+        """Each party's share among each issue's voters (percent)."""
         out: dict[str, Quantity] = {}
         for k, issue in enumerate(self.fitted_categories):
             for p, party in enumerate(self.parties):
                 out[f"P({party} | {issue})"] = (
-                    lambda r, p=p, k=k: 100 * (r._posterior("v")[:, p] * r._posterior("s")[:, p, k])
-                    / (r._posterior("v")[:, :, None] * r._posterior("s")).sum(axis=1)[:, k])
+                    lambda r, p=p, k=k: 100 * r.cells().sum(axis=1)[:, k, p]
+                    / r.cells().sum(axis=(1, 3))[:, k])
+        return out
+
+    def model_description(self) -> list[str]:
+        from opinion.models.election.describe import describe_issue_vote
+
+        return describe_issue_vote(self.meta, self.figures())
+
+    def display_tables(self) -> list[tuple[str, pd.DataFrame]]:
+        q = self.vote_by_issue()
+        wide = q.pivot(index="issue", columns="party", values="mean").reset_index()
+        out = [("Vote by most important issue (percent)", wide)]
+        held = self.heldout_check()
+        if len(held):
+            out.append(("Held-out figures: published vs predicted", held))
         return out
 
     def next_steps(self) -> list[str]:
-        return ["vote_by_issue()", "counterfactual(shift={...})", "shift_curve(issue)",
-                "sensitivity()", "plot_vote_by_issue()", "contraction_table()"]
+        return ["vote_by_issue()", "table('issue_by_group')", "posterior_predictive_check()",
+                "heldout_check()", "counterfactual(shift={...})", "contraction_table()"]
 
     def headline(self) -> str:
         q = self.vote_by_issue()
-        _, cats, _ = self.joint_draws()
         top = self.salience().sort_values("mean", ascending=False)
         parts = []
-        for issue in top["issue"].head(2):
-            if issue == _OTHER:
+        for issue in top["issue"]:
+            if issue == OTHER or len(parts) == 2:
                 continue
             rows = q[q["issue"] == issue].sort_values("mean", ascending=False)
             r = rows.iloc[0]

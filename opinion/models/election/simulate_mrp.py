@@ -72,6 +72,7 @@ def simulate_mrp(seed: int, *, n: int = 1500, states: int = 10, design_seed: int
                  parties: tuple[str, ...] = ("dem", "rep"),
                  group_sd: dict[str, float] | None = None, intercept_sd: float = 0.3,
                  issues: tuple[str, ...] = ISSUES, weight_noise: float = 0.15,
+                 interaction_sd: float = 0.0,
                  ) -> tuple[pd.DataFrame, pd.DataFrame, MRPTruth]:
     """Simulate a weighted survey sample, its population table and the truth.
 
@@ -92,6 +93,9 @@ def simulate_mrp(seed: int, *, n: int = 1500, states: int = 10, design_seed: int
         Sd of the true baseline log-odds.
     weight_noise
         Sd of the log of the random part of the weights.
+    interaction_sd
+        Sd of true issue x state effects (log-odds; default 0: none). Drawn after the main
+        effects, so the main effects of a seed do not change with it.
 
     Returns
     -------
@@ -111,6 +115,12 @@ def simulate_mrp(seed: int, *, n: int = 1500, states: int = 10, design_seed: int
         a = rng.normal(0, sds[g], (len(levels), len(contrasts)))
         effects[g] = pd.DataFrame(a, index=levels, columns=contrasts)
         eta += a[population[g].map({lv: i for i, lv in enumerate(levels)}).to_numpy()]
+    if interaction_sd > 0:
+        combos = population["issue"].astype(str) + " | " + population["state"].astype(str)
+        labels = list(dict.fromkeys(combos))
+        a = rng.normal(0, interaction_sd, (len(labels), len(contrasts)))
+        effects["issue:state"] = pd.DataFrame(a, index=labels, columns=contrasts)
+        eta += a[combos.map({lv: i for i, lv in enumerate(labels)}).to_numpy()]
     full = np.concatenate([np.zeros((len(eta), 1)), eta], axis=1)
     p = np.exp(full - full.max(axis=1, keepdims=True))
     p /= p.sum(axis=1, keepdims=True)
