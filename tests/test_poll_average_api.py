@@ -1,9 +1,11 @@
 """The poll average's results API: named summaries, consistency identities, caching, save/load.
 
-One small binary fit (simulated, known truth) is shared by every test in this module.
-Known answers here are identities of the model (house effects sum to zero; the trend is the
-softmax of the latent path; P(majority) is the share of draws above 50%), simulation truth,
-and exact round-trips.
+One small binary fit (simulated, known truth; the default for two categories is the Kalman
+arm) is shared by most tests in this module. Known answers here are identities of the model
+(house effects sum to zero; the trend is the softmax of the latent path; P(majority) is the
+share of draws above 50%), simulation truth, and exact round-trips. The three-category
+(binomial) arm's API is exercised with sampling mocked as pymc-marketing's tests do: NUTS is
+replaced by draws from the prior, so the results code runs without compiling a sampler.
 """
 
 from __future__ import annotations
@@ -173,6 +175,86 @@ def test_unknown_response_and_date_are_clear_errors(fitted) -> None:
         fit.prob_majority("maybe")
     with pytest.raises(OpinionError, match="outside the trend"):
         fit.change("1999-01-01")
+
+
+def test_auto_likelihood_rule() -> None:
+    """``"auto"``: the Kalman arm for two categories on a daily grid with large enough polls;
+    the binomial arm otherwise; explicit choices are kept or refused with a clear error."""
+    from opinion.models.poll_average.simulate import simulate_polls
+
+    polls = _polls()
+    assert PollAverage(polls).likelihood == "kalman"
+    assert PollAverage(polls).inputs.grid_days == 1
+    assert PollAverage(polls, grid_days=7).likelihood == "binomial"
+    assert PollAverage(polls, likelihood="binomial").likelihood == "binomial"
+    small, _ = simulate_polls(10, 60, 2, seed=1, n=30)  # ~15 answers on each side
+    assert PollAverage(small).likelihood == "binomial"
+    three, _ = simulate_polls(10, 60, 2, seed=1, categories=["a", "b", "c"])
+    assert PollAverage(three).likelihood == "binomial"
+    with pytest.raises(ModelInputError, match="two-category"):
+        PollAverage(three, likelihood="kalman")
+    with pytest.raises(ModelInputError, match="grid_days"):
+        PollAverage(polls, likelihood="kalman", grid_days=7)
+
+
+def test_methodology_states_the_arm_and_why(fitted) -> None:
+    _, fit = fitted
+    text = " ".join(fit.methodology())
+    assert "integrated out of the likelihood exactly by a Kalman filter" in text
+    assert "Chosen automatically because the polls have two response categories" in text
+    assert "Gaussian" in text and "beta-binomial" not in text
+
+
+# ----------------------------------------------------------------- mocked sampling
+def _prior_as_posterior(*args, **kwargs):
+    """Stand-in for ``pymc.sample``: prior draws in the posterior's place (as pymc-marketing's
+    tests do), with the sampler statistics the results need."""
+    import pymc as pm
+    import xarray as xr
+
+    chains, draws = kwargs["chains"], kwargs["draws"]
+    prior = pm.sample_prior_predictive(chains * draws, random_seed=kwargs["random_seed"],
+                                       compile_kwargs={"mode": "FAST_COMPILE"})
+    posterior = prior["prior"].to_dataset().squeeze("chain", drop=True)
+    posterior = posterior.assign_coords(draw=np.arange(chains * draws)).coarsen(
+        draw=draws).construct(draw=("chain", "draw"))
+    posterior = posterior.assign_coords(chain=np.arange(chains), draw=np.arange(draws))
+    stats = xr.Dataset({"diverging": (("chain", "draw"), np.zeros((chains, draws), bool))})
+    return xr.DataTree.from_dict({"posterior": posterior, "sample_stats": stats})
+
+
+@pytest.fixture(scope="module")
+def mocked_three(tmp_path_factory):
+    """A three-category poll average (binomial arm) "fitted" with mocked sampling."""
+    import pymc
+
+    from opinion.models.poll_average.simulate import simulate_polls
+
+    polls, _ = simulate_polls(30, 90, 3, seed=2, categories=["yes", "no", "not sure"])
+    model = PollAverage(polls)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pymc, "sample", _prior_as_posterior)
+        fit = model.fit(random_seed=1, draws=50, chains=2, cache=False, progressbar=False)
+    return model, fit
+
+
+def test_three_categories_results_api_with_mocked_sampling(mocked_three) -> None:
+    model, fit = mocked_three
+    assert model.likelihood == "binomial" and fit.meta["likelihood"] == "binomial"
+    trend = fit.trend()
+    assert set(trend["response"]) == {"yes", "no", "not sure"}
+    totals = trend.groupby("date")["mean"].sum()
+    np.testing.assert_allclose(totals, 100, rtol=1e-10)  # shares of one softmax
+    house = fit.house_effects()
+    assert len(house) == 3 * 3 and np.isfinite(house["mean"]).all()
+    ppc = fit.posterior_predictive_check()
+    assert len(ppc) == len(fit.observations())
+    assert set(ppc["response"]) == {"yes", "no"}  # "not sure" is implied by the others
+    assert ((ppc["lower"] >= 0) & (ppc["upper"] <= 100)).all()
+    names = list(fit.summary().index)
+    assert "house effect of P01: not sure (pp)" in names
+    text = " ".join(fit.methodology())
+    assert "stick-breaking beta-binomials" in text and "Chosen automatically" in text
 
 
 def test_config_validation() -> None:
