@@ -120,6 +120,9 @@ def shared_measures(eta: np.ndarray, house: np.ndarray) -> dict:
 # ---------------------------------------------------------------------- the arms
 def run_default(n_polls: int, settings: dict, seed: int) -> dict:
     """The project default, through the public ``fit()``."""
+    import nutpie  # noqa: F401 - libraries imported before the clock starts, as in the baseline
+    import pymc  # noqa: F401
+
     from opinion.models import PollAverage
     from opinion.models.poll_average.simulate import simulate_polls
 
