@@ -22,7 +22,6 @@ object as ``PollAverage(polls).fit()``.
 from __future__ import annotations
 
 import time
-import warnings
 
 import numpy as np
 import pandas as pd
@@ -63,11 +62,9 @@ def _run(seeds: list[int], categories: list[str] | None) -> list[dict]:
         assert model.inputs.knot_dates.equals(base.inputs.knot_dates)
         assert model.inputs.pollsters == base.inputs.pollsters
         start = time.perf_counter()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            trace = nutpie.sample(compiled.with_data(**model.observed_data()), draws=DRAWS,
-                                  tune=DRAWS, chains=4, cores=2, seed=seed,
-                                  target_accept=settings.target_accept, progress_bar=False)
+        trace = nutpie.sample(compiled.with_data(**model.observed_data()), draws=DRAWS,
+                              tune=DRAWS, chains=4, cores=2, seed=seed,
+                              target_accept=settings.target_accept, progress_bar=False)
         trace = model.postprocess_posterior(trace, np.random.default_rng([seed, 8]))
         fit = model.results_from_idata(trace, settings=settings, random_seed=seed,
                                        sampling_seconds=time.perf_counter() - start)
@@ -142,9 +139,11 @@ def test_three_category_coverage(multi):
     assert COVERAGE[0] <= multi["house_hits"].sum() / multi["house_cases"].sum() <= COVERAGE[1]
 
 
-def test_recovery_fits_converge(binary):
-    # 4 chains x 1,000 draws, as a user's default fit: most sets converge cleanly
-    assert (binary["rhat"] <= 1.02).all()
-    assert (binary["rhat"] <= 1.01).mean() >= 0.8
-    assert binary["divergences"].sum() <= 0.001 * len(binary) * 4 * DRAWS
-    assert np.isfinite(binary["mae_pp"]).all()
+@pytest.mark.parametrize("study", ["binary", "multi"])
+def test_recovery_fits_converge(study, request):
+    """4 chains x 1,000 draws, as a user's default fit: every set converges (R-hat <= 1.01,
+    no divergent transitions) - otherwise the coverage above would be of unconverged fits."""
+    table = request.getfixturevalue(study)
+    assert (table["rhat"] <= 1.01).all(), table[["seed", "rhat"]]
+    assert table["divergences"].sum() == 0, table[["seed", "divergences"]]
+    assert np.isfinite(table["mae_pp"]).all()
