@@ -453,10 +453,11 @@ class PollAverage(BayesianModel):
         ``us_ukraine_support``: prior and posterior predictive draws 2.7 s instead of
         11.7 s). Kalman arm: PyMC's posterior-predictive draws would re-draw the path from
         its prior (the path is not a model variable), so :meth:`postprocess_posterior`
-        replaces them and only a token number of them is made."""
+        replaces them and only a token number of them is made (16: with up to 4 chains, at
+        least as many draws per chain as chains, the shape ArviZ expects)."""
         settings: dict[str, Any] = {"compile_kwargs": {"mode": "FAST_COMPILE"}}
         if self.marginalised():
-            settings["max_draws"] = 2
+            settings["max_draws"] = 16
         return settings
 
     def default_target_accept(self) -> float:
