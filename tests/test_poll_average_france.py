@@ -6,8 +6,9 @@ The bundled ``france2022`` dataset holds the polls The Economist's 2022 France m
 idea (a different model with its own poll weights), so we expect agreement within about a
 point, not exactly. We compare on the days both averages cover.
 
-- Run-off, Macron vs Le Pen (104 polls, 7 pollsters): mean |difference| of Macron's daily
-  share < 1 pp (default suite).
+- Run-off, Macron vs Le Pen (104 polls, 7 pollsters; two categories, so the default is the
+  Kalman arm: the daily path integrated out): mean |difference| of Macron's daily share
+  < 1 pp (default suite).
 - First round, 13 candidates (138 polls, 8 pollsters): mean |difference| for the five main
   candidates below the tolerance measured in ``ROUND_ONE_MAD_PP`` (slow: a 12-dimensional walk).
 """
@@ -36,13 +37,17 @@ def france():
 
 @pytest.fixture(scope="module")
 def cache(tmp_path_factory):
-    return tmp_path_factory.mktemp("cache")
+    """The session's shared fit cache: test_poll_average_kalman.py re-uses the run-off fit
+    (same request, so a cache hit instead of a second compilation and sampling)."""
+    folder = tmp_path_factory.getbasetemp() / "shared-poll-average-fits"
+    folder.mkdir(exist_ok=True)
+    return folder
 
 
 @pytest.fixture(scope="module")
 def runoff(france, cache):
     model = PollAverage(france, questions=RUNOFF)
-    # 4 chains x 1,000 draws: enough for R-hat and ESS to mean something (about 30 s)
+    # 4 chains x 1,000 draws: enough for R-hat and ESS to mean something
     return model, model.fit(random_seed=2022, draws=1000, tune=1000, chains=4, cache=cache,
                             progressbar=False)
 
@@ -74,13 +79,14 @@ def test_runoff_trend_within_a_point_of_the_economist(runoff):
 
 
 def test_runoff_fit_converges_cleanly(runoff):
-    """The sparse run-off (104 polls, 163 daily knots) gets the non-centred walk and its
-    measured target acceptance of 0.98: at most 1 divergent transition per 1,000 draws
-    (measured 0-2 of 4,000 depending on the run; at 0.9 there were 10-52)."""
+    """The run-off gets the Kalman arm (two categories, every poll large) with non-centred
+    house effects (some pollsters have 1-3 polls) and their measured target acceptance of
+    0.95: converged, no divergent transitions (measured over 4 seeds: none at 0.95; 3 in one
+    of 4 at 0.9)."""
     model, fit = runoff
-    assert not model.centered() and fit.meta["settings"]["target_accept"] == 0.98
-    assert fit.diagnostics.max_rhat <= 1.01, fit.diagnostics.status()
-    assert fit.diagnostics.divergences <= 0.001 * 4 * 1000, fit.diagnostics.status()
+    assert model.likelihood == "kalman" and not model.centered_house()
+    assert fit.meta["settings"]["target_accept"] == 0.95
+    assert fit.diagnostics.ok, fit.diagnostics.status()
 
 
 @pytest.mark.slow

@@ -58,7 +58,7 @@ def test_response_zero_in_every_poll_is_named():
         PollAverage(polls)
     # ...and dropping its rows works
     kept = PollFrame(polls.data[polls.data["response"] != "other"].reset_index(drop=True))
-    assert PollAverage(kept).data.responses == ["support", "oppose"]
+    assert PollAverage(kept).inputs.responses == ["support", "oppose"]
 
 
 def test_unknown_question_is_named():
@@ -76,8 +76,9 @@ def test_identical_polls_fit_to_a_flat_trend(tmp_path):
     days = pd.date_range("2022-03-01", periods=10, freq="6D")
     polls = _polls([(f"p{i}", ["Ipsos", "Gallup"][i % 2], f"{d:%Y-%m-%d}",
                      {"support": 50, "oppose": 50}) for i, d in enumerate(days)])
-    fit = PollAverage(polls).fit(random_seed=5, draws=500, tune=500, chains=2, cache=tmp_path,
+    fit = PollAverage(polls).fit(random_seed=5, draws=1000, tune=1000, chains=4, cache=tmp_path,
                                  progressbar=False)
+    assert fit.diagnostics.ok, fit.diagnostics.status()
     trend = fit.trend(response="support")
     assert np.isfinite(trend[["mean", "lower", "upper"]].to_numpy()).all()
     assert (trend["mean"] - 50).abs().max() < 0.5

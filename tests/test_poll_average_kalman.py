@@ -1,27 +1,55 @@
-"""The poll average against exact references.
+"""The poll average against exact references, and its Kalman arm against its other arms.
 
-1. The Kalman smoother (statsmodels state space) against a dense Gaussian conditioning
-   computed here in numpy: with the variances known, the posterior of a random walk observed
-   with Gaussian noise is Gaussian, and its mean/covariance follow from the joint covariance
-   of the walk, the house effects and the observations (closed form, no Kalman recursion).
-2. The Bayesian fit (``likelihood="normal"``, daily grid, polls on their end date: the
-   same model as the smoother) against the smoother run at the fit's posterior-median
-   variances. They differ only through the variances' posterior uncertainty, which the
-   smoother ignores, and Monte Carlo error, so the tolerances are stated in pp below.
-3. A pollster with a single poll: the fit works and its house effect is the least certain.
+Exact (default suite, no sampling):
+
+1. The statsmodels Kalman smoother against dense Gaussian conditioning computed here in
+   numpy: with the variances known, the posterior of a random walk observed with Gaussian
+   noise follows from the joint covariance of the walk, the house effects and the
+   observations (closed form, no recursion).
+2. The Kalman arm's marginal likelihood (``likelihood="kalman"``: the daily path integrated
+   out inside the PyMC model, a tridiagonal-precision Op) against the statsmodels Kalman
+   filter's log-likelihood at fixed parameters (to 1e-8), and against a dense multivariate
+   normal with an election anchor and with separate series per question.
+3. Its path draws (forward filtering, backward sampling in precision form) against the
+   statsmodels smoother: exact mean and variance, and Monte Carlo draws within their error.
+4. The Op's gradient against finite differences, in Python and numba.
+
+With sampling:
+
+5. The fitted Kalman arm (the France 2022 run-off) against the smoother at its
+   posterior-median variances, and its pollster with a single poll getting the widest house
+   interval (default suite).
+6. The Kalman arm against the same Gaussian model with the path sampled by NUTS, and
+   against the binomial likelihood on a daily walk (slow): the same daily trend.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytensor.tensor as pt
 import pytest
-from scipy.special import logit
+from scipy.special import expit, logit
+from scipy.stats import multivariate_normal
 
 from opinion.frames.pollframe import PollFrame
 from opinion.models import PollAverage
+from opinion.models.poll_average import paths
 from opinion.models.poll_average.config import pp_to_logit
+from opinion.models.poll_average.kalman import KalmanInputs, PollStateSpace
+from opinion.models.poll_average.marginal import (
+    ANCHOR_SD,
+    DailyChain,
+    marginal_design,
+    marginal_logp,
+    prior_precision,
+)
 from opinion.models.poll_average.simulate import simulate_polls
+from opinion.models.poll_average.tridiagonal import (
+    gaussian_chain_loglik,
+    posterior_mean,
+    posterior_variance,
+)
 
 LEVEL_SD = 1.5  # PollAverageConfig.level_sd_logit default
 
@@ -83,50 +111,227 @@ def test_kalman_equals_dense_gaussian_conditioning(pollsters):
     np.testing.assert_allclose(kal.sd_logit, sd, rtol=0, atol=1e-8)
 
 
-# ----------------------------------------------------------------- NUTS vs Kalman
+# ----------------------------------------------------------------- the Kalman arm, exactly
+SIGMA_RW, TAU = 0.12, 0.05  # logit; sigma_rw per month
+
+
 @pytest.fixture(scope="module")
-def normal_fit(tmp_path_factory):
-    """40 simulated polls over 150 days from 4 pollsters, one of them relabelled as a fifth
-    pollster ("Solo"), fitted with the Gaussian likelihood on a daily grid at end dates
-    (target_accept 0.99: the sparse daily walk is non-centred and diverges at 0.9)."""
-    polls, _ = simulate_polls(40, 150, 4, seed=11, field_days=1)
-    data = polls.data.copy()
-    data.loc[data["poll_id"] == data["poll_id"].iloc[-1], "pollster"] = "Solo"
-    model = PollAverage(PollFrame(data), likelihood="normal", grid_days=1, field_period=False)
-    fit = model.fit(random_seed=3, draws=1000, tune=1000, chains=2, target_accept=0.99,
-                    cache=tmp_path_factory.mktemp("cache"), progressbar=False)
+def arm():
+    """A Kalman-arm model (200 polls, 300 days, 6 pollsters), its design, and fixed house
+    effects with the model's log-likelihood of the polls at them (python-mode compile)."""
+    polls, _ = simulate_polls(200, 300, 6, seed=1)
+    model = PollAverage(polls)
+    assert model.likelihood == "kalman"  # "auto": two categories, large polls
+    graph = model.build_model()
+    house = np.random.default_rng(3).normal(0, 0.1, 6)
+    house -= house.mean()
+    point = graph.initial_point()
+    point["sigma_rw_log__"] = np.log([SIGMA_RW])
+    point["tau_log__"] = np.array(np.log(TAU))
+    transform = graph.rvs_to_transforms[graph["house"]]
+    point["house_zerosum__"] = transform.forward(pt.as_tensor(house[None, :])).eval()
+    # Python (reference implementation of the Op) and numba (what nutpie samples)
+    value = {mode: float(graph.compile_logp(vars=[graph["y"]], mode=mode)(point))
+             for mode in ("FAST_COMPILE", "NUMBA")}
+    implied = graph.compile_fn(graph.replace_rvs_by_values([graph["house"]])[0],
+                               inputs=graph.value_vars, on_unused_input="ignore",
+                               mode="FAST_COMPILE")(point)[0]
+    return model, marginal_design(model), np.asarray(implied), value
+
+
+def _statsmodels(model, design, house) -> PollStateSpace:
+    """The statsmodels state space of the same polls with the house effects subtracted."""
+    obs = design.observations
+    offset = house[model._pollster_index()][obs.cell]
+    inputs = KalmanInputs(day=obs.day, y=obs.y - offset, se2=obs.se2,
+                          loadings=np.zeros((len(obs.y), 0)), effect_prior_cov=np.zeros((0, 0)),
+                          house_block=slice(0, 0), effect_names=[],
+                          n_days=model.inputs.n_days, start_level=design.start_level)
+    return PollStateSpace(inputs, level_sd=design.level_sd)
+
+
+def test_marginal_loglik_equals_statsmodels_kalman_filter(arm):
+    model, design, house, value = arm
+    assert abs(house.sum()) < 1e-12
+    reference = _statsmodels(model, design, house).loglike(np.log([SIGMA_RW, TAU, 1.0]))
+    print(f"\nlog-likelihood: PyMC graph {value['NUMBA']:.10f}, statsmodels {reference:.10f}")
+    assert abs(value["FAST_COMPILE"] - reference) < 1e-8
+    assert abs(value["NUMBA"] - reference) < 1e-8
+
+
+def test_path_mean_and_variance_equal_statsmodels_smoother(arm):
+    model, design, house, _ = arm
+    smoothed = _statsmodels(model, design, house).smooth(np.log([SIGMA_RW, TAU, 1.0]))
+    obs = design.observations
+    d, e, c = prior_precision(np.array([SIGMA_RW**2 / 30]), design.start_level,
+                              design.level_sd, design.chain)
+    var = obs.se2 + TAU**2
+    resid = obs.y - house[model._pollster_index()][obs.cell]
+    np.add.at(d[:, 0], design.position, 1 / var)
+    np.add.at(c[:, 0], design.position, resid / var)
+    mean = posterior_mean(d, e, c)[:, 0]
+    sd = np.sqrt(posterior_variance(d, e)[:, 0])
+    ref_mean = smoothed.smoothed_state[0]
+    ref_sd = np.sqrt(smoothed.smoothed_state_cov[0, 0])
+    pp = 100 * np.abs(expit(mean) - expit(ref_mean)).max()
+    print(f"\nsmoothed path: max |diff| {np.abs(mean - ref_mean).max():.2e} logit ({pp:.2e} pp)")
+    np.testing.assert_allclose(mean, ref_mean, rtol=0, atol=1e-8)
+    np.testing.assert_allclose(sd, ref_sd, rtol=0, atol=1e-8)
+    assert pp < 0.02
+    # forward filtering, backward sampling: 4,000 draws at these parameters
+    import xarray as xr
+
+    n = 4000
+    dims = ("chain", "draw")
+    dataset = xr.Dataset({
+        "sigma_rw": (dims + ("category",), np.full((1, n, 1), SIGMA_RW)),
+        "tau": (dims, np.full((1, n), TAU)),
+        "house": (dims + ("category", "pollster"), np.broadcast_to(house, (1, n, 1, 6)))})
+    draws, _ = paths.draw_paths(model, dataset, np.random.default_rng(5), conditional=True)
+    z = (draws.mean(axis=0) - ref_mean) / (ref_sd / np.sqrt(n))
+    ratio = draws.std(axis=0) / ref_sd
+    assert np.abs(z).max() < 4.5, np.abs(z).max()
+    assert 0.93 < ratio.min() and ratio.max() < 1.07, (ratio.min(), ratio.max())
+
+
+def _dense_loglik(y, offset, se2, tau, q, day, series, n_days, start, anchors=()):
+    """log p(y | anchors) by dense Gaussian algebra (independent of the recursion)."""
+    t = np.arange(n_days)
+    block = LEVEL_SD**2 + np.minimum.outer(t, t) * q
+    n_series = series.max() + 1
+    cov = np.kron(np.eye(n_series), block)
+    pos = series * n_days + day
+    obs_cov = cov[np.ix_(pos, pos)] + np.diag(se2 + tau**2)
+    if not anchors:
+        return multivariate_normal(start + offset, obs_cov).logpdf(y)
+    a_pos, a_y = anchors
+    joint_cov = np.block([[obs_cov, cov[np.ix_(pos, [a_pos])]],
+                          [cov[np.ix_([a_pos], pos)], cov[a_pos, a_pos] + ANCHOR_SD**2]])
+    joint = multivariate_normal(np.r_[start + offset, start], joint_cov).logpdf(np.r_[y, a_y])
+    return joint - multivariate_normal(start, cov[a_pos, a_pos] + ANCHOR_SD**2).logpdf(a_y)
+
+
+@pytest.mark.parametrize("case", ["two series", "election anchor"])
+def test_marginal_loglik_equals_dense_gaussian(case):
+    rng = np.random.default_rng(11)
+    n_days, n_obs, q, tau, start = 40, 25, 0.002, 0.06, 0.3
+    series = (rng.integers(0, 2, n_obs) if case == "two series"
+              else np.zeros(n_obs, dtype=int))
+    chain = DailyChain.build(series.max() + 1, n_days)
+    day = rng.integers(0, n_days, n_obs)
+    se2, offset = rng.uniform(0.002, 0.01, n_obs), rng.normal(0, 0.05, n_obs)
+    y = rng.normal(start, 0.2, n_obs)
+    anchors = (33, 0.45) if case == "election anchor" else ()
+    a_pos = np.array([anchors[0]]) if anchors else np.zeros(0, dtype=int)
+    a_y = np.array([anchors[1]]) if anchors else np.zeros(0)
+    value = marginal_logp(pt.as_tensor(y), offset, se2, series * n_days + day, tau, q, start,
+                          LEVEL_SD, chain.rw_diag, chain.rw_off, chain.start, a_pos, a_y,
+                          np.full(a_pos.shape, ANCHOR_SD**2)).eval()
+    reference = _dense_loglik(y, offset, se2, tau, q, day, series, n_days, start, anchors)
+    assert abs(value - reference) < 1e-8, value - reference
+
+
+def test_gradient_matches_finite_differences():
+    from pytensor.gradient import verify_grad
+
+    rng = np.random.default_rng(2)
+    chain = DailyChain.build(2, 20)
+    q = 0.01
+    d = chain.rw_diag / q + chain.start / LEVEL_SD**2
+    e, c = -chain.rw_off / q, chain.start * 0.2 / LEVEL_SD**2
+    pos = rng.integers(0, 40, 15)
+    y, se2 = rng.normal(0.2, 0.2, 15), rng.uniform(0.002, 0.01, 15)
+    offset = rng.normal(0, 0.05, 15)
+    # the Op's own gradient (numba evaluates the same source: the fits use it)
+    verify_grad(lambda a, b, cc, o, t: gaussian_chain_loglik(a, b, cc, y, se2, pos, o, t),
+                [d, e, c, offset, np.asarray(0.07)], rng=rng, mode="FAST_COMPILE")
+
+
+# ----------------------------------------------------------------- fitted
+@pytest.fixture(scope="module")
+def runoff_fit(tmp_path_factory):
+    """The France 2022 run-off (104 polls, 7 pollsters; BVA published a single poll), fitted
+    with the default (the Kalman arm) exactly as in test_poll_average_france.py: with the
+    session's shared fit cache, whichever module runs second reads the first one's fit."""
+    from opinion import datasets
+
+    folder = tmp_path_factory.getbasetemp() / "shared-poll-average-fits"
+    folder.mkdir(exist_ok=True)
+    model = PollAverage(datasets.load("france2022"), questions="fr2022_r2_macron_le_pen")
+    fit = model.fit(random_seed=2022, draws=1000, tune=1000, chains=4, cache=folder,
+                    progressbar=False)
     return model, fit
 
 
-def test_nuts_agrees_with_kalman_at_posterior_median_variances(normal_fit):
-    model, fit = normal_fit
+def test_fitted_kalman_arm_agrees_with_smoother_at_posterior_medians(runoff_fit):
+    model, fit = runoff_fit
+    assert model.likelihood == "kalman" and fit.meta["likelihood"] == "kalman"
     post = fit.idata["posterior"]
     med = {name: float(post[name].median()) for name in ("sigma_rw", "tau", "sigma_house")}
     kal = model.kalman(sigma_rw_pp=25 * med["sigma_rw"], tau_pp=25 * med["tau"],
-                       sigma_house_pp=25 * med["sigma_house"], midpoint=False)
-    nuts = fit.trend(response="support")
+                       sigma_house_pp=25 * med["sigma_house"])
+    nuts = fit.trend(response=kal.response)  # the first response, as the smoother
     ref = kal.trend()
     assert (nuts["date"].to_numpy() == ref["date"].to_numpy()).all()
     diff = (nuts["mean"] - ref["mean"]).abs()
     eta = post["eta"].values[..., 0, 0, :].reshape(-1, len(ref))
     ratio = eta.std(axis=0) / kal.sd_logit
-    print(f"\nNUTS vs Kalman: max |diff| {diff.max():.3f} pp, mean {diff.mean():.3f} pp, "
-          f"median sd ratio {np.median(ratio):.3f}; {fit.diagnostics.status()}")
-    # The fit also averages over the variances' uncertainty, so they are not identical;
-    # measured: see the printed figures (posterior sd of the share is ~1-2 pp).
+    print(f"\nKalman arm vs smoother: max |diff| {diff.max():.3f} pp, mean {diff.mean():.3f} pp,"
+          f" median sd ratio {np.median(ratio):.3f}; {fit.diagnostics.status()}")
+    # the fit also averages over the variances' (and house effects') uncertainty, which
+    # the smoother at fixed medians ignores: close, not identical, slightly wider
     assert diff.max() < 0.35, diff.max()
     assert diff.mean() < 0.12, diff.mean()
-    # Measured ~1.04: slightly wider, from the variances' uncertainty.
     assert 0.95 < np.median(ratio) < 1.2, np.median(ratio)
 
 
-def test_single_poll_pollster_fits_with_widest_house_interval(normal_fit):
-    _, fit = normal_fit
-    assert fit.diagnostics.max_rhat <= 1.01
-    house = fit.house_effects().query("response == 'support'").set_index("pollster")
+def test_single_poll_pollster_gets_the_widest_house_interval(runoff_fit):
+    _, fit = runoff_fit
+    counts = fit.observations().groupby("pollster")["poll_id"].nunique()
+    assert counts["BVA"] == 1
+    house = fit.house_effects().query("response == 'macron'").set_index("pollster")
     width = house["upper"] - house["lower"]
     print(f"\n90% house-interval widths (pp): {width.round(2).to_dict()}")
     assert np.isfinite(width).all()
-    others = width.drop("Solo")
-    assert width["Solo"] > others.max(), width
-    assert width["Solo"] > 1.5 * others.median(), width
+    others = width.drop("BVA")
+    assert width["BVA"] > others.max(), width
+    assert width["BVA"] > 1.5 * others[counts[others.index] >= 8].median(), width
+
+
+# ----------------------------------------------------------------- the arms agree (slow)
+@pytest.mark.slow
+def test_kalman_arm_agrees_with_sampled_path_and_binomial_daily_fits(tmp_path):
+    """One data set, three fits of the same daily trend (polls on their end dates):
+
+    - Kalman arm (path integrated out) and the same Gaussian model with the path sampled by
+      NUTS (``likelihood="normal"``, daily grid): the same posterior by two algorithms, so
+      they differ by Monte Carlo error only;
+    - the binomial (beta-binomial) likelihood on a daily walk: the exact likelihood the
+      Gaussian arms approximate; n = 1,000 polls near 50%, so within half a point.
+    """
+    polls, _ = simulate_polls(150, 200, 5, seed=8)
+    common = {"field_period": False}
+    settings = {"random_seed": 4, "draws": 1000, "tune": 1000, "chains": 4, "cache": tmp_path,
+                "progressbar": False}
+    kalman = PollAverage(polls, **common).fit(**settings)
+    sampled = PollAverage(polls, likelihood="normal", grid_days=1, **common).fit(**settings)
+    binomial = PollAverage(polls, likelihood="binomial", grid_days=1, **common).fit(**settings)
+    ref = kalman.trend(response="support")
+    rows = {}
+    for name, fit in (("normal (path sampled)", sampled), ("binomial daily", binomial)):
+        other = fit.trend(response="support")
+        diff = (ref["mean"] - other["mean"]).abs()
+        sd_ratio = ((ref["upper"] - ref["lower"]) / (other["upper"] - other["lower"]))
+        house = (kalman.house_effects().set_index(["pollster", "response"])["mean"]
+                 - fit.house_effects().set_index(["pollster", "response"])["mean"]).abs()
+        rows[name] = {"max_diff_pp": diff.max(), "mean_diff_pp": diff.mean(),
+                      "width_ratio": float(np.median(sd_ratio)), "house_diff_pp": house.max(),
+                      "status": fit.diagnostics.status()}
+    print(f"\nKalman arm ({kalman.diagnostics.status()}) against:\n"
+          f"{pd.DataFrame(rows).T.to_string()}")
+    assert kalman.diagnostics.ok
+    for name, row in rows.items():
+        assert row["max_diff_pp"] < 0.5, (name, row)
+        assert 0.9 < row["width_ratio"] < 1.1, (name, row)
+        assert row["house_diff_pp"] < 0.3, (name, row)
+    assert rows["normal (path sampled)"]["mean_diff_pp"] < 0.1

@@ -1,24 +1,29 @@
 """Parameter recovery of the poll average on data simulated from its own generative process.
 
 ``simulate_polls`` draws a daily logit random walk, zero-sum house effects, poll-level error
-and beta-binomial sampling exactly as the model assumes; the truth is known, so calibrated
-90% intervals should contain it about 90% of the time. Over 20 seeded data sets (80 polls
-over 200 days from 6 pollsters) we require the true daily path inside the 90% band on at
-least 85% of days (averaged over sets), and each true house effect inside its 90% interval
-in at least 85% of (set x pollster) cases; then the same for a three-option question with an
-explicit "not sure" on 6 sets. Coverage figures are printed (run with ``-s`` to see them).
+and beta-binomial sampling exactly as the binomial arm assumes; the truth is known, so
+calibrated 90% intervals should contain it about 90% of the time. Over 20 seeded data sets
+(80 polls over 200 days from 6 pollsters) we require the true daily path inside the 90% band
+on 80-97% of days (averaged over sets; two-sided: too wide fails too), and each true house
+effect inside its 90% interval in 80-97% of (set x pollster) cases. Two categories get the
+default Kalman arm (Gaussian approximation, path integrated out): this also checks that the
+approximation is honest on beta-binomial data. Then the same for a three-option question
+with an explicit "not sure" on 6 sets (the binomial arm). Coverage figures are printed (run
+with ``-s`` to see them).
 
 Every data set has its own design (which pollster polls when), truth and counts, but they
 share a shape (80 polls, 6 pollsters, the same date range), so they differ only in
-:meth:`PollAverage.observed_data`: the model is compiled once and re-sampled with
-``nutpie``'s ``with_data`` - the same model, sampler settings (4 chains x 1,000 draws, the
-model's default target acceptance) and results object as ``PollAverage(polls).fit()``.
+:meth:`PollAverage.observed_data`: the model is compiled once per parameterisation that
+``"auto"`` picks (house effects are centred only when every pollster has enough polls, which
+varies between designs) and re-sampled with ``nutpie``'s ``with_data`` - the same model,
+sampler settings (4 chains x 1,000 draws, the model's default target acceptance),
+post-processing (the Kalman arm's path draws) and results object as
+``PollAverage(polls).fit()``.
 """
 
 from __future__ import annotations
 
 import time
-import warnings
 
 import numpy as np
 import pandas as pd
@@ -33,6 +38,11 @@ pytestmark = pytest.mark.slow
 N_SETS = 20
 N_SETS_MULTI = 6
 DRAWS = 1000
+"""Draws (and tuning steps) per chain: a user's default fit."""
+DRAWS_KALMAN = 2000
+"""The Kalman arm samples a handful of parameters in about a second: twice the draws, so that
+R-hat <= 1.01 is asserted of every set without Monte Carlo noise deciding it (at 1,000 draws
+one set of 20 measured 1.011)."""
 THREE = ["support", "oppose", "not sure"]
 RANGE = {"start": "2022-01-01", "end": "2022-07-19"}  # the 200 simulated days
 
@@ -44,24 +54,22 @@ def _simulate(seed: int, categories: list[str] | None):
 def _run(seeds: list[int], categories: list[str] | None) -> list[dict]:
     import nutpie
 
-    design, _ = _simulate(seeds[0], categories)
-    base = PollAverage(design, **RANGE)
-    compiled = nutpie.compile_pymc_model(base.build_model())
-    settings = SamplerSettings(draws=DRAWS, tune=DRAWS, chains=4, cores=2,
-                               target_accept=base.default_target_accept())
+    compiled: dict[tuple, object] = {}  # one compiled model per parameterisation "auto" picks
     rows = []
     for seed in seeds:
         polls, truth = _simulate(seed, categories)
         model = PollAverage(polls, **RANGE)
-        assert model.centered() == base.centered()  # same shape, same model
-        assert model.inputs.knot_dates.equals(base.inputs.knot_dates)
-        assert model.inputs.pollsters == base.inputs.pollsters
+        form = (model.likelihood, model.centered(), model.centered_house())
+        if form not in compiled:
+            compiled[form] = nutpie.compile_pymc_model(model.build_model())
+        draws = DRAWS_KALMAN if model.likelihood == "kalman" else DRAWS
+        settings = SamplerSettings(draws=draws, tune=DRAWS, chains=4, cores=2,
+                                   target_accept=model.default_target_accept())
         start = time.perf_counter()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            trace = nutpie.sample(compiled.with_data(**model.observed_data()), draws=DRAWS,
-                                  tune=DRAWS, chains=4, cores=2, seed=seed,
-                                  target_accept=settings.target_accept, progress_bar=False)
+        trace = nutpie.sample(compiled[form].with_data(**model.observed_data()), draws=draws,
+                              tune=DRAWS, chains=4, cores=2, seed=seed,
+                              target_accept=settings.target_accept, progress_bar=False)
+        trace = model.postprocess_posterior(trace, np.random.default_rng([seed, 8]))
         fit = model.results_from_idata(trace, settings=settings, random_seed=seed,
                                        sampling_seconds=time.perf_counter() - start)
         rows.append(_coverage(seed, fit, truth, categories))
@@ -82,6 +90,7 @@ def _coverage(seed: int, fit, truth, categories: list[str] | None) -> dict[str, 
             "sigma_rw_pp": float(np.median(sigma)),
             "sigma_rw_in": bool(categories is not None or lo <= 25 * truth.sigma_rw <= hi),
             "mae_pp": float((trend["mean"] - trend["share"]).abs().mean()),
+            "likelihood": fit.likelihood,
             "rhat": fit.diagnostics.max_rhat, "divergences": fit.diagnostics.divergences,
             "seconds": round(fit.diagnostics.sampling_seconds, 1)}
 
@@ -110,12 +119,17 @@ def multi() -> pd.DataFrame:
                       _run([100 + seed for seed in range(N_SETS_MULTI)], THREE))
 
 
+COVERAGE = (0.80, 0.97)
+"""Two-sided acceptance band for nominal 90% intervals."""
+
+
 def test_true_path_inside_90pct_band(binary):
-    assert binary["path"].mean() >= 0.85
+    assert (binary["likelihood"] == "kalman").all()  # the two-category default
+    assert COVERAGE[0] <= binary["path"].mean() <= COVERAGE[1]
 
 
 def test_true_house_effects_inside_90pct_intervals(binary):
-    assert binary["house_hits"].sum() / binary["house_cases"].sum() >= 0.85
+    assert COVERAGE[0] <= binary["house_hits"].sum() / binary["house_cases"].sum() <= COVERAGE[1]
 
 
 def test_random_walk_scale_recovered(binary):
@@ -124,13 +138,16 @@ def test_random_walk_scale_recovered(binary):
 
 
 def test_three_category_coverage(multi):
-    assert multi["path"].mean() >= 0.85
-    assert multi["house_hits"].sum() / multi["house_cases"].sum() >= 0.85
+    assert (multi["likelihood"] == "binomial").all()
+    assert COVERAGE[0] <= multi["path"].mean() <= COVERAGE[1]
+    assert COVERAGE[0] <= multi["house_hits"].sum() / multi["house_cases"].sum() <= COVERAGE[1]
 
 
-def test_recovery_fits_converge(binary):
-    # 4 chains x 1,000 draws, as a user's default fit: most sets converge cleanly
-    assert (binary["rhat"] <= 1.02).all()
-    assert (binary["rhat"] <= 1.01).mean() >= 0.8
-    assert binary["divergences"].sum() <= 0.001 * len(binary) * 4 * DRAWS
-    assert np.isfinite(binary["mae_pp"]).all()
+@pytest.mark.parametrize("study", ["binary", "multi"])
+def test_recovery_fits_converge(study, request):
+    """4 chains, as a user's default fit: every set converges (R-hat <= 1.01,
+    no divergent transitions) - otherwise the coverage above would be of unconverged fits."""
+    table = request.getfixturevalue(study)
+    assert (table["rhat"] <= 1.01).all(), table[["seed", "rhat"]]
+    assert table["divergences"].sum() == 0, table[["seed", "divergences"]]
+    assert np.isfinite(table["mae_pp"]).all()

@@ -7,6 +7,8 @@ from typing import Literal
 
 from opinion.models.core.config import ModelConfig
 
+LIKELIHOODS = ("auto", "binomial", "normal", "kalman")
+
 
 @dataclass(frozen=True)
 class PollAverageConfig(ModelConfig):
@@ -56,8 +58,15 @@ class PollAverageConfig(ModelConfig):
         ``(date, {response: pct})``: an election result that anchors the level on that date
         (then house effects are free, measured against the result).
     likelihood
-        ``"binomial"`` (multinomial by stick-breaking, on the effective n) or ``"normal"``
-        (Gaussian on the logit scale; two categories only; matches the Kalman smoother).
+        ``"binomial"`` (multinomial by stick-breaking, on the effective n; the path is
+        sampled), ``"normal"`` (Gaussian on the logit scale with the path sampled; two
+        categories only), ``"kalman"`` (the same Gaussian likelihood with the daily path
+        integrated out by a Kalman filter: NUTS samples only the scales and effects, the
+        path is drawn afterwards; two categories, daily grid) or ``"auto"`` (default):
+        ``"kalman"`` for two-category questions on the ``"auto"`` or daily grid whose polls
+        all have at least ``KALMAN_MIN_COUNT`` effective respondents on each side (where the
+        Gaussian approximation holds), ``"binomial"`` otherwise (see
+        :func:`~opinion.models.poll_average.inputs.choose_likelihood`).
     rw_pp_per_month
         Prior scale (half-normal) of the typical one-month move of opinion, in pp.
     house_pp
@@ -86,7 +95,7 @@ class PollAverageConfig(ModelConfig):
     house_effects: Literal["zero_sum", "anchored"] = "zero_sum"
     anchor_pollsters: tuple[str, ...] = ()
     election: tuple[str, dict[str, float]] | None = None
-    likelihood: Literal["binomial", "normal"] = "binomial"
+    likelihood: Literal["auto", "binomial", "normal", "kalman"] = "auto"
     rw_pp_per_month: float = 3.0
     house_pp: float = 3.0
     poll_error_pp: float = 1.5
@@ -104,8 +113,11 @@ class PollAverageConfig(ModelConfig):
             out.append("house_effects='anchored' needs anchor_pollsters=[...]")
         if self.parameterization not in {"auto", "centered", "noncentered"}:
             out.append("parameterization must be 'auto', 'centered' or 'noncentered'")
-        if self.likelihood not in {"binomial", "normal"}:
-            out.append("likelihood must be 'binomial' or 'normal'")
+        if self.likelihood not in LIKELIHOODS:
+            out.append("likelihood must be 'auto', 'binomial', 'normal' or 'kalman'")
+        if self.likelihood == "kalman" and self.grid_days not in ("auto", 1):
+            out.append("likelihood='kalman' integrates out a daily path: leave grid_days at "
+                       "'auto' (or 1)")
         if self.grid_days != "auto" and (not isinstance(self.grid_days, int)
                                          or isinstance(self.grid_days, bool)
                                          or self.grid_days < 1):

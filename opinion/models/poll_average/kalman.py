@@ -31,6 +31,7 @@ from statsmodels.tsa.statespace.mlemodel import MLEModel
 from opinion.errors import ModelInputError
 from opinion.models.poll_average.config import PollAverageConfig, pp_to_logit
 from opinion.models.poll_average.inputs import PollData
+from opinion.models.poll_average.marginal import logit_observations
 
 _MIN_SCALE = 1e-6
 
@@ -55,19 +56,11 @@ def kalman_inputs(data: PollData, config: PollAverageConfig, *, midpoint: bool =
     """Build the daily observation arrays from prepared poll data (two categories only)."""
     if len(data.responses) != 2:
         raise ModelInputError("the Kalman smoother handles two-category questions only")
-    cells, polls = data.cells, data.polls
-    share0 = np.where(cells["category"] == 0, cells["share"], 1 - cells["share"])
-    poll = cells["poll"].to_numpy()
-    trials = polls["n_trials"].to_numpy()[poll]
-    y = np.clip(share0, 0.5 / trials, 1 - 0.5 / trials)
-    start = polls["start_date"].to_numpy()[poll]
-    end = polls["end_date"].to_numpy()[poll]
-    if midpoint and config.field_period:
-        when = start + (end - start) / 2
-    else:
-        when = end
-    day = ((pd.to_datetime(when) - data.start).days).to_numpy().astype(int)
-    day = np.clip(day, 0, data.n_days - 1)
+    polls = data.polls
+    obs = logit_observations(data.cells, polls, data.start, data.n_days,
+                             midpoint=midpoint and config.field_period)
+    poll, day, share = obs.cell, obs.day, 1 / (1 + np.exp(-obs.y))
+    y = share
 
     columns: list[np.ndarray] = []
     names: list[str] = []
@@ -116,7 +109,7 @@ def kalman_inputs(data: PollData, config: PollAverageConfig, *, midpoint: bool =
         prior[pos: pos + size, pos: pos + size] = block
         pos += size
     mean_share = np.clip(y.mean(), 0.01, 0.99)
-    return KalmanInputs(day=day, y=np.log(y / (1 - y)), se2=1.0 / (trials * y * (1 - y)),
+    return KalmanInputs(day=day, y=obs.y, se2=obs.se2,
                         loadings=loadings, effect_prior_cov=prior, house_block=house_block,
                         effect_names=names, n_days=data.n_days,
                         start_level=float(np.log(mean_share / (1 - mean_share))))

@@ -33,6 +33,31 @@ overdispersion (concentration :math:`\phi = (0.5 / (0.25\tau))^2 - 1`, i.e. an e
 ``likelihood="normal"`` and two categories, as
 :math:`\operatorname{logit} y_i \sim N(\mu_i, 1/(n_i y_i (1-y_i)) + \tau^2)`.
 
+Two arms, and which is the default
+----------------------------------
+- **Kalman arm** (``likelihood="kalman"``): the Gaussian likelihood above on a *daily* walk,
+  each poll on its field-period midpoint, with the daily path integrated out of the
+  likelihood exactly (:mod:`~opinion.models.poll_average.marginal`: a tridiagonal-precision
+  Kalman filter inside the PyMC model, O(days) per gradient), so NUTS samples only the
+  scales, house and other effects (a few dozen parameters instead of hundreds of path
+  values); the path is drawn afterwards for every posterior draw from its exact conditional
+  (:mod:`~opinion.models.poll_average.paths`).
+- **Binomial arm** (``likelihood="binomial"``): the stick-breaking beta-binomial likelihood
+  with the path on the knot grid sampled by NUTS. Exact for any number of categories and
+  for polls reporting only some of them. (There is no multi-category Kalman arm: a poll
+  that reports only some categories - Gallup publishes no "not sure" - is not a linear
+  Gaussian observation of the additive log-ratios, so a multivariate state would need the
+  very approximation the binomial arm avoids.)
+
+``likelihood="auto"`` (the default) takes the Kalman arm for two-category questions on the
+``"auto"`` (or daily) grid when every poll has at least
+:data:`~opinion.models.poll_average.inputs.KALMAN_MIN_COUNT` effective respondents on each
+side (where the Gaussian approximation of the binomial holds), and the binomial arm
+otherwise. Measured (``benchmarks/poll_average.py``, 1,000 polls over two years): the
+Kalman arm's daily trend agrees with the binomial daily fit to 0.06 pp (maximum over 730
+days) at a fraction of its cost; both arms pass simulation-based calibration and the
+recovery tests (two-sided 90% coverage).
+
 Priors (stated in percentage points at a 50% share, where 1 logit = 25 pp)
 -------------------------------------------------------------------------
 - :math:`\sigma_k \sqrt{30}` ~ HalfNormal(``rw_pp_per_month``): opinion typically moves a few
@@ -59,9 +84,17 @@ from opinion.models.core.base import BayesianModel
 from opinion.models.core.timegrid import interpolation_matrix
 from opinion.models.poll_average.config import PollAverageConfig, pp_to_logit
 from opinion.models.poll_average.inputs import PollData, prepare
+from opinion.models.poll_average.marginal import add_marginal_likelihood
+from opinion.models.poll_average.paths import add_paths
 from opinion.models.poll_average.results import PollAverageResults
 
 _EPS = 1e-9
+
+
+def level_index(values: pd.Series, levels: list[str]) -> np.ndarray:
+    """Each poll's level of a population/mode/item effect (an unknown mode or population
+    gets the reference level, whose effect is zero)."""
+    return values.map({v: i for i, v in enumerate(levels)}).fillna(0).astype(int).to_numpy()
 CENTERED_MIN_POLLS_PER_KNOT = 2
 """Polls per knot from which ``"auto"`` centres the random walk."""
 CENTERED_HOUSE_MIN_POLLS = 10
@@ -98,9 +131,21 @@ class PollAverage(BayesianModel):
 
     def prepare_inputs(self) -> PollData:
         inputs = prepare(self.frame, self.config)
-        if self.config.likelihood == "normal" and len(inputs.responses) != 2:
-            raise ModelInputError("likelihood='normal' needs a two-category question")
+        if inputs.likelihood in {"normal", "kalman"} and len(inputs.responses) != 2:
+            raise ModelInputError(f"likelihood={inputs.likelihood!r} needs a two-category "
+                                  f"question (this one has {len(inputs.responses)}: "
+                                  f"{', '.join(inputs.responses)}); use 'binomial'")
         return inputs
+
+    @property
+    def likelihood(self) -> str:
+        """The likelihood actually fitted (``"auto"`` resolved: see
+        :func:`~opinion.models.poll_average.inputs.choose_likelihood`)."""
+        return self.inputs.likelihood
+
+    def marginalised(self) -> bool:
+        """Whether the daily path is integrated out (the Kalman arm)."""
+        return self.likelihood == "kalman"
 
     def __repr__(self) -> str:
         d = self.inputs
@@ -128,14 +173,18 @@ class PollAverage(BayesianModel):
             "end": f"{d.end:%Y-%m-%d}",
             "grid_days": d.grid_days,
             "series": self._series_labels(),
-            "random_walk": "centred" if self.centered() else "non-centred",
+            "likelihood": self.likelihood,
+            "random_walk": ("integrated out" if self.marginalised()
+                            else "centred" if self.centered() else "non-centred"),
             "house_effects_parameterization": "centred" if self.centered_house()
             else "non-centred",
             "effects": [name for name, *_ in self.identified_effects()],
         }
 
     def code_modules(self) -> list[str]:
-        return ["opinion.models.poll_average.inputs"]
+        # every module imported above (the hash reads loaded modules only)
+        return ["opinion.models.poll_average.inputs", "opinion.models.poll_average.marginal",
+                "opinion.models.poll_average.tridiagonal", "opinion.models.poll_average.paths"]
 
     def calibration_quantities(self, values: dict[str, np.ndarray]
                                ) -> dict[str, np.ndarray]:
@@ -159,10 +208,19 @@ class PollAverage(BayesianModel):
         return out
 
     def summary_var_names(self) -> list[str]:
-        names = ["sigma_rw", "tau", "eta"]
+        """Parameters diagnosed (R-hat, ESS) for the fit's convergence verdict.
+
+        The Kalman arm's daily path is not among them: it is drawn after sampling, exactly,
+        from its conditional distribution given each posterior draw, so it mixes as the
+        sampled parameters do (its autocorrelation is that of its conditional mean, damped
+        by fresh noise in every draw); diagnosing 4,000 draws of hundreds of days would
+        cost more than the fit. The summary table still reports R-hat and ESS of the
+        latest share.
+        """
+        names = ["sigma_rw", "tau"] + ([] if self.marginalised() else ["eta"])
         if len(self.inputs.pollsters) > 1 or self.config.election is not None:
             names += ["house", "sigma_house"]
-        return names
+        return names + [f"{name}_effect" for name, *_ in self.identified_effects()]
 
     def _series_labels(self) -> list[str]:
         return ["pooled"] if self.config.pool_items else list(self.inputs.questions)
@@ -180,7 +238,7 @@ class PollAverage(BayesianModel):
             "cell": np.arange(len(d.cells)),
         }
 
-    def _start_level(self) -> np.ndarray:
+    def start_level(self) -> np.ndarray:
         """Log-odds (vs the reference category) of the polls' average shares."""
         d = self.inputs
         mean = np.full(len(d.responses), np.nan)
@@ -199,19 +257,39 @@ class PollAverage(BayesianModel):
         """Every data-dependent array by data-container name.
 
         Two models of the same shape (number of polls, knots, pollsters and categories, every
-        poll reporting every category, the same sample sizes and configuration) differ only
-        in these arrays - counts, the data-based centre of the starting level, when each
-        poll was in the field and who fielded it - so one compiled sampler serves both:
-        ``nutpie.CompiledModel.with_data(**model.observed_data())`` (recovery studies).
-        Binomial likelihood only.
+        poll reporting every category, the same configuration) differ only in these arrays -
+        counts and trials, the cells' layout, the data-based centre of the starting level,
+        when each poll was in the field and who fielded it - so one compiled sampler serves
+        both: ``nutpie.CompiledModel.with_data(**model.observed_data())`` (recovery studies).
+        Binomial and Kalman likelihoods. Because no data-dependent array is a constant of the
+        graph, PyTensor's on-disk compilation cache also serves every data set of the same
+        structure, in any process.
         """
-        if self.config.likelihood != "binomial":
-            raise ModelInputError("observed_data() is for the binomial likelihood")
+        if self.marginalised():
+            from opinion.models.poll_average.marginal import marginal_design, observed_arrays
+
+            out = observed_arrays(marginal_design(self))
+            out.update(self._index_arrays())
+            return out
+        if self.likelihood != "binomial":
+            raise ModelInputError("observed_data() is for the binomial and Kalman likelihoods")
         d = self.inputs
         out = {"y_count": d.cells["count"].to_numpy().astype("int64"),
                "y_trials": d.cells["trials"].to_numpy().astype("int64"),
-               "start_level": self._start_level(),
+               "cell_poll": d.cells["poll"].to_numpy().astype("int64"),
+               "cell_category": d.cells["category"].to_numpy().astype("int64"),
+               "prev_mask": d.prev_mask,
+               "series_index": self.series_index().astype("int64"),
+               "start_level": self.start_level(),
                "field_matrix": d.field_matrix}
+        out.update(self._index_arrays())
+        return out
+
+    def _index_arrays(self) -> dict[str, np.ndarray]:
+        """Pollster and level-effect indices of every poll (data containers)."""
+        d = self.inputs
+        out = {f"{name}_index": level_index(d.polls[column], levels)
+               for name, column, levels, _ in self.identified_effects()}
         if len(d.pollsters) > 1 or self.config.election is not None:
             out["pollster_index"] = self._pollster_index()
         return out
@@ -222,32 +300,38 @@ class PollAverage(BayesianModel):
         return d.polls["pollster"].map({p: i for i, p in enumerate(d.pollsters)}).to_numpy(
             dtype="int64")
 
+    def series_index(self) -> np.ndarray:
+        """Each poll's latent series (all 0 when items are pooled)."""
+        d = self.inputs
+        if self.config.pool_items:
+            return np.zeros(len(d.polls), dtype=int)
+        return d.polls["question_id"].map({q: i for i, q in enumerate(d.questions)}).to_numpy()
+
     def build_model(self) -> pm.Model:
         d, c = self.inputs, self.config
         coords = self.coords()
         n_series, n_free = len(coords["series"]), len(d.responses) - 1
-        polls = d.polls
-        series_idx = (np.zeros(len(polls), dtype=int) if c.pool_items
-                      else polls["question_id"].map(
-                          {q: i for i, q in enumerate(d.questions)}).to_numpy())
-        pollster_idx = self._pollster_index()
         with pm.Model(coords=coords) as model:
-            step_scale = np.sqrt(d.grid_days / 30.0)
             sigma_rw = pm.HalfNormal("sigma_rw", sigma=pp_to_logit(c.rw_pp_per_month),
                                      dims="category")  # per month, logit scale
-            eta = self._random_walk(sigma_rw * step_scale, n_series, n_free)
-            field = pm.Data("field_matrix", d.field_matrix)
-            # (poll, category): latent averaged over each poll's field period
-            eta_poll = (eta[series_idx] * field[:, None, :]).sum(axis=-1)
-            mu = eta_poll + self._house(model, pollster_idx, n_free)
+            offsets = self._house(model, self._pollster_index(), n_free)
             for name, column, levels, sd in self.identified_effects():
-                mu = mu + self._level_effects(name, polls[column], levels, sd, n_free)
+                offsets = offsets + self._level_effects(name, d.polls[column], levels, sd,
+                                                        n_free)
             # Gamma(4, 4/m): mean m = poll_error_pp, 95% in about (0.3 m, 2.2 m). Polls' total
             # error is about twice their sampling error (Shirani-Mehr et al. 2018), so the
             # prior keeps non-sampling error away from exactly zero, which also spares the
             # sampler a flat, slow tail towards tau = 0.
             tau = pm.Gamma("tau", alpha=4.0, beta=4.0 / pp_to_logit(c.poll_error_pp))
-            if c.likelihood == "normal":
+            if self.marginalised():
+                add_marginal_likelihood(self, offsets[:, 0], tau, sigma_rw[0])
+                return model
+            eta = self._random_walk(sigma_rw * np.sqrt(d.grid_days / 30.0), n_series, n_free)
+            field = pm.Data("field_matrix", d.field_matrix)
+            # (poll, category): latent averaged over each poll's field period
+            series = pm.Data("series_index", self.series_index().astype("int64"))
+            mu = (eta[series] * field[:, None, :]).sum(axis=-1) + offsets
+            if self.likelihood == "normal":
                 self._normal_likelihood(mu, tau)
             else:
                 self._multinomial_likelihood(mu, tau)
@@ -315,7 +399,7 @@ class PollAverage(BayesianModel):
                      ) -> pt.TensorVariable:
         # data-based centre of the starting level, as data: a compiled model can be re-used
         # on other data sets of the same design (with_data: see :meth:`observed_data`)
-        start = pm.Data("start_level", self._start_level())
+        start = pm.Data("start_level", self.start_level())
         level_sd = self.config.level_sd_logit
         if self.centered():
             return pm.GaussianRandomWalk(
@@ -356,20 +440,47 @@ class PollAverage(BayesianModel):
         # shape (simulation studies; see :meth:`observed_data`)
         return house.T[pm.Data("pollster_index", pollster_idx)]
 
+    def postprocess_posterior(self, idata: Any, rng: np.random.Generator) -> Any:
+        """Kalman arm: draw the daily path for every posterior and prior draw, and replicate
+        the polls around the posterior paths (:func:`~.paths.add_paths`)."""
+        if not self.marginalised():
+            return idata
+        return add_paths(self, idata, rng)
+
+    def predictive_settings(self) -> dict[str, Any]:
+        """Predictive functions are compiled without numba: they are called a few hundred
+        times, and numba's compilation costs more than it saves (measured on
+        ``us_ukraine_support``: prior and posterior predictive draws 2.7 s instead of
+        11.7 s). Kalman arm: PyMC's posterior-predictive draws would re-draw the path from
+        its prior (the path is not a model variable), so :meth:`postprocess_posterior`
+        replaces them and only a token number of them is made (16: with up to 4 chains, at
+        least as many draws per chain as chains, the shape ArviZ expects)."""
+        settings: dict[str, Any] = {"compile_kwargs": {"mode": "FAST_COMPILE"}}
+        if self.marginalised():
+            settings["max_draws"] = 16
+        return settings
+
     def default_target_accept(self) -> float:
-        """0.9 for the centred walk, 0.98 for the non-centred (sparse) walk.
+        """0.9 for the centred walk, 0.98 for the non-centred (sparse) walk; Kalman arm:
+        0.9 with centred house effects (dense), 0.95 with non-centred ones (sparse).
 
         Measured on the France 2022 run-off (104 polls, 163 daily knots, non-centred; 4
         chains x 1,000 draws): target 0.9 gave 52 divergent transitions, 0.95 gave 14-29 and
         0.98 gave none (min bulk ESS 638, 30 s). Dense fits (centred) need no more than 0.9:
-        0 divergences on the 1,000-poll benchmark.
+        0 divergences on the 1,000-poll benchmark. Kalman arm, 4 seeds x 4 chains x 1,000
+        draws: the run-off (non-centred house effects) had 3, 0, 0, 0 divergences at 0.9
+        and none at 0.95; 40 polls from 5 pollsters (one with a single poll) none at 0.9 with
+        4 chains but 1 in a 2-chain fit, none at 0.95.
         """
+        if self.marginalised():
+            return 0.9 if self.centered_house() else 0.95
         return 0.9 if self.centered() else 0.98
 
     def centered_house(self) -> bool:
         """Whether zero-sum house effects are centred.
 
-        ``"auto"``: centred when the walk is centred and every pollster has at least
+        ``"auto"``: centred when the walk is centred (or integrated out: the Kalman arm)
+        and every pollster has at least
         :data:`CENTERED_HOUSE_MIN_POLLS` polls (each effect is then pinned down by its own
         polls); otherwise non-centred. On the 1,000-poll / 25-pollster benchmark the
         non-centred house effects were the slowest-mixing parameters (min bulk ESS 429 of
@@ -379,7 +490,8 @@ class PollAverage(BayesianModel):
         if self.config.parameterization != "auto":
             return self.config.parameterization == "centered"
         per_pollster = self.inputs.polls["pollster"].value_counts()
-        return self.centered() and int(per_pollster.min()) >= CENTERED_HOUSE_MIN_POLLS
+        dense = int(per_pollster.min()) >= CENTERED_HOUSE_MIN_POLLS
+        return dense and (self.marginalised() or self.centered())
 
     def _level_effects(self, name: str, values: pd.Series, levels: list[str], sd_pp: float,
                        n_free: int) -> pt.TensorVariable | float:
@@ -391,9 +503,8 @@ class PollAverage(BayesianModel):
         effect = pm.Normal(f"{name}_effect", 0.0, pp_to_logit(sd_pp),
                            dims=("category", f"{name}_level"))
         padded = pt.concatenate([pt.zeros((n_free, 1)), effect], axis=1)
-        # an unknown mode/population gets the reference level's (zero) effect
-        idx = values.map({v: i for i, v in enumerate(levels)}).fillna(0).astype(int).to_numpy()
-        return padded.T[idx]
+        # as data: one compiled model serves every data set of the same design
+        return padded.T[pm.Data(f"{name}_index", level_index(values, levels))]
 
     def _multinomial_likelihood(self, mu: pt.TensorVariable, tau: pt.TensorVariable) -> None:
         """Beta-binomial stick-breaking cells: overdispersion from poll-level error.
@@ -406,10 +517,12 @@ class PollAverage(BayesianModel):
         cells = self.inputs.cells
         full = pt.concatenate([mu, pt.zeros((mu.shape[0], 1))], axis=1)
         probs = pt.special.softmax(full, axis=1)
-        cell_poll = cells["poll"].to_numpy()
-        cell_cat = cells["category"].to_numpy()
+        # the cells' layout as data too: the compiled graph (cached on disk by PyTensor) then
+        # depends on the model's structure only, not on the polls
+        cell_poll = pm.Data("cell_poll", cells["poll"].to_numpy().astype("int64"))
+        cell_cat = pm.Data("cell_category", cells["category"].to_numpy().astype("int64"))
         p_cell = probs[cell_poll, cell_cat]
-        used = (probs[cell_poll] * self.inputs.prev_mask).sum(axis=1)
+        used = (probs[cell_poll] * pm.Data("prev_mask", self.inputs.prev_mask)).sum(axis=1)
         q = pt.clip(p_cell / pt.clip(1.0 - used, _EPS, 1.0), _EPS, 1 - _EPS)
         tau_share = 0.25 * tau
         phi = pt.maximum((0.5 / tau_share) ** 2 - 1.0, 1.0)

@@ -47,6 +47,16 @@ class PollAverageResults(ModelResults):
         self.grid_days = int(meta["grid_days"])
         self._daily_cache: np.ndarray | None = None
 
+    @property
+    def likelihood(self) -> str:
+        """The likelihood fitted (``"auto"`` resolved at fit time)."""
+        return str(self.meta.get("likelihood", self.meta["config"]["likelihood"]))
+
+    @property
+    def gaussian_likelihood(self) -> bool:
+        """Whether polls were modelled as Gaussian log-odds (replicated on that scale)."""
+        return self.likelihood in {"normal", "kalman"}
+
     # ------------------------------------------------------------------ draws
     @property
     def dates(self) -> pd.DatetimeIndex:
@@ -158,7 +168,7 @@ class PollAverageResults(ModelResults):
         """
         data = self.observations()
         share = self._replicated_shares("posterior_predictive")
-        if self.meta["config"]["likelihood"] == "normal":
+        if self.gaussian_likelihood:
             observed = 100 * np.where(data["response"] == self.responses[0], data["share"],
                                       1 - data["share"])
         else:
@@ -194,7 +204,7 @@ class PollAverageResults(ModelResults):
         poll's whole effective sample, the first cell's number of trials.
         """
         pred = self._posterior("y", group).astype(float)
-        if self.meta["config"]["likelihood"] == "normal":
+        if self.gaussian_likelihood:
             return 100 / (1 + np.exp(-pred))
         data = self.observations()
         poll_trials = data.groupby(["poll_id", "question_id"])["trials"].transform("max")
