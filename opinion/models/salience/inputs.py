@@ -14,6 +14,10 @@ published ``subgroup_n``, else the poll's n (group ``"all"``) or ``subgroup_n_fr
   modelled issue counts as offered, their mass falling into the remainder).
 - multi-mention and rating: one (beta-)binomial cell per issue, ``c ~ Bin(N, q)``.
 
+Each question belongs to a *construct* (``constructs=``, a ``construct`` column, else its
+format): the issues *measured* on a construct are those with a cell in one of its questions,
+and ranks are claimed only among them. ``nests=`` becomes one nest index per issue.
+
 Bad input raises :class:`~opinion.errors.ModelInputError` with the offending polls or names:
 shares given as fractions (0-1) rather than percent, issue names spelled two ways, polls
 without n, single-choice shares above 100%, unknown groups/questions/issues.
@@ -21,6 +25,7 @@ without n, single-choice shares above 100%, unknown groups/questions/issues.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -59,6 +64,24 @@ class SalienceData:
     anchor_knot: int
     skipped_questions: list[str]
     notes: list[str]
+    reference_construct: str = ""
+    constructs: list[str] = dataclasses.field(default_factory=list)
+    measured: dict[str, list[int]] = dataclasses.field(default_factory=dict)
+    nest_of: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, dtype=int))
+    nest_names: list[str] = dataclasses.field(default_factory=list)
+    group_time: bool = False
+
+    def shared(self, construct: str) -> list[int]:
+        """Issues measured on ``construct`` and on at least one other construct (they
+        identify the link between constructs)."""
+        elsewhere = {k for c, ks in self.measured.items() if c != construct for k in ks}
+        return [k for k in self.measured.get(construct, []) if k in elsewhere]
+
+    def construct_questions(self, construct: str) -> list[str]:
+        """Questions of a construct, its primary (scale-defining) question first."""
+        q = self.questions[self.questions["construct"] == construct]
+        q = q.sort_values("construct_primary", ascending=False, kind="stable")
+        return list(q["question_id"])
 
     @property
     def use_house(self) -> bool:
@@ -409,12 +432,18 @@ def prepare(polls: PollFrame | pd.DataFrame, config: IssueSalienceConfig) -> Sal
     qtab["poll_intercepts"] = qtab["format"].isin(["multi_mention", "rating"]) & (
         qtab["polls"] >= 2)
     ref_format = str(qtab.loc[qtab["reference"], "format"].iloc[0])
+    qtab = _constructs(qtab, data, config)
+    ref_construct = str(qtab.loc[qtab["reference"], "construct"].iloc[0])
+    constructs = [ref_construct] + sorted(set(qtab["construct"]) - {ref_construct})
+    measured = _measured(blocks, cells, constructs, qtab)
+    nest_of, nest_names = _nests(issues, config)
 
     ref_date = (pd.Timestamp(config.reference_date) if config.reference_date
                 else data["end_date"].max())
     anchor = int(np.argmax(weights.sum(axis=0)))
     pollsters = sorted(blocks["pollster"].unique())
     notes = _notes(blocks, config)
+    group_time = _group_time(blocks, groups, time_mode, config)
     return SalienceData(
         blocks=blocks, cells=cells, reported=reported, offered=offered, knot_weights=weights,
         issues=issues,
@@ -422,6 +451,8 @@ def prepare(polls: PollFrame | pd.DataFrame, config: IssueSalienceConfig) -> Sal
         pollsters=pollsters, knot_dates=knot_dates, grid_days=config.grid_days,
         time=time_mode, reference_question=reference, reference_format=ref_format,
         reference_date=ref_date, anchor_knot=anchor, skipped_questions=skipped, notes=notes,
+        reference_construct=ref_construct, constructs=constructs, measured=measured,
+        nest_of=nest_of, nest_names=nest_names, group_time=group_time,
     )
 
 
@@ -446,6 +477,69 @@ def _offered(blocks: pd.DataFrame, reported: np.ndarray, issues: list[str],
         cols = [issues.index(n) for n in aliased]
         offered[np.ix_(rows, cols)] = 1.0
     return offered
+
+
+def _constructs(qtab: pd.DataFrame, data: pd.DataFrame, config: IssueSalienceConfig
+                ) -> pd.DataFrame:
+    """Add each question's ``construct`` and whether it is its construct's primary question
+    (the reference question for the reference construct; else single choice first, then
+    most polls)."""
+    unknown = sorted(set(config.constructs) - set(qtab["question_id"]))
+    if unknown:
+        raise ModelInputError(f"constructs= names question(s) not modelled: "
+                              f"{', '.join(map(str, unknown))} (modelled: "
+                              f"{', '.join(qtab['question_id'])})")
+    column = {}
+    if "construct" in data:
+        given = data.dropna(subset=["construct"])
+        given = given[given["construct"].astype(str).str.strip() != ""]
+        column = given.groupby("question_id")["construct"].first().astype(str).to_dict()
+    qtab = qtab.copy()
+    qtab["construct"] = [config.constructs.get(q, column.get(q, fmt))
+                         for q, fmt in zip(qtab["question_id"], qtab["format"], strict=True)]
+    ranked = qtab.assign(single=qtab["format"] == "single_choice").sort_values(
+        ["reference", "single", "polls", "blocks", "question_id"],
+        ascending=[False, False, False, False, True])
+    primary = set(ranked.drop_duplicates("construct")["question_id"])
+    qtab["construct_primary"] = qtab["question_id"].isin(primary)
+    return qtab
+
+
+def _measured(blocks: pd.DataFrame, cells: pd.DataFrame, constructs: list[str],
+              qtab: pd.DataFrame) -> dict[str, list[int]]:
+    """Issues with at least one cell on each construct (issue order)."""
+    construct_of = dict(zip(qtab["question_id"], qtab["construct"], strict=True))
+    question = blocks["question_id"].to_numpy()[cells["block"].to_numpy()]
+    by = pd.Series([construct_of[q] for q in question], index=cells.index)
+    return {c: sorted(set(cells.loc[by == c, "issue"].astype(int))) for c in constructs}
+
+
+def _nests(issues: list[str], config: IssueSalienceConfig) -> tuple[np.ndarray, list[str]]:
+    """Nest index of every issue (-1: its own nest) and the nest names."""
+    nest_of = -np.ones(len(issues), dtype=int)
+    names = []
+    for nest, members in config.nests.items():
+        members = [members] if isinstance(members, str) else list(members)
+        aliased = [config.issue_aliases.get(m, m) for m in members]
+        unknown = [m for m in aliased if m not in issues]
+        if unknown:
+            raise ModelInputError(f"nests[{nest!r}] names issues not modelled: "
+                                  f"{', '.join(unknown)} (have: {', '.join(issues)})")
+        nest_of[[issues.index(m) for m in aliased]] = len(names)
+        names.append(str(nest))
+    return nest_of, names
+
+
+def _group_time(blocks: pd.DataFrame, groups: list[str], time_mode: str,
+                config: IssueSalienceConfig) -> bool:
+    """Whether subgroup deviations get their own walk (``group_time``)."""
+    if config.group_time == "off" or time_mode != "monthly" or len(groups) < 2:
+        return False
+    if config.group_time == "on":
+        return True
+    sub = blocks[blocks["group"] != groups[0]]
+    spans = sub.groupby("group")["mid_date"].agg(lambda d: (d.max() - d.min()).days)
+    return bool((spans >= config.grid_days).any())
 
 
 def _reference_question(qtab: pd.DataFrame, config: IssueSalienceConfig) -> str:

@@ -132,3 +132,37 @@ def plot_baseline(table: pd.DataFrame, *, ax: Axes | None = None, level: float =
                     "poll's own list; the model also uses every other poll.")
     sns.despine(ax=ax, left=True)
     return ax
+
+
+@themed
+def plot_predictive(table: pd.DataFrame, *, ax: Axes | None = None, level: float = 0.9) -> Axes:
+    """Each published share (dot) against its replicated interval (bar), on the published
+    scale: a posterior predictive check.
+
+    ``table``: ``poll_id, question_id, group, issue, observed, lower, upper, inside`` (e.g.
+    ``results.posterior_predictive_check()``); published shares outside their interval are
+    drawn as open red circles.
+    """
+    import seaborn as sns
+
+    table = table.reset_index(drop=True)
+    labels = [f"{r.issue} ({r.question_id}, {r.group})" for r in table.itertuples()]
+    ax = get_ax(ax, figsize=(8.5, 0.32 * len(table) + 1.4))
+    colours = palette()
+    y = np.arange(len(table))[::-1]
+    ax.hlines(y, table["lower"], table["upper"], color=colours[0], lw=3, alpha=0.7,
+              label=f"replicated published share ({level:.0%})")
+    inside = table["inside"].to_numpy(dtype=bool)
+    ax.plot(table.loc[inside, "observed"], y[inside], "o", color="black", ms=4,
+            label="published share")
+    if (~inside).any():
+        ax.plot(table.loc[~inside, "observed"], y[~inside], "o", mfc="none", color="#b2182b",
+                ms=6, label="published share outside its interval")
+    ax.set_yticks(y, labels, fontsize=8)
+    percent_axis(ax, "x")
+    ax.set_xlabel("Share (%), as published")
+    ax.legend(frameon=False, fontsize=8, loc="lower right")
+    source_note(ax, "Replicated shares are drawn from the fitted model for each published "
+                    "cell (same poll, question, group and effective sample size).")
+    sns.despine(ax=ax, left=True)
+    return ax
