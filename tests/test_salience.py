@@ -32,7 +32,7 @@ from opinion.models.core.names import near_duplicate_issues
 from opinion.models.salience import IssueSalience, IssueSalienceConfig, poll_baseline
 from opinion.models.salience.choice import nested_log_probs, nested_shares
 from opinion.models.salience.inputs import knot_weights_at
-from opinion.models.salience.latent import ar1_matrix
+from opinion.models.salience.latent import ar1_bridge
 from opinion.models.salience.likelihood import (
     beta_binomial_draws,
     quasi_logp,
@@ -71,16 +71,41 @@ SINGLE = [("exit_1", "mii", "single_choice", "all", issue, pct, 1000)
 
 
 def test_fractions_in_one_poll_and_percent_in_another() -> None:
+    """A poll given as fractions (0.32 for 32%) next to polls in percent is refused with the
+    poll named and the reason: never modelled as shares below 1%, never dropped silently
+    (the reader rejects such rows; a frame carrying rejects of the modelled questions is
+    refused, and rows that arrive as fractions anyway are caught by the model's own check)."""
     rows = SINGLE + [("ipsos_2", "mii", "single_choice", "all", i, p / 100, 1000)
                      for _, _, _, _, i, p, _ in SINGLE]
-    with pytest.raises(ModelInputError, match=r"fractions .*ipsos_2.*percentages"):
+    with pytest.raises(ModelInputError, match=r"(?s)(?=.*ipsos_2)(?=.*fraction)") as err:
         IssueSalience(polls_of(rows))
+    assert "exit_1" not in str(err.value)  # only the offending poll is named
+    with pytest.raises(OpinionError, match=r"(?s)ipsos_2|fraction"):
+        IssueSalience(frame(rows))  # a DataFrame: refused as a whole
 
 
 def test_all_fractions() -> None:
+    """Every share at most 1: the whole file is fractions; refused with the reason."""
     rows = [r[:5] + (r[5] / 100, r[6]) for r in SINGLE]
-    with pytest.raises(ModelInputError, match="multiply those shares by 100"):
+    with pytest.raises(ModelInputError, match=r"(?s)(?=.*exit_1)(?=.*fraction)"):
         IssueSalience(polls_of(rows))
+
+
+def test_frame_with_rejected_rows_is_refused_with_rows_and_reasons() -> None:
+    """Rows of a modelled question that validation set aside stop the model, which names
+    the row, the poll and the reason; the valid rows alone are modelled only when the user
+    passes them alone; rejects of questions not modelled do not matter."""
+    rows = SINGLE + [("cbs_2", "mii", "single_choice", "all", "crime", 150, 1000)]
+    polls = polls_of(rows)
+    assert len(polls.rejects) == 1
+    with pytest.raises(ModelInputError) as err:
+        IssueSalience(polls)
+    message = str(err.value)
+    assert "row(s) 5 (poll cbs_2)" in message and "pct outside 0-100" in message
+    assert "PollFrame(polls.data)" in message
+    assert IssueSalience(PollFrame(polls.data)).inputs.issues  # the valid rows, explicitly
+    other = polls_of(SINGLE + [("cbs_2", "rate", "rating", "all", "crime", 150, 1000)])
+    assert IssueSalience(other, questions=["mii"]).inputs.issues
 
 
 def test_issue_spelled_two_ways_and_aliases() -> None:
@@ -138,7 +163,7 @@ def test_other_input_errors() -> None:
     over = [r[:5] + (r[5] + 5, r[6]) for r in SINGLE]  # 116%
     with pytest.raises(DataValidationError, match="rows fail validation"):
         IssueSalience(frame(over))  # a DataFrame: PollFrame validation rejects it
-    with pytest.raises(ModelInputError, match="no valid rows .5 rejected"):
+    with pytest.raises(ModelInputError, match=r"5 row\(s\) .*rejected.*sum"):
         IssueSalience(polls_of(over))
     with pytest.raises(ModelInputError, match="not in the data: nope"):
         IssueSalience(polls_of(SINGLE), questions=["nope"])
@@ -607,8 +632,14 @@ def test_constructs_keep_ranks_among_measured_issues() -> None:
     joined = IssueSalience(polls_of(CONSTRUCT_ROWS), constructs={"imp": "single_choice"})
     measured = joined.construct_table().set_index("construct").loc["single_choice", "measured"]
     assert "war" in measured and "government" not in measured
-    # the offset of an issue measured on one question only: a construct offset, read back
+    # 'government' is measured on no reference question: in the default choice set it takes
+    # its reference salience from the open-ended question itself (an offset there would not
+    # be identified); when unlisted issues answer 'other' it competes in the exit poll's
+    # remainder and gets a free offset, read back here
     fit = prior_results(joined)
+    assert np.all(fit.offset_draws("mip", "government") == 0)
+    fit = prior_results(IssueSalience(polls_of(CONSTRUCT_ROWS), choice_set="all",
+                                      constructs={"imp": "single_choice"}))
     offset = fit.offset_draws("mip", "government")
     table = fit.idata["posterior"]["construct_offset"].sel(other_construct="multi_mention",
                                                             issue="government").values.ravel()
@@ -634,7 +665,7 @@ def test_methodology_text_follows_the_configuration() -> None:
 
     base = text()
     assert "Luce's choice rule" in base and "random walk" in base
-    assert "choice_set='offered'" in base and "HalfNormal(16 pp)" in base
+    assert "choice_set='offered'" in base and "HalfNormal(8 pp)" in base
     nested = text(nests={"prices": ["inflation", "crime"]}, nest_lambda_prior=(8, 3))
     assert "nested logit" in nested and "prices: inflation and crime" in nested
     assert "Beta(8, 3)" in nested
@@ -642,7 +673,7 @@ def test_methodology_text_follows_the_configuration() -> None:
     ar1 = text(walk="ar1", half_life_months=3)
     assert "mean-reverting AR(1)" in ar1 and "median 3 months" in ar1
     assert "reference construct 'single_choice'" in base
-    assert "HalfNormal(8 pp)" in text(construct_pp=8)
+    assert "construct offsets HalfNormal(12 pp)" in text(construct_pp=12)
 
 
 def test_observed_data_are_containers_for_sbc() -> None:
@@ -658,18 +689,25 @@ def test_observed_data_are_containers_for_sbc() -> None:
 
 
 def test_ar1_and_group_time_pieces() -> None:
-    """The AR(1) matrix reproduces the recursion x_t = rho x_(t-1) + z_t from a stationary
-    start; group x time terms switch on only when a subgroup is polled a grid step apart."""
+    """The AR(1) bridge reproduces the recursion outward from the anchor knot (x_anchor =
+    z_anchor / sqrt(1 - rho^2), x_t = rho x_(t-1) + z_t after it, x_t = rho x_(t+1) + z_t
+    before it) as x_t - x_anchor; as rho -> 1 it is the random walk anchored there; group x
+    time terms switch on only when a subgroup is polled a grid step apart."""
     import pytensor.tensor as pt
 
-    rho, z = 0.7, np.random.default_rng(2).normal(size=6)
-    matrix = ar1_matrix(pt.as_tensor(rho), 6).eval()
-    x = [z[0] / np.sqrt(1 - rho ** 2)]
-    for t in range(1, 6):
-        x.append(rho * x[-1] + z[t])
-    np.testing.assert_allclose(matrix @ z, x, rtol=1e-12)
-    # stationary: every knot has variance 1 / (1 - rho^2)
-    np.testing.assert_allclose((matrix ** 2).sum(axis=1), 1 / (1 - rho ** 2), rtol=1e-12)
+    rho, anchor, z = 0.7, 2, np.random.default_rng(2).normal(size=6)
+    x = np.zeros(6)
+    x[anchor] = z[anchor] / np.sqrt(1 - rho ** 2)
+    for t in range(anchor + 1, 6):
+        x[t] = rho * x[t - 1] + z[t]
+    for t in range(anchor - 1, -1, -1):
+        x[t] = rho * x[t + 1] + z[t]
+    bridge = ar1_bridge(pt.as_tensor(rho), 6, anchor).eval()
+    np.testing.assert_allclose(bridge @ z, x - x[anchor], rtol=1e-12, atol=1e-12)
+    walk = ar1_bridge(pt.as_tensor(1 - 1e-12), 6, anchor).eval() @ z
+    expected = np.concatenate([np.cumsum(z[:anchor][::-1])[::-1], [0.0],
+                               np.cumsum(z[anchor + 1:])])
+    np.testing.assert_allclose(walk, expected, atol=1e-5)
     questions = [QuestionSpec("mii", "single_choice", polls=8, n=800)]
     polls, _ = simulate_salience(questions, seed=1, groups=("all", "party:dem"), days=150)
     assert IssueSalience(polls).inputs.group_time

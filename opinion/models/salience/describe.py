@@ -43,8 +43,14 @@ def _latent(meta: dict[str, Any]) -> str:
         text += (f". Salience moves over {len(knots)} knots {meta['grid_days']} days apart "
                  f"({knots[0]} to {knots[-1]}, linear interpolation between knots) as {path}; "
                  "a poll sees it at its field midpoint")
-        text += ("; subgroup deviations also drift over time (group x time terms)."
-                 if meta.get("group_time") else ".")
+        if meta.get("group_time"):
+            text += "; subgroup deviations also drift over time (group x time terms)."
+        elif len(groups) > 1:
+            text += ("; subgroup deviations are constant over time (no group x time terms: "
+                     + ("switched off)." if c.get("group_time") == "off" else
+                        "no subgroup is reported in polls a knot apart)."))
+        else:
+            text += "."
     text += (f" Random effects are {form} ({meta.get('blocks', '?')} poll x question x group "
              f"blocks); in the non-centred form every vector of issue effects is sampled as "
              f"its mean plus a zero-sum part (the same prior).")
@@ -89,9 +95,14 @@ def _constructs(meta: dict[str, Any]) -> str:
     if len(rows) > 1:
         text += (" Each other construct is linked to the reference one by issue-specific "
                  "offsets with an estimated spread, zero-sum over the issues it shares with "
-                 "other constructs (their common level is the question's intercept) and free "
-                 "for issues measured only there; questions of one construct differ only by "
-                 "their format (intercept, slope) and small wording offsets.")
+                 "other constructs (their common level is the question's intercept); an issue "
+                 "the reference construct does not measure takes its reference salience from "
+                 "the first other construct that measures it"
+                 + (", with a free offset (it competes in the reference lists' remainders)"
+                    if meta["config"]["choice_set"] == "all" else
+                    " (an offset there would not be identified)")
+                 + ". Questions of one construct differ only by their format (intercept, "
+                 "slope) and small wording offsets.")
     text += (" Ranks and shares are reported on one construct at a time and only among the "
              "issues measured on it.")
     return text
@@ -106,7 +117,8 @@ def _likelihood(meta: dict[str, Any]) -> str:
             "normal": "a Gaussian on each cell's empirical logit"}[kind]
     text = ("Multi-mention ('most important problem', several answers) and rating "
             "('extremely important') questions: one binomial per issue, logit = intercept + "
-            "slope x (reference salience - the issues' mean level - a fixed pivot) + "
+            "slope x (reference salience - the mean level of the reference question's issues "
+            "- a fixed pivot) + "
             "construct offset + wording offset + a poll intercept shared by the issues one "
             "set of respondents answered (questions asked in two or more polls). "
             f"Likelihood: {like} on the effective sample size n / design effect")

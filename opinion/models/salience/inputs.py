@@ -19,8 +19,10 @@ format): the issues *measured* on a construct are those with a cell in one of it
 and ranks are claimed only among them. ``nests=`` becomes one nest index per issue.
 
 Bad input raises :class:`~opinion.errors.ModelInputError` with the offending polls or names:
-shares given as fractions (0-1) rather than percent, issue names spelled two ways, polls
-without n, single-choice shares above 100%, unknown groups/questions/issues.
+rows of the modelled questions that validation rejected (with their reasons: a poll given as
+fractions, 0.66 for 66%, is rejected by the reader, never guessed), shares given as fractions
+(0-1) rather than percent, issue names spelled two ways, polls without n, single-choice
+shares above 100%, unknown groups/questions/issues.
 """
 
 from __future__ import annotations
@@ -77,6 +79,12 @@ class SalienceData:
         elsewhere = {k for c, ks in self.measured.items() if c != construct for k in ks}
         return [k for k in self.measured.get(construct, []) if k in elsewhere]
 
+    def anchor_issues(self) -> list[int]:
+        """Issues reported by the reference question: their levels are pinned on the
+        reference scale, and their mean is the pivot of the format links."""
+        ref = np.flatnonzero((self.blocks["question_id"] == self.reference_question).to_numpy())
+        return sorted(set(self.cells.loc[self.cells["block"].isin(ref), "issue"].astype(int)))
+
     def construct_questions(self, construct: str) -> list[str]:
         """Questions of a construct, its primary (scale-defining) question first."""
         q = self.questions[self.questions["construct"] == construct]
@@ -97,9 +105,8 @@ def _frame(polls: PollFrame | pd.DataFrame) -> pd.DataFrame:
     if not isinstance(data, pd.DataFrame):
         raise ModelInputError("polls must be a PollFrame or a pandas DataFrame")
     if data.empty:
-        rejected = len(polls.rejects) if isinstance(polls, PollFrame) else 0
-        raise ModelInputError("polls has no valid rows" + (
-            f" ({rejected} rejected by validation: see polls.rejects)" if rejected else ""))
+        _check_rejected(polls, None)
+        raise ModelInputError("polls has no valid rows")
     missing = [c for c in REQUIRED if c not in data.columns]
     if missing:
         raise ModelInputError(f"polls lack column(s): {', '.join(missing)}")
@@ -122,21 +129,32 @@ def _frame(polls: PollFrame | pd.DataFrame) -> pd.DataFrame:
     return data
 
 
-def _check_rejected_n(polls: PollFrame | pd.DataFrame, questions: set[str]) -> None:
-    """Polls of the modelled questions that validation rejected for want of an n."""
+def _check_rejected(polls: PollFrame | pd.DataFrame, questions: set[str] | None) -> None:
+    """Refuse a frame whose validation rejected rows of the modelled questions (``None``:
+    any rejected row), naming the rows and the reasons: modelling the rest would silently
+    drop those polls (e.g. a poll given as fractions next to polls given in percent)."""
     if not isinstance(polls, PollFrame) or polls.rejects.empty:
         return
     rej = polls.rejects
-    if "question_id" not in rej or "reasons" not in rej:
+    if questions is not None and "question_id" in rej:
+        rej = rej[rej["question_id"].astype(str).isin(questions)]
+    if rej.empty:
         return
-    hit = rej[rej["question_id"].isin(questions)
-              & rej["reasons"].astype(str).str.contains(r"(?:^|; )n:", regex=True)]
-    if len(hit):
-        ids = sorted(map(str, hit["poll_id"].unique()))
-        raise ModelInputError(
-            f"poll(s) without a usable sample size n: {', '.join(ids)} (rejected by "
-            "validation, see polls.rejects). The model weighs each poll by its n: fill in n "
-            "(a derived lower bound is fine if you say so in notes) or drop those rows.")
+    rej = rej.assign(reasons=rej["reasons"].astype(str) if "reasons" in rej else "",
+                     poll_id=rej["poll_id"].astype(str) if "poll_id" in rej else "?")
+    grouped = list(rej.groupby(["poll_id", "reasons"], sort=False)["row"])
+    listed = "; ".join(f"row(s) {', '.join(map(str, r.head(5)))}{', ...' if len(r) > 5 else ''}"
+                       f" (poll {poll}): {reason}" for (poll, reason), r in grouped[:3])
+    reasons, ids = rej["reasons"], sorted(rej["poll_id"].unique())
+    hint = (" The model weighs each poll by its n: fill in n (a derived lower bound is fine "
+            "if you say so in notes) or drop those rows."
+            if reasons.str.contains(r"(?:^|; )n:", regex=True).any() else "")
+    raise ModelInputError(
+        f"{len(rej)} row(s) of the modelled questions were rejected by validation, in "
+        f"poll(s) {', '.join(ids[:10])}{'...' if len(ids) > 10 else ''} ({listed}"
+        f"{'; ...' if len(grouped) > 3 else ''}). The model does not drop them silently: correct "
+        "them (or re-read the file with the option the reason names), or model the valid "
+        f"rows alone by passing PollFrame(polls.data) (see polls.rejects).{hint}")
 
 
 def _formats(data: pd.DataFrame, config: IssueSalienceConfig) -> pd.Series:
@@ -319,7 +337,7 @@ def prepare(polls: PollFrame | pd.DataFrame, config: IssueSalienceConfig) -> Sal
     """
     data = _frame(polls)
     data, _, skipped = _select_questions(data, config)
-    _check_rejected_n(polls, set(data["question_id"]))
+    _check_rejected(polls, set(data["question_id"]))
     if data.empty:
         raise ModelInputError("no rows for the chosen questions")
     _check_numbers(data)

@@ -8,12 +8,13 @@ over time (random walk or mean-reverting AR(1)), in PyMC.
 
     \theta_{g,k,t} = \theta^{a}_{k} + \Delta_{g,k} + w_{k,t} + v_{g,k,t}
 
-- levels :math:`\theta^{a}_k \sim N(0, s_\ell)` (the first group at the anchor knot; for
-  ``walk="ar1"`` the long-run level);
+- levels :math:`\theta^{a}_k \sim N(0, s_\ell)`: the first group at the anchor knot;
 - subgroup deviations :math:`\Delta_{g,k} \sim N(0, \sigma_g)` (zero for the first group);
 - the path :math:`w`: a random walk with monthly step sd :math:`\sigma_{rw}`, zero at the
-  anchor knot, or a stationary AR(1) :math:`w_t = \rho w_{t-1} + \sigma_{rw} \epsilon_t`,
-  :math:`\rho = 2^{-\Delta t / h}` with half-life :math:`h` (months);
+  anchor knot, or the path of a stationary AR(1) :math:`x_t = \rho x_{t-1} + \sigma_{rw}
+  \epsilon_t` around each issue's long-run level, :math:`\rho = 2^{-\Delta t / h}` with
+  half-life :math:`h` (months), written as :math:`w_t = x_t - x_{anchor}` (zero at the anchor
+  knot, :func:`ar1_bridge`);
 - optional group x time terms :math:`v`: a random walk of each subgroup's deviation (step sd
   :math:`\sigma_{gt}` a month), zero at the anchor knot.
 
@@ -55,17 +56,25 @@ def walk_step_sd(config: IssueSalienceConfig, grid_days: int) -> pt.TensorVariab
     return sigma_rw * np.sqrt(grid_days / 30.0)
 
 
-def ar1_matrix(rho: pt.TensorVariable, n_knots: int) -> pt.TensorVariable:
-    """Knots x knots matrix ``M`` with ``x = M z`` a stationary AR(1) of unit innovations:
-    ``M[t, 0] = rho^t / sqrt(1 - rho^2)``, ``M[t, j] = rho^(t - j)`` for ``1 <= j <= t``."""
+def ar1_bridge(rho: pt.TensorVariable, n_knots: int, anchor: int) -> pt.TensorVariable:
+    """Knots x knots matrix ``B`` with ``B @ z`` the path ``x_t - x_anchor`` of a stationary
+    AR(1) with unit innovations, written outward from the anchor knot.
+
+    ``z[anchor]`` is the anchor's standardised distance from the long-run level (``x_anchor
+    = z[anchor] / sqrt(1 - rho^2)``); the other ``z`` are the innovations of the steps away
+    from the anchor (forward after it, backward before it: a stationary AR(1) reversed in
+    time is the same AR(1)). So ``x_t = rho^|t - a| x_a + sum_j rho^|t - j| z_j`` over the
+    knots ``j`` from the anchor to ``t``. As ``rho -> 1`` the anchor column vanishes and the
+    path becomes the random walk anchored at the same knot: the level at the anchor stays
+    pinned by its polls instead of trading off against a long-run level the data cannot see.
+    """
     t = np.arange(n_knots)
-    lags = np.maximum(t[:, None] - t[None, :], 0).astype(float)
-    lower = (t[:, None] >= t[None, :]).astype(float)
-    m = pt.pow(rho, lags) * lower
-    first = np.zeros(n_knots)
-    first[0] = 1.0
-    scale = 1.0 + first * (1.0 / pt.sqrt(1.0 - rho ** 2) - 1.0)
-    return m * scale[None, :]
+    lags = np.abs(t[:, None] - t[None, :]).astype(float)
+    on_path = (((t[None, :] > anchor) & (t[None, :] <= t[:, None]))
+               | ((t[None, :] < anchor) & (t[None, :] >= t[:, None]))).astype(float)
+    steps = pt.pow(rho, lags) * on_path
+    anchor_column = (pt.pow(rho, lags[:, anchor]) - 1.0) / pt.sqrt(1.0 - rho ** 2)
+    return pt.set_subtensor(steps[:, anchor], anchor_column)
 
 
 class LatentSalience:
@@ -130,7 +139,7 @@ class LatentSalience:
                                      c.half_life_sd_log)
             rho = pm.Deterministic("ar_rho", 0.5 ** ((d.grid_days / 30.0) / half_life))
             z = iid_split("ar", 1.0, ("knot",), n_issues)  # knot x issue
-            return step_sd * pt.dot(ar1_matrix(rho, n_knots), z).T
+            return step_sd * pt.dot(ar1_bridge(rho, n_knots, d.anchor_knot), z).T
         if self.centered:
             steps = pm.Normal("rw_c", 0.0, step_sd, dims=("step", "issue"))
         else:

@@ -13,12 +13,13 @@ For block :math:`b` (one poll x question x group) of question :math:`q` in const
   :math:`\gamma_q` (0 on the reference question), nested-logit choice among the block's
   offered issues (:mod:`.choice`), stick-breaking (beta-)binomial cells;
 - multi-mention and rating: :math:`\operatorname{logit} q = a_q + b_q (\lambda - \bar\theta
-  - c_q) + d_C + \delta_q + u_b` with :math:`\bar\theta` the mean level of the issues (so that
-  the intercept does not trade off against the issues' common level) and :math:`c_q` a
-  constant pivot (the question's average issue), :math:`u_b` a poll intercept shared by the
-  block's issues. Offsets are added on the question's own logit scale, outside the slope:
-  inside it they would trade off against the slope (a product, measured as divergences at
-  steep slopes and extreme offsets).
+  - c_q) + d_C + \delta_q + u_b` with :math:`\bar\theta` the mean level of the reference
+  question's issues at the anchor knot (so that the intercept does not trade off against
+  the issues' common level, and issues without reference data do not move the pivot) and
+  :math:`c_q` a constant pivot (the question's average issue), :math:`u_b` a poll intercept
+  shared by the block's issues. Offsets are added on the question's own logit scale, outside
+  the slope: inside it they would trade off against the slope (a product, measured as
+  divergences at steep slopes and extreme offsets).
 """
 
 from __future__ import annotations
@@ -90,9 +91,21 @@ class Measurement:
         return [c for c in self.d.constructs if c != self.d.reference_construct]
 
     def construct_pairs(self) -> list[tuple[str, int]]:
-        """(construct, issue) of every construct offset (issues measured on a non-reference
-        construct)."""
-        return [(c, k) for c in self.other_constructs() for k in self.d.measured[c]]
+        """(construct, issue) of every construct offset: issues measured on a non-reference
+        construct. An issue the reference construct does not measure takes its reference
+        salience from the first other construct that measures it, with no offset there (it
+        would not be identified: only their sum is), unless ``choice_set="all"`` puts it on
+        the reference lists (it then competes in their remainders)."""
+        d = self.d
+        reference = set(d.measured[d.reference_construct])
+        home: dict[int, str] = {}
+        if self.c.choice_set != "all":
+            for c in self.other_constructs():
+                for k in d.measured[c]:
+                    if k not in reference:
+                        home.setdefault(k, c)
+        return [(c, k) for c in self.other_constructs() for k in d.measured[c]
+                if home.get(k) != c]
 
     def wording_pairs(self) -> list[tuple[str, int]]:
         """(question, issue) of every wording offset: questions that are not the primary
@@ -140,7 +153,7 @@ class Measurement:
         columns = []
         for construct in others:
             members = [i for i, (cc, _) in enumerate(pairs) if cc == construct]
-            shared = set(d.shared(construct))
+            shared = set(d.shared(construct)) & {pairs[i][1] for i in members}
             block_shared = [i for i in members if pairs[i][1] in shared]
             basis = zero_sum_basis(np.zeros(len(block_shared)))
             for j in range(basis.shape[1]):
@@ -169,7 +182,14 @@ class Measurement:
         return table
 
     def wording_table(self) -> pt.TensorVariable:
-        """(questions x issues) wording offsets, rows in :meth:`question_rows` order."""
+        """(questions x issues) wording offsets, rows in :meth:`question_rows` order.
+
+        Zero-sum, per question, over the issues its construct's primary question also
+        reports (a common shift of those is the question's intercept, not a wording effect);
+        free for the issues only this question places on its construct: their offset and
+        their level are known only together, and outside the zero-sum they no longer pull
+        the identified offsets along that ridge (ESS of such a level 396 -> measured higher).
+        """
         d, c = self.d, self.c
         q_rows = self.question_rows()
         table = pt.zeros((len(q_rows), len(d.issues)))
@@ -178,9 +198,7 @@ class Measurement:
             return table
         rows = np.array([q_rows[q] for q, _ in pairs])
         cols = np.array([k for _, k in pairs])
-        # zero-sum within each question: a common shift of all of a question's issues is its
-        # intercept ('other' intercept / a_q), not a wording effect (removes a ridge)
-        basis = zero_sum_basis(rows)
+        basis = self._wording_basis(pairs)
         if basis.shape[1] == 0:
             return table
         model = pm.modelcontext(None)
@@ -189,6 +207,29 @@ class Measurement:
         effect = pm.Deterministic("wording", pt.dot(basis, self._effect(
             "wording", sigma, "wording_free")), dims="wording_pair")
         return pt.set_subtensor(table[rows, cols], effect)
+
+    def _wording_basis(self, pairs: list[tuple[str, int]]) -> np.ndarray:
+        """Pairs x free columns: zero-sum over each question's issues that its construct's
+        primary question reports, unit columns for its other issues."""
+        d = self.d
+        reported = {}
+        for question in set(d.questions["question_id"]):
+            blocks = np.flatnonzero((d.blocks["question_id"] == question).to_numpy())
+            reported[question] = set(d.cells.loc[d.cells["block"].isin(blocks), "issue"])
+        construct_of = dict(zip(d.questions["question_id"], d.questions["construct"],
+                                strict=True))
+        primary = {c: d.construct_questions(c)[0] for c in d.constructs}
+        anchored = np.array([k in reported[primary[construct_of[q]]] for q, k in pairs])
+        labels = np.array([q if a else f"{q}|{k}" for (q, k), a in zip(pairs, anchored,
+                                                                        strict=True)])
+        basis = zero_sum_basis(np.where(anchored, labels, ""))
+        keep = [j for j in range(basis.shape[1]) if np.abs(basis[~anchored, j]).sum() == 0]
+        columns = [basis[:, keep]]
+        for i in np.flatnonzero(~anchored):
+            unit = np.zeros((len(pairs), 1))
+            unit[i] = 1.0
+            columns.append(unit)
+        return np.hstack(columns)
 
     def question_rows(self) -> dict[str, int]:
         """Row of each question in the wording table (0 = the reference question)."""
@@ -300,8 +341,8 @@ class Measurement:
         else:
             a, b = pt.zeros(len(rows)), pt.ones(len(rows))
             centre = np.zeros(len(rows))
-        # the slope pivots at the question's average issue relative to the issues' mean
-        # level: the intercept then does not trade off against that level
+        # the slope pivots at the question's average issue relative to the reference
+        # question's issues: the intercept then does not trade off against their level
         pivot = pt.switch(is_ref, 0.0, mean_level) + centre
         eta = a[:, None] + b[:, None] * (salience[rows] - pivot[:, None]) + offsets[rows]
         with_u = self.intercept_blocks()

@@ -32,7 +32,7 @@ Priors (pp at a 20% share; 1 logit = 16 pp)
 Levels N(0, ``level_sd_logit`` = 2); subgroup deviations HN(``group_pp`` = 10 pp); monthly
 change HN(``rw_pp_per_month`` = 2 pp); half-life (``walk="ar1"``) log-normal, median
 ``half_life_months`` = 6; group x time HN(``group_rw_pp_per_month`` = 1 pp); construct
-offsets HN(``construct_pp`` = 16 pp); wording HN(``wording_pp`` = 4 pp); pollster effects
+offsets HN(``construct_pp`` = 8 pp); wording HN(``wording_pp`` = 4 pp); pollster effects
 HN(``house_pp`` = 1.5 pp); poll intercepts HN(``poll_intercept_pp`` = 3 pp); non-sampling error
 log-normal, median ``poll_error_pp`` = 1.5 pp; nest dissimilarity 0.05 + 0.95 Beta(1.5, 1.5);
 "other" intercepts N(0, 1); rating/mention intercepts N(0, 2) and log-slopes N(0, 0.5).
@@ -133,6 +133,7 @@ class IssueSalience(BayesianModel):
                       for i, name in enumerate(d.nest_names)},
             "group_time": d.group_time,
             "slope_centres": self.slope_centres(),
+            "anchor_issues": [d.issues[k] for k in d.anchor_issues()],
             "pollsters": d.pollsters,
             "use_house": d.use_house,
             "skipped_questions": d.skipped_questions,
@@ -204,7 +205,7 @@ class IssueSalience(BayesianModel):
         n_groups, n_issues, n_knots = len(d.groups), len(d.issues), len(d.knot_dates)
         with pm.Model(coords=self.coords()) as model:
             theta = LatentSalience(d, self.config, self.centered()).build()
-            mean_level = theta[0, :, d.anchor_knot].mean()
+            mean_level = theta[0, d.anchor_issues(), d.anchor_knot].mean()
             # (group, knot) x issue, so that each block's salience is one matrix product with
             # its design row (group one-hot x knot interpolation weights): dense products
             # are much cheaper to differentiate than gathers
@@ -322,8 +323,8 @@ class IssueSalience(BayesianModel):
             if sub.empty:
                 sub = cells[cells["question_id"] == q]
             y = np.log((sub["count"] + 0.5) / (sub["N"] - sub["count"] + 0.5)).to_numpy()
-            x = (start[[d.issues.index(i) for i in sub["issue"]]] - start.mean()
-                 - self.slope_centres()[q])
+            x = (start[[d.issues.index(i) for i in sub["issue"]]]
+                 - start[d.anchor_issues()].mean() - self.slope_centres()[q])
             slope = 1.0
             if np.ptp(x) > 0 and len(set(sub["issue"])) >= 3:
                 slope = float(np.clip(np.polyfit(x, y, 1)[0], 0.2, 3.0))
@@ -352,12 +353,13 @@ class IssueSalience(BayesianModel):
 
     def slope_centres(self) -> dict[str, float]:
         """Pivot of each scaled question's slope: the mean start salience of its issues
-        minus the mean start salience of all issues (constants from the data)."""
+        minus that of the reference question's issues (constants from the data)."""
         if not hasattr(self, "_centres"):
             start = self._start_levels()
             d = self.inputs
+            anchor = start[d.anchor_issues()].mean()
             cells = d.cells.assign(question_id=d.blocks["question_id"].to_numpy()[d.cells["block"]])
-            self._centres = {str(q): float(start[sorted(set(g["issue"]))].mean() - start.mean())
+            self._centres = {str(q): float(start[sorted(set(g["issue"]))].mean() - anchor)
                              for q, g in cells.groupby("question_id")}
         return self._centres
 

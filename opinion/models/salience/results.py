@@ -70,6 +70,10 @@ class IssueSalienceResults(ModelResults):
                                f"{', '.join(self._constructs)})")
         return self._constructs[name]
 
+    def construct_info(self, construct: str | None = None) -> dict[str, Any]:
+        """One construct's row of :meth:`constructs` (default: the reference construct)."""
+        return dict(self._construct(construct))
+
     def construct_issues(self, construct: str | None = None) -> list[str]:
         """Issues measured on ``construct`` (default: the reference construct)."""
         return list(self._construct(construct)["measured"])
@@ -170,7 +174,9 @@ class IssueSalienceResults(ModelResults):
         j = self._coord_index("intercept", "scaled_question", question)
         a = self._posterior("intercept")[:, j][:, None, None]
         b = np.exp(self._posterior("log_slope")[:, j])[:, None, None]
-        mean_level = self._posterior("theta_anchor").mean(axis=-1)[:, None, None]
+        anchor = [self.issues.index(i) for i in self.meta["anchor_issues"]]
+        knot = int(self.meta.get("anchor_knot", 0))
+        mean_level = self.theta_draws()[:, 0, anchor, knot].mean(axis=-1)[:, None, None]
         pivot = mean_level + float(self.meta["slope_centres"][question])
         return 1 / (1 + np.exp(-(a + b * (theta - pivot) + offset)))
 
@@ -507,6 +513,20 @@ class IssueSalienceResults(ModelResults):
         from opinion.models.salience.describe import describe
 
         return describe(self.meta)
+
+    def rank_assumptions(self) -> str:
+        """What this fit's rank claims assume, in one generated paragraph."""
+        from opinion.models.salience.describe import assumptions
+
+        return assumptions(self.meta)
+
+    def differences(self, other: IssueSalienceResults) -> str:
+        """The settings in which ``other`` differs from this fit, as text (generated from
+        both configurations): ``"choice_set 'all' (here 'offered')"``."""
+        mine, theirs = self.meta["config"], other.meta["config"]
+        changed = [f"{key} {theirs[key]!r} (here {mine[key]!r})"
+                   for key in mine if theirs.get(key) != mine[key]]
+        return "; ".join(changed) if changed else "no setting differs"
 
     def next_steps(self) -> list[str]:
         return ["constructs()", "ranks()", "pairwise()", "where_ranks(issue)", "contrasts()",
