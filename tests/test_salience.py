@@ -12,7 +12,8 @@ Reference values:
   own posterior draws;
 - API tests of constructs and methodology run on prior draws (no sampling).
 
-Two fits are compiled in this file (session-scoped fixtures).
+One fit is compiled by default (a single poll under flat priors); the mixed-format fit
+(session-scoped) runs in the slow suite, and the API tests use its model's prior draws.
 """
 
 from __future__ import annotations
@@ -454,20 +455,34 @@ QUESTIONS = [
 LEVELS = np.array([-0.2, -0.5, -0.9, -1.0, -1.6, -2.6])
 
 
-@pytest.fixture(scope="session")
-def mixed() -> tuple[IssueSalience, IssueSalienceResults, object]:
+def mixed_data():
     polls, truth = simulate_salience(QUESTIONS, seed=3, levels=LEVELS,
                                      groups=("all", "party:dem"), subgroup_rate=0.6,
                                      days=120, house_sd=0.05)
-    # group x time terms are tested apart (test_ar1_and_group_time_pieces); 2,000 draws per
-    # chain: the scales of one subgroup's and three pollsters' effects mix slowly (bulk ESS
-    # 330-610 per 4,000 draws in six seeds)
-    model = IssueSalience(polls, group_time="off")
+    # group x time terms are tested apart (test_ar1_and_group_time_pieces)
+    return IssueSalience(polls, group_time="off"), truth
+
+
+@pytest.fixture(scope="session")
+def mixed() -> tuple[IssueSalience, IssueSalienceResults, object]:
+    """The full posterior (slow tests): 2,000 draws per chain, because the scales of one
+    subgroup's and three pollsters' effects mix slowly (bulk ESS 330-610 per 4,000 draws in
+    six seeds)."""
+    model, truth = mixed_data()
     fit = model.fit(random_seed=5, draws=2000, tune=1000, chains=4, cache=False,
                     progressbar=False)
     return model, fit, truth
 
 
+@pytest.fixture(scope="session")
+def mixed_api() -> tuple[IssueSalience, IssueSalienceResults]:
+    """The same model's results object on prior draws (no sampling): the API and
+    consistency tests check computations on whatever draws they get."""
+    model, _ = mixed_data()
+    return model, prior_results(model, draws=400)
+
+
+@pytest.mark.slow
 def test_mixed_fit_recovers_truth(mixed) -> None:
     model, fit, truth = mixed
     assert model.inputs.time == "monthly" and len(model.inputs.knot_dates) == 5
@@ -493,8 +508,8 @@ def test_mixed_fit_recovers_truth(mixed) -> None:
     assert row["lower"] < 0.4 < row["upper"]
 
 
-def test_rank_tables_are_consistent(mixed) -> None:
-    _, fit, _ = mixed
+def test_rank_tables_are_consistent(mixed_api) -> None:
+    _, fit = mixed_api
     ranks = fit.ranks()
     k = len(fit.issues)
     assert len(ranks) == k * k * len(fit.groups)
@@ -511,25 +526,32 @@ def test_rank_tables_are_consistent(mixed) -> None:
     assert fit.prob_above("issue b", "issue c") == pair.loc["issue b", "issue c"]
 
 
-def test_where_ranks_sentence(mixed) -> None:
-    _, fit, _ = mixed
-    line = fit.where_ranks("issue d", group="all")
-    summary = fit.rank_summary(group="all").set_index("issue")
-    row = summary.loc["issue d"]
-    assert line.startswith(f"issue d ranks {ordinal(int(row['modal_rank']))} of 6 with "
-                           f"probability {row['p_modal']:.2f}")
-    p_below = 1 - fit.prob_above("issue d", "issue a", group="all")
-    shown = "> 0.99" if p_below > 0.99 else f"{p_below:.2f}"
-    assert f"P(below issue a) {shown}" in line
-    top = fit.where_ranks("issue a", group="all")
-    assert "P(above " in top
+def test_where_ranks_sentence(mixed_api) -> None:
+    """The sentence compares an issue with the most salient other issue (P(below)), or the
+    top issue with the runner-up (P(above)); probabilities recomputed from the draws."""
+    _, fit = mixed_api
+    summary = fit.rank_summary(group="all").set_index("issue")  # by expected rank
+    theta = fit.theta_at()[:, 0]
+    for issue in fit.issues:
+        line = fit.where_ranks(issue, group="all")
+        row = summary.loc[issue]
+        assert line.startswith(f"{issue} ranks {ordinal(int(row['modal_rank']))} of 6 with "
+                               f"probability {row['p_modal']:.2f}")
+        best = summary.index[summary.index != issue][0]
+        above = (theta[:, fit.issues.index(issue)] > theta[:, fit.issues.index(best)]).mean()
+        top = row["mean_rank"] <= summary.drop(index=issue)["mean_rank"].min()
+        p = above if top else 1 - above
+        shown = "> 0.99" if p > 0.99 else "< 0.01" if p < 0.01 else f"{p:.2f}"
+        assert f"P({'above' if top else 'below'} {best}) {shown}" in line, line
+    assert sum("P(above " in fit.where_ranks(i, group="all") for i in fit.issues) == 1
     with pytest.raises(OpinionError, match="unknown issue"):
         fit.where_ranks("the war")
+    line = fit.where_ranks("issue d", group="all")
     assert fit.where_ranks("ISSUE D", group="all") == line  # case-insensitive
 
 
-def test_contrasts_and_shares(mixed) -> None:
-    _, fit, truth = mixed
+def test_contrasts_and_shares(mixed_api) -> None:
+    _, fit = mixed_api
     table = fit.contrasts("all", "party:dem")
     draws = fit.share_draws()
     for r in table.itertuples():
@@ -544,6 +566,7 @@ def test_contrasts_and_shares(mixed) -> None:
     assert list(fit.ranks().columns) == ["issue", "group", "rank", "probability"]
 
 
+@pytest.mark.slow
 def test_baseline_and_pooling(mixed) -> None:
     model, fit, _ = mixed
     base = poll_baseline(model.observations(), level=0.9)
@@ -560,18 +583,18 @@ def test_baseline_and_pooling(mixed) -> None:
     assert check["inside"].mean() > 0.8
 
 
-def test_save_load_display_and_plots(mixed, tmp_path) -> None:
+def test_save_load_display_and_plots(mixed_api, tmp_path) -> None:
     import matplotlib.pyplot as plt
     from matplotlib.axes import Axes
 
-    _, fit, _ = mixed
+    _, fit = mixed_api
     fit.save(tmp_path / "fit")
     again = IssueSalienceResults.load(tmp_path / "fit")
     pd.testing.assert_frame_equal(again.shares(), fit.shares())
     assert again.where_ranks("issue c") == fit.where_ranks("issue c")
     html = fit._repr_html_()
     assert "Issue salience" in html and "<script" not in html
-    assert "converged" in repr(fit)
+    assert fit.diagnostics.status() in repr(fit)
     ax = fit.plot_ranks(group="all")
     assert isinstance(ax, Axes)
     assert ax.collections[0].get_array().size == 36  # 6 issues x 6 ranks
