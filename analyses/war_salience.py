@@ -4,50 +4,56 @@
 # The November 2022 article behind this project said the war in Ukraine was outranked by the
 # economy, abortion and crime. This analysis asks how far the published 2022 polls support
 # that, with probabilities: where the war ranked among voters' issues at the midterm
-# (2022-11-08), overall and by party, and how sure we can be.
+# (2022-11-08), and what that rank rests on.
 #
 # The evidence comes in three shapes that do not measure the same thing:
 #
 # - the **NBC exit poll** (Edison Research, voters on 2022-11-08): "which ONE issue mattered
-#   most", a closed list of five issues (inflation, abortion, crime, gun policy,
+#   most to your vote", a closed list of five issues (inflation, abortion, crime, gun policy,
 #   immigration) — the war was not on the list;
 # - **Gallup's issue importance** battery (registered voters, 3-20 October): the share
-#   calling each issue "extremely important" to their vote, including "relations with
-#   Russia";
+#   calling each issue "extremely important" to their vote for Congress, including
+#   "relations with Russia";
 # - **Gallup's most important problem** (adults, March and November-December): open-ended,
 #   several answers allowed, including the "Russia-Ukraine situation" in March.
 #
-# The hierarchical issue-salience model (`opinion.models.IssueSalience`) puts them on one
-# scale: each issue's share if every modelled issue were on an exit-poll style list, with
-# question-format effects (intercept and slope for the rating and mention questions, an
-# issue-by-question wording effect) learned from the issues the questions share.
+# The first two ask about the *vote*; the third about the *problems facing the country*, a
+# different construct (Jennings and Wlezien 2011). The model (`IssueSalience`) keeps the two
+# constructs apart, links them by estimated issue offsets, and claims ranks only among the
+# issues measured on a construct. A real option-set change (Economist/YouGov adding
+# "Inflation / prices" to its list in July 2022) measures how far inflation and the economy
+# substitute for each other when a list offers one and not the other.
 #
-# Run as a script (`python analyses/war_salience.py`, from any folder) or open as a notebook
-# with jupytext. It uses only the bundled, checksummed dataset `us_issues_2022`.
+# Run as a script (`python analyses/war_salience.py`) or `opinion report war_salience`. It
+# uses the bundled, checksummed datasets `us_issues_2022` and `poll_figures_incomplete`.
 
 # %%
-import warnings
+import time
 
-import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
-from opinion.plots.theme import apply_theme
 
 import opinion
 from opinion.formatting import format_probability, ordinal
 from opinion.frames.pollframe import PollFrame
-from opinion.models.core.diagnostics import ConvergenceWarning
 from opinion.models.salience import IssueSalience
 from opinion.report import Report, format_interval, report_path
 
-DATASET = "us_issues_2022"
+DATASET, CHECK_DATASET = "us_issues_2022", "poll_figures_incomplete"
+RATED = "gallup_issue_importance_2022"  # the only vote-scale item that measures the war
 SEED = 2022
 MIDTERM = "2022-11-08"
 WAR = "the war (russia/ukraine)"
 LEVEL = 0.9
-# six poll x group blocks inform about 200 parameters, many mostly through their priors:
-# longer tuning and a higher target acceptance than the defaults (measured: the defaults left
-# R-hat up to 1.07 on these data)
-DRAWS, TUNE, TARGET_ACCEPT = 2000, 2000, 0.95
+# sampler settings: every fit must pass R-hat <= 1.01, bulk and tail ESS >= 400 and no
+# divergences. Measured on these data at target acceptance 0.95: 4 x 1,000 draws after 700
+# tuning steps left one divergence (main fit) and tail ESS 326 (IIA); 4 x 1,500 after 1,000
+# left R-hat 1.013 on the subgroup sd of the pooled-construct alternative (every other vote
+# fit: min bulk ESS 700-775, no divergences). Numba compilation (about 20 s a graph), not
+# sampling, dominates each fit, so the longer chains cost little. The option-set check's two
+# polls pin few parameters: 4 x 500 draws gave min bulk ESS 837.
+DRAWS, TUNE, TARGET_ACCEPT = 2000, 1000, 0.95
+CHECK_DRAWS, CHECK_TUNE = 500, 500
 polls = opinion.datasets.load(DATASET)
 polls
 
@@ -57,37 +63,120 @@ polls
 # The exit poll appears twice in the dataset: election-night weighting (all voters and
 # Republicans) and final weighting (all voters and Democrats). They are the **same
 # respondents** reweighted, so we keep one "all voters" row set (the final weights) and take
-# each party from the only weighting that reports it. The exit poll's n is a *derived lower
-# bound* (17,912 in-person + 2,981 phone interviews = 20,893; the dataset says so), its design
-# effect is not published (we assume 2, `exit_poll_deff`), and party sizes are not published
-# (one third of n each, `subgroup_n_fraction`). The two war items — "relations with Russia"
-# (rating) and the "Russia-Ukraine situation" (open-ended problem) — are treated as one issue,
-# the war; a sensitivity fit below keeps them apart.
+# each party from the only weighting that reports it. The exit poll listed five issues for
+# everyone, so an issue a party table leaves out (gun policy for Republicans) is on that
+# list and in its remainder. The two war items are treated as one issue, the war; an
+# alternative fit keeps them apart.
 
 # %%
 data = polls.data
 same_people = ((data["poll_id"] == "nep_nbc_election_night_2022-11-08")
                & (data["subgroup"] == "all"))
 frame = PollFrame(data[~same_people].reset_index(drop=True), source=f"datasets/{DATASET}")
+exit_rows = frame.data[frame.data["question_id"] == "exit_most_important_issue"]
+EXIT_LIST = sorted(exit_rows.loc[exit_rows["subgroup"] == "all", "response"].unique())
 ALIASES = {"relations with russia": WAR, "russia-ukraine situation": WAR}
+CONSTRUCTS = {"exit_most_important_issue": "vote", "gallup_issue_importance_2022": "vote",
+              "gallup_mip": "problem"}
 inputs = (frame.data[frame.data["question_format"] != "binary"]
-          .assign(pct=lambda d: d["pct"].round(0))
           [["poll_id", "question_id", "question_format", "population", "subgroup", "n",
             "response", "pct"]])
 inputs
 
+# %% [markdown]
+# ## A real option-set change: how much do inflation and the economy substitute?
+#
+# In July 2022 the Economist/YouGov weekly "most important issue" list gained "Inflation /
+# prices". In its first week it drew 24%, and "jobs and the economy" fell from 19% to 12% —
+# more than IIA (every option losing in proportion) predicts. The figures are verified on
+# YouGov's own page; its sample size and field dates are not on that page, so the check uses
+# the series' stated weekly design (1,500 U.S. adult citizens) and one static salience for
+# the two weeks.
+
 # %%
-def fit_model(tune=TUNE, draws=DRAWS, target_accept=TARGET_ACCEPT, **options):
-    model = IssueSalience(frame, issue_aliases=options.pop("aliases", ALIASES),
-                          reference_date=MIDTERM, **options)
-    with warnings.catch_warnings():
-        warnings.simplefilter("always", ConvergenceWarning)
-        results = model.fit(random_seed=SEED, draws=draws, tune=tune,
-                            target_accept=target_accept, progressbar=False)
-    return model, results
+table = opinion.datasets.load(CHECK_DATASET)
+yougov_rows = table[table["question_id"] == "economist_yougov_most_important_issue"].copy()
+YOUGOV_N = 1500
+yougov_rows["n"] = YOUGOV_N
+before_mask = yougov_rows["poll_id"].str.endswith("prior_week")
+yougov_rows.loc[before_mask, ["start_date", "end_date"]] = ["2022-07-12", "2022-07-19"]
+yougov_rows.loc[~before_mask, ["start_date", "end_date"]] = ["2022-07-19", "2022-07-26"]
+yougov = PollFrame.from_frame(
+    yougov_rows[["poll_id", "pollster", "sponsor", "start_date", "end_date", "population",
+                 "country", "n", "question_id", "question_text", "question_format",
+                 "subgroup", "response", "pct", "source_url"]].astype(str),
+    today=pd.Timestamp("2030-01-01").date(), source=f"datasets/{CHECK_DATASET}")
+NEST = {"prices and economy": ["inflation", "economy"]}
 
 
-model, fit = fit_model()
+def fit_model(label, polls_, draws=DRAWS, tune=TUNE, **options):
+    """One fit, announced and timed (the sampler shows its own progress when interactive)."""
+    started = time.perf_counter()
+    print(f"fitting {label} ...", flush=True)
+    results = IssueSalience(polls_, **options).fit(
+        random_seed=SEED, draws=draws, tune=tune, target_accept=TARGET_ACCEPT)
+    print(f"  {label}: {time.perf_counter() - started:.1f} s "
+          f"({results.diagnostics.status()})", flush=True)
+    return results
+
+
+# IIA needs no fit here: its prediction for the week after is closed-form (each listed
+# option keeps its share of what inflation leaves)
+check_fits = {"nested": fit_model("option-set check (nested)", yougov, draws=CHECK_DRAWS,
+                                  tune=CHECK_TUNE, nests=NEST)}
+published = yougov.data.set_index(["poll_id", "response"])["pct"].astype(float)
+before = published.xs("economist_yougov_2022-07-26_prior_week")
+after = published.xs("economist_yougov_2022-07-26_latest")
+
+
+def nest_lambda(results):
+    return results.draws("nest_lambda")[:, 0]
+
+
+lam = nest_lambda(check_fits["nested"])
+lam_contraction = check_fits["nested"].contraction(nest_lambda)
+rows = []
+for issue in ("economy", "health care", "taxes and government spending"):
+    row = {"issue": issue, "published before": before[issue], "published after": after[issue],
+           "IIA (Luce) prediction after": before[issue] * (1 - after["inflation"] / 100)}
+    for name, fit_ in check_fits.items():
+        reported, draws = fit_.block_share_draws("economist_yougov_2022-07-26_latest", "all")
+        row[f"{name} model, fitted after"] = draws[:, reported.index(issue)].mean()
+    rows.append(row)
+option_check = pd.DataFrame(rows)
+option_check
+
+# %% [markdown]
+# The dissimilarity of the (inflation, economy) nest measured here is carried into the vote
+# model below as the prior of the same nest (a Beta matched to its posterior mean and
+# variance): the exit poll lists inflation but not the economy, and Gallup's rating the
+# economy but not inflation, so those data alone cannot say how the two substitute.
+
+# %%
+unit = (lam - 0.05) / 0.95
+m, v = unit.mean(), unit.var()
+concentration = m * (1 - m) / v - 1
+NEST_PRIOR = (round(float(m * concentration), 2), round(float((1 - m) * concentration), 2))
+BASE = dict(issue_aliases=ALIASES, reference_date=MIDTERM, constructs=CONSTRUCTS,
+            offered={"exit_most_important_issue": EXIT_LIST},
+            nests={"prices and economy": ["inflation", "economy"]},
+            nest_lambda_prior=NEST_PRIOR)
+
+# %% [markdown]
+# ## The vote model and its alternatives
+
+# %%
+# three alternatives, one assumption each (each is a distinct graph: about 20 s of numba
+# compilation apiece, so the list is kept to the assumptions the rank claim rests on)
+ALTERNATIVES = {
+    "IIA (no nests)": {"nests": {}},
+    "one construct (problems pooled with the vote scale)": {
+        "constructs": {q: "vote" for q in CONSTRUCTS}},
+    "mean-reverting salience (AR(1))": {"walk": "ar1"},
+}
+fit = fit_model("main fit", frame, **BASE)
+alternatives = {name: fit_model(name, frame, **{**BASE, **change})
+                for name, change in ALTERNATIVES.items()}
 fit.diagnostics.status()
 
 # %% [markdown]
@@ -96,199 +185,276 @@ fit.diagnostics.status()
 # %%
 ranks = fit.rank_summary(level=LEVEL)
 shares = fit.shares(LEVEL)
+war_k = fit.construct_issues().index(WAR)
+
+
+def war_rank(results, construct=None, issue=WAR):
+    k = results.construct_issues(construct).index(issue)
+    return results.rank_samples(construct=construct)[:, k].astype(float)
+
+
+def war_share(results):
+    return results.share_draws()[:, 0, war_k]
+
+
+def war_offset(results):
+    return results.offset_draws(RATED, WAR)
+
+
+economy_etc = [i for i in ("economy", "abortion", "crime") if i in fit.construct_issues()]
+
+
+def below_all(results):
+    s = results.share_draws()[:, 0]
+    idx = [results.construct_issues().index(i) for i in economy_etc]
+    return (s[:, [war_k]] < s[:, idx]).all(axis=1).astype(float)
+
+
+rank_draws_war = war_rank(fit)
+war_row = ranks[(ranks["group"] == "all") & (ranks["issue"] == WAR)].iloc[0]
+war_share_row = shares[(shares["group"] == "all") & (shares["issue"] == WAR)].iloc[0]
+p_below = {i: 1 - fit.prob_above(WAR, i, group="all") for i in economy_etc}
 lines = {g: fit.where_ranks(WAR, group=g) for g in fit.groups}
+offset_contraction = fit.contraction(war_offset)
+rated = inputs[(inputs["question_id"] == RATED) & (inputs["subgroup"] == "all")]
+rated = rated.assign(issue=rated["response"].str.lower().replace(ALIASES))
+rated_rank = int((rated["pct"] > rated.loc[rated["issue"] == WAR, "pct"].max()).sum()) + 1
 lines
 
 # %%
-apply_theme()
-fig_all, ax = plt.subplots(figsize=(8.5, 5.2), layout="constrained")
-fit.plot_ranks(ax=ax, group="all")
-for label in ax.get_yticklabels():
-    if label.get_text() == WAR:
-        label.set_fontweight("bold")
-fig_party, axes = plt.subplots(1, 2, figsize=(13, 5.2), layout="constrained")
-for ax_, group in zip(axes, ["party:dem", "party:rep"], strict=True):
-    fit.plot_ranks(ax=ax_, group=group, highlight=WAR)
-fig_shares, ax = plt.subplots(figsize=(8.5, 6), layout="constrained")
-fit.plot_shares(ax=ax, level=LEVEL)
+fig_all = fit.plot_ranks(group="all", highlight=WAR)
+fig_dem = fit.plot_ranks(group="party:dem", highlight=WAR)
+fig_rep = fit.plot_ranks(group="party:rep", highlight=WAR)
+fig_shares = fit.plot_shares(level=LEVEL)
 
 # %% [markdown]
-# ## What pooling adds, and the single-poll baseline
-#
-# Each exit-poll row set on its own gets a frequentist interval (statsmodels
-# `multinomial_proportions_confint`, Goodman; per share it equals a Wilson interval) on its
-# effective sample size. The model's interval for the same quantity — that poll's own
-# five-issue list — also uses the other polls and allows for non-sampling error.
+# ## What the rank claims assume, and the alternatives side by side
 
 # %%
+def rank_row(name, results, issue, construct=None):
+    measured = results.construct_issues(construct)
+    if issue not in measured:
+        where = [c for c in results.constructs()["construct"]
+                 if issue in results.construct_issues(c)]
+        return {"fit": name, "construct": results.construct_info(construct)["construct"],
+                "issue": issue, "statement": f"not measured on this construct (measured on "
+                                             f"{', '.join(where)}): no rank claimed",
+                "issues ranked": len(measured), "mean rank": np.nan, "P(rank <= 5)": np.nan}
+    draws = war_rank(results, construct, issue)
+    return {"fit": name, "construct": results.construct_info(construct)["construct"],
+            "issue": issue,
+            "statement": results.where_ranks(issue, group="all", construct=construct),
+            "issues ranked": len(measured), "mean rank": draws.mean(),
+            "P(rank <= 5)": (draws <= 5).mean()}
+
+
+side_by_side = [rank_row("main", fit, WAR), rank_row("main", fit, WAR, "problem")]
+for name, alt in alternatives.items():
+    side_by_side.append(rank_row(name, alt, WAR))
+side_by_side = pd.DataFrame(side_by_side)
+differences = pd.DataFrame([{"fit": name, "differs from the main fit in": fit.differences(alt)}
+                            for name, alt in alternatives.items()])
+side_by_side
+
+# %% [markdown]
+# ## Model checks on the published scale
+
+# %%
+ppc = fit.posterior_predictive_check(LEVEL)
+prior_check = fit.prior_predictive_check(LEVEL)
+fig_ppc = fit.plot_predictive(level=LEVEL)
 compare = fit.compare_baseline(LEVEL)
-simultaneous = fit.baseline(LEVEL)  # Goodman simultaneous intervals, every poll
-fig_base, ax = plt.subplots(figsize=(8.5, 5), layout="constrained")
-fit.plot_baseline(ax=ax, level=LEVEL, poll_id="nep_nbc_final_2022-11-08")
-compare
-
-# %% [markdown]
-# ## Sensitivity
-#
-# Two analyst choices matter most: (1) how a closed single-choice list treats issues it does
-# not offer — by default respondents choose among the listed options (Luce choice), the
-# alternative (`choice_set="all"`) puts every unlisted issue into the exit poll's 9%
-# remainder, capping it there; (2) merging the two war items.
-
-# %%
-# capping unlisted issues at the exit poll's remainder makes a harder geometry (immigration
-# and inflation late in October sit against the cap): at target_accept 0.95, 4,000 tuning
-# steps left R-hat at 1.023; at 0.99 with 4,000 tuning steps R-hat is 1.008 and bulk ESS 232
-# per 8,000 draws; with 4,000 draws per chain R-hat is 1.013 (inflation, late October). The
-# report shows this fit's red diagnostics banner; read its row with that caveat.
-_, fit_all_set = fit_model(choice_set="all", tune=4000, draws=4000, target_accept=0.99)
-_, fit_separate = fit_model(aliases={})
-sensitivity = pd.DataFrame([
-    {"variant": "default (listed options only; war items merged)",
-     "statement": fit.where_ranks(WAR, group="all")},
-    {"variant": "unlisted issues fall into the exit poll's remainder (choice_set='all'"
-                + ("" if fit_all_set.diagnostics.ok else "; not converged, see Diagnostics")
-                + ")",
-     "statement": fit_all_set.where_ranks(WAR, group="all")},
-    {"variant": "war items kept apart: 'relations with russia' (rating)",
-     "statement": fit_separate.where_ranks("relations with russia", group="all")},
-    {"variant": "war items kept apart: 'russia-ukraine situation' (problem, March)",
-     "statement": fit_separate.where_ranks("russia-ukraine situation", group="all")},
-])
-sensitivity
+fig_base = fit.plot_baseline(level=LEVEL, poll_id="nep_nbc_final_2022-11-08")
+contraction = fit.contraction_table(LEVEL)
 
 # %% [markdown]
 # ## Report
 
 # %%
-war_all = ranks[(ranks["group"] == "all") & (ranks["issue"] == WAR)].iloc[0]
-war_share = shares[(shares["group"] == "all") & (shares["issue"] == WAR)].iloc[0]
-contrast = fit.contrasts("party:dem", "party:rep", issue=WAR, level=LEVEL).iloc[0]
-economy_etc = [i for i in ("economy", "abortion", "crime") if i in fit.issues]
-p_below = {i: 1 - fit.prob_above(WAR, i, group="all") for i in economy_etc}
-
 report = Report("Where did the war rank for U.S. voters in 2022?",
                 subtitle="Issue salience at the 2022 midterm from the exit poll and Gallup, "
-                         "with rank probabilities",
+                         "constructs kept apart, with rank probabilities",
                 seed=SEED)
+rank_lo, rank_hi = np.quantile(rank_draws_war, [0.05, 0.95])
 report.headline(
-    f"Among {len(fit.issues)} issues, the war ranks about "
-    f"{ordinal(round(war_all['mean_rank']))} for all voters on {MIDTERM}: {lines['all']}.")
+    f"On the vote scale (the exit poll's 'issue that mattered most', with Gallup's "
+    f"'extremely important to your vote' as the same construct), the war ranks about "
+    f"{ordinal(round(war_row['mean_rank']))} of {len(fit.construct_issues())} issues measured "
+    f"there for all voters on {MIDTERM}: {lines['all']}.",
+    value=war_row["mean_rank"], lower=rank_lo, upper=rank_hi, level=LEVEL,
+    contraction=fit.contraction(war_rank))
+war_rated = float(rated.loc[rated["issue"] == WAR, "pct"].max())
+report.headline(
+    f"In Gallup's October rating itself (the only vote-scale item that measures the war; "
+    f"published figures, no model), {war_rated:.0f}% of registered voters called relations "
+    f"with Russia extremely important to their vote: {ordinal(rated_rank)} of the "
+    f"{len(rated)} issues Gallup asked about.",
+    value=war_rated, contraction=None)
+p_all = below_all(fit).mean()
 report.headline(
     "The article's claim that the war was outranked by the economy, abortion and crime: "
-    + ", ".join(f"P(war below {issue}) {format_probability(p)}"
-                for issue, p in p_below.items()) + ".")
+    + ", ".join(f"P(war below {issue}) {format_probability(p)}" for issue, p in p_below.items())
+    + f"; all three at once {format_probability(p_all)}.",
+    value=p_all, level=None, contraction=fit.contraction(below_all))
 report.headline(
-    "On an exit-poll style list of every modelled issue, "
-    + format_interval(war_share["mean"], war_share["lower"], war_share["upper"], 1, LEVEL)
-    + " of voters would name the war as the issue that mattered most.")
+    "On an exit-poll style list of every issue measured on the vote scale, "
+    + format_interval(war_share_row["mean"], war_share_row["lower"], war_share_row["upper"], 1,
+                      LEVEL)
+    + " of voters would name the war as the issue that mattered most.",
+    value=war_share_row["mean"], lower=war_share_row["lower"], upper=war_share_row["upper"],
+    level=LEVEL, contraction=fit.contraction(war_share))
+for group, label in (("party:dem", "Democrats"), ("party:rep", "Republicans")):
+    gi = fit.groups.index(group)
+
+    def rank_in(results, gi=gi):
+        return results.rank_samples(group=results.groups[gi])[:, war_k].astype(float)
+
+    draws = rank_in(fit)
+    report.headline(
+        f"{label}: {lines[group]}. No party table measured the war: this rank follows from "
+        "the all-voter estimate and the prior spread of party deviations.",
+        value=draws.mean(), lower=float(np.quantile(draws, 0.05)),
+        upper=float(np.quantile(draws, 0.95)), level=LEVEL, contraction=fit.contraction(rank_in))
+off = war_offset(fit)
 report.headline(
-    f"By party: Democrats — {lines['party:dem']}; Republicans — {lines['party:rep']}. "
-    f"The share difference (Democrats minus Republicans) is {contrast['difference']:+.1f} "
-    f"points ({contrast['lower']:+.1f} to {contrast['upper']:+.1f}); the party data are "
-    "exit-poll rows on which the war was not listed, so party ranks of the war lean on the "
-    "all-voter estimate.")
+    f"The war's offset on Gallup's rating (how far its rating sits from where its vote-scale "
+    f"salience puts it) is {off.mean():+.2f} logits ({np.quantile(off, 0.05):+.2f} to "
+    f"{np.quantile(off, 0.95):+.2f}): only one item measures the war on the vote scale, and "
+    f"the data {'barely move' if offset_contraction < 0.5 else 'move'} this offset from its "
+    f"prior (contraction {offset_contraction:.2f}).",
+    value=off.mean(), lower=float(np.quantile(off, 0.05)), upper=float(np.quantile(off, 0.95)),
+    level=LEVEL, contraction=offset_contraction)
+lam_lo, lam_hi = np.quantile(lam, [0.05, 0.95])
+report.headline(
+    f"When Economist/YouGov added 'Inflation / prices' to its list in July 2022, jobs and the "
+    f"economy fell from {before['economy']:.0f}% to {after['economy']:.0f}% where IIA predicts "
+    f"{option_check.iloc[0]['IIA (Luce) prediction after']:.1f}%: the two substitute, with a "
+    f"nest dissimilarity of {np.median(lam):.2f} ({lam_lo:.2f}-{lam_hi:.2f}; 1 = IIA).",
+    value=float(np.median(lam)), lower=float(lam_lo), upper=float(lam_hi), level=LEVEL,
+    contraction=lam_contraction)
+inside = float(ppc["inside"].mean())
+report.headline(f"Model check: {inside:.0%} of the {len(ppc)} published shares fall inside "
+                f"their {LEVEL:.0%} posterior predictive intervals.",
+                value=100 * inside, contraction=None)
 
 report.section("Where the war ranks")
 report.text(
-    "Rank 1 is the issue most often named as mattering most. The heat map gives, for each "
-    "issue, the posterior probability of each rank at the midterm (2022-11-08). Issues are "
-    "ordered by expected rank.")
-report.figure(fig_all, alt=f"Heat map of rank probabilities for {len(fit.issues)} issues among "
-              "all U.S. voters at the 2022 midterm; darker cells are more probable ranks. The "
-              "war row is in bold.",
-              caption=f"Rank probabilities, all voters, {MIDTERM}.")
+    "Rank 1 is the issue most often named as mattering most on a list offering every issue "
+    "measured on the vote scale. The heat map gives, for each issue, the posterior "
+    f"probability of each rank at the midterm ({MIDTERM}). Issues are ordered by expected "
+    "rank; issues measured only as 'problems facing the country' (Gallup's open-ended "
+    "question) are not ranked here.")
+report.figure(fig_all, alt=f"Heat map of rank probabilities for {len(fit.construct_issues())} "
+              "issues among all U.S. voters at the 2022 midterm; darker cells are more probable "
+              "ranks. The war row is in bold.",
+              caption=f"Rank probabilities on the vote scale, all voters, {MIDTERM}.")
 report.table(ranks[ranks["group"] == "all"].drop(columns="group"),
              caption=f"Rank summary, all voters ({LEVEL:.0%} rank interval)", decimals=2)
-report.figure(fig_party, alt="Two heat maps of rank probabilities: Democrats (left) and "
-              "Republicans (right); abortion leads for Democrats and inflation for "
-              "Republicans, the war ranks near the bottom for both.",
-              caption="Rank probabilities by party.")
+report.figure(fig_dem, alt="Heat map of rank probabilities for Democrats.",
+              caption="Rank probabilities, Democrats (the war is not in any party table).")
+report.figure(fig_rep, alt="Heat map of rank probabilities for Republicans.",
+              caption="Rank probabilities, Republicans (the war is not in any party table).")
+report.section("Constructs: which questions measure what")
+report.table(fit.constructs().assign(
+    questions=lambda d: d["questions"].map(", ".join),
+    measured=lambda d: d["measured"].map(", ".join),
+    shared=lambda d: d["shared"].map(", ".join)),
+    caption="Constructs of the main fit: ranks are claimed only among the issues measured "
+            "on a construct")
+report.table(fit.rank_summary(group="all", construct="problem", level=LEVEL),
+             caption="Ranks among the 'problem facing the country' issues (Gallup's "
+                     "open-ended question), all adults", decimals=2)
 report.section("Shares")
 report.figure(fig_shares, alt="Dot-and-interval plot of each issue's share naming it the "
-              "most important, for all voters, Democrats and Republicans.",
-              caption=f"Share naming each issue as mattering most on a list of every modelled "
-                      f"issue ({LEVEL:.0%} intervals). Shares are on the exit poll's scale.")
+              "issue that mattered most, for all voters, Democrats and Republicans.",
+              caption=f"Share naming each issue on a list of every issue measured on the vote "
+                      f"scale ({LEVEL:.0%} intervals).")
 report.table(shares.drop(columns="date"), caption=f"Shares on {MIDTERM} (%)",
              percent_columns=("mean", "lower", "upper"))
-report.table(fit.contrasts("party:dem", "party:rep", level=LEVEL)
-             [["issue", "share_a", "share_b", "difference", "lower", "upper", "p_higher",
-               "mean_rank_a", "mean_rank_b"]]
-             .rename(columns={"share_a": "Democrats", "share_b": "Republicans",
-                              "p_higher": "P(higher for Democrats)",
-                              "mean_rank_a": "mean rank (Dem)",
-                              "mean_rank_b": "mean rank (Rep)"}),
-             caption="Democrats vs Republicans (difference in percentage points)",
-             percent_columns=("Democrats", "Republicans"), decimals=2)
 report.table(fit.pairwise(group="all").reset_index(),
              caption="P(row issue ranks above column issue), all voters", decimals=2)
+
+report.section("Option sets: inflation and the economy")
+report.text(
+    "IIA (Luce's rule) says an option added to a list takes its share from every option in "
+    "proportion. The Economist/YouGov list change of July 2022 is a direct test: the table "
+    "gives the published shares, the IIA prediction from the week before and inflation's "
+    "first-week share, and both models' fitted shares for the week after.")
+report.table(option_check, caption="Economist/YouGov most important issue, the week "
+             "'Inflation / prices' joined the list and the week before (%)",
+             percent_columns=tuple(c for c in option_check.columns if c != "issue"))
+report.check("option_set_change_yougov_2022", {
+    "pollster": "YouGov / The Economist", "change": "'Inflation / prices' added, July 2022",
+    "assumed_n": YOUGOV_N,
+    "published": {"before": before.to_dict(), "after": after.to_dict()},
+    "iia_luce_prediction_after": dict(zip(option_check["issue"],
+                                          option_check["IIA (Luce) prediction after"],
+                                          strict=True)),
+    "fitted_after": {name: dict(zip(option_check["issue"],
+                                    option_check[f"{name} model, fitted after"], strict=True))
+                     for name in check_fits},
+    "nest_lambda": {"median": float(np.median(lam)), "lower": float(lam_lo),
+                    "upper": float(lam_hi), "level": LEVEL,
+                    "contraction": float(lam_contraction)},
+    "vote_model_nest_prior_beta": list(NEST_PRIOR)})
 
 report.section("What pooling adds")
 report.text(
     "Single polls alone: each exit-poll row set with its own interval (Goodman / Wilson on "
     "its effective sample size). The model's interval for the same quantity also uses the "
     "other polls and allows for non-sampling error, so it can be wider than a huge exit "
-    "poll's sampling interval: pooling adds the issues a poll did not ask about and "
-    "honesty about error, not just precision.")
+    "poll's sampling interval.")
 report.figure(fig_base, alt="For each issue on the NBC final-weights exit poll, the poll's "
               "own 90% interval beside the pooled model's interval.",
               caption="Single poll (baseline) vs pooled model, NBC final weights.")
 report.table(compare, caption=f"Reference-question polls: baseline vs model ({LEVEL:.0%})",
              percent_columns=("poll_share", "poll_lower", "poll_upper", "model_mean",
                               "model_lower", "model_upper"))
-report.table(simultaneous.drop(columns=["method"]),
-             caption=f"Baseline for every poll: Goodman simultaneous {LEVEL:.0%} intervals "
-                     "(single choice) and Bonferroni-Wilson (mentions, ratings), no pooling",
-             percent_columns=("share", "lower", "upper"))
 
-report.section("Sensitivity and caveats")
-report.table(sensitivity, caption="Where the war ranks under other analyst choices")
-report.note(
-    "Question formats differ and the model can only bridge them through the issues they "
-    "share. 'Most important problem facing the country' (Gallup, adults, open-ended, several "
-    "answers) is not 'the issue that mattered most to your vote' (exit poll, voters, closed "
-    "list), and neither is 'extremely important to your vote' (Gallup, registered voters, "
-    "each issue rated separately). 'Government' is a problem, not a policy issue, and comes "
-    "only from the open-ended question.")
-report.note(
-    "The war was not on the exit poll's list. Its rank rests on Gallup's 'relations with "
-    "Russia' rating (October) and the March 'Russia-Ukraine situation' mentions, carried to "
-    "November by the model's monthly random walk; the wording effects are shrunk toward "
-    "zero but not known, which is why its share interval is wide.")
-report.note(
-    "The exit poll's n (20,893) is derived from its published components and may be larger; "
-    "its design effect (2) and the party subgroup sizes (n/3) are assumptions; the model's "
-    "non-sampling error term dominates for a poll this large, so these matter little.")
+report.section("Model checks")
+report.figure(fig_ppc, alt="Each published share as a dot against the interval of shares "
+              "the fitted model replicates for the same poll, question and group.",
+              caption=f"Posterior predictive check on the published scale ({LEVEL:.0%}).")
+report.table(ppc, caption="Published shares beside their replicated intervals (%)",
+             percent_columns=("observed", "lower", "upper"))
+report.table(prior_check, caption="Prior predictive range of one published share per "
+             "question beside the observed range (%)",
+             percent_columns=("observed_min", "observed_max", "lower", "median", "upper"))
+report.check("posterior_predictive", {"inside90": inside, "n": int(len(ppc))})
+
+report.sensitivity()
+report.text(fit.rank_assumptions())
+report.table(side_by_side, caption="Where the war ranks under each alternative (all voters; "
+             "mean rank and P(rank <= 5) among the issues measured on the construct)",
+             decimals=2)
+report.table(differences, caption="What each alternative changes (from the fits' settings)")
+report.table(contraction.drop(columns="flag"),
+             caption="How much the data moved each share and rank of the main fit "
+                     "(contraction = 1 - posterior variance / prior variance)", decimals=2)
+report.check("rank_alternatives", side_by_side.assign(
+    **{"mean rank": side_by_side["mean rank"].astype(float)}).to_dict(orient="records"))
 report.table(inputs, caption="Modelled poll figures (%; the binary 'net economic' item is "
              "not an issue and is not modelled)", percent_columns=("pct",), decimals=0)
 
+exit_n = int(exit_rows["n"].iloc[0])
 report.methodology(
-    "Model (opinion.models.IssueSalience): each issue has a latent salience (log-odds "
-    "against 'other') per group (all voters; Democrats and Republicans as partially pooled "
-    "deviations) on a monthly random walk from March to December 2022. The reference "
-    "question is the exit poll: shares are Luce choice probabilities, e^theta_k / (1 + sum_j "
-    "e^theta_j). Single-choice polls are multinomial over the listed issues and a remainder "
-    "(an issue that is not listed is not in the choice set); the open-ended problem and the "
-    "importance ratings are one binomial per issue with a question intercept and slope on "
-    "the salience scale, an issue-by-question wording effect (zero-sum per question) and, for "
-    "the open-ended question asked twice, a poll intercept shared by its issues (the same "
-    "respondents answer all). Non-sampling error enters as Dirichlet-multinomial / "
-    "beta-binomial overdispersion.",
-    "Priors, in percentage points at a 20% share (1 logit = 16 pp): subgroup deviations "
-    "half-normal(10), monthly change half-normal(2), wording half-normal(4), poll intercept "
-    "half-normal(3), non-sampling error log-normal with median 1.5 (90% between 0.7 and "
-    "3.4); issue levels N(0, 2) on the logit scale; rating/mention slopes log-normal(0, "
-    "0.5), intercepts N(0, 2).",
-    f"Sampling: nutpie NUTS, 4 chains x {DRAWS} draws after {TUNE} tuning steps (target "
-    f"acceptance {TARGET_ACCEPT}), starting at a data-based point; convergence checked by "
-    "R-hat, effective sample size and divergences (see Diagnostics). Prior and posterior "
-    "predictive draws are stored with the fit.",
-    "Baseline: each poll alone, statsmodels multinomial_proportions_confint (Goodman) on "
-    "the effective counts; Wilson intervals for the rating and mention shares.",
-)
-report.diagnostics("issue salience (default)", fit.diagnostics)
-report.diagnostics("issue salience (choice_set='all')", fit_all_set.diagnostics)
-report.diagnostics("issue salience (war items apart)", fit_separate.diagnostics)
+    f"Data: the exit poll's n ({exit_n:,}) is derived from its published components and may "
+    "be larger; one weighting per group is used (all voters and Democrats from the final "
+    "weights, Republicans from election night). The Economist/YouGov check uses the series' "
+    f"stated weekly sample ({YOUGOV_N:,}) because the source page gives none.",
+    f"The vote model's prior for the (inflation, economy) nest dissimilarity is a Beta "
+    f"{NEST_PRIOR} on (lambda - 0.05) / 0.95, matched to the mean and variance of the "
+    "Economist/YouGov check's posterior.",
+    "Baseline: each poll alone, statsmodels multinomial_proportions_confint (Goodman) on the "
+    "effective counts; Wilson intervals for the rating and mention shares.")
+report.methodology_of("Issue salience, main fit", fit)
+report.methodology_of("Option-set check (Economist/YouGov), nested", check_fits["nested"])
+report.diagnostics("issue salience (main)", fit.diagnostics)
+for name, alt in alternatives.items():
+    report.diagnostics(f"issue salience ({name})", alt.diagnostics)
+for name, fit_ in check_fits.items():
+    report.diagnostics(f"option-set check ({name})", fit_.diagnostics)
 report.dataset(DATASET)
+report.dataset(CHECK_DATASET)
 out = report.write(report_path("war_salience"))
 print(f"wrote {out}")

@@ -10,10 +10,14 @@ with ``cache=False``; the time includes every compilation.
 Printed: wall time of the whole fit, sampling time, min bulk ESS per second of the whole fit
 and of sampling, max R-hat, divergences, coverage of the true shares by the 90% intervals, and
 the same-run baselines: the per-poll statsmodels intervals (Goodman / Wilson, no pooling) and,
-with ``--pymc``, PyMC's own NUTS sampler on the same model.
+with ``--pymc``, PyMC's own NUTS sampler on the same model. Both sampler arms get the same
+draws, tuning steps, chains, cores, target acceptance, data and seed (the tuning length is
+resolved once, from the model's nutpie default unless ``--tune`` is given), and the benchmark
+prints what differs between them; ``--pymc-tune N`` gives PyMC a different tuning length,
+which is then printed as a difference. The total runtime is printed at the end.
 
 Run: ``uv run python benchmarks/salience.py [--draws 1000] [--tune N] [--target-accept P]
-[--pymc]`` (defaults: the model's own tuning length and target acceptance).
+[--pymc] [--pymc-tune N]`` (defaults: the model's own tuning length and target acceptance).
 """
 
 from __future__ import annotations
@@ -21,7 +25,6 @@ from __future__ import annotations
 import argparse
 import os
 import time
-import warnings
 
 import numpy as np
 
@@ -49,16 +52,34 @@ def simulate(seed: int = 20221108):
                              house_sd=0.05)
 
 
-def run(sampler: str, draws: int, tune: int, seed: int,
-        target_accept: float | None = None) -> dict:
+def settings(tune: int | None, target_accept: float | None) -> tuple[int, float]:
+    """The tuning length and target acceptance both arms use (the model's nutpie defaults
+    unless given)."""
+    model = IssueSalience(simulate()[0])
+    return (model.default_tune("nutpie") if tune is None else tune,
+            model.default_target_accept() if target_accept is None else target_accept)
+
+
+def arm_differences(nutpie_settings: dict, pymc_settings: dict) -> str:
+    """What differs between the two arms, read from the settings each fit recorded (not
+    from what was asked for), and what is identical."""
+    keys = sorted(set(nutpie_settings) | set(pymc_settings))
+    differs = [f"{k} ({nutpie_settings.get(k)} nutpie vs {pymc_settings.get(k)} PyMC)"
+               for k in keys if nutpie_settings.get(k) != pymc_settings.get(k)]
+    same = [f"{k} {nutpie_settings[k]}" for k in keys
+            if k != "sampler" and nutpie_settings.get(k) == pymc_settings.get(k)]
+    return (f"arms differ in: {'; '.join(differs)}; identical: {', '.join(same)}, and the "
+            "same model, data and seed")
+
+
+def run(sampler: str, draws: int, tune: int, seed: int, target_accept: float) -> dict:
     polls, truth = simulate()
     model = IssueSalience(polls)
     start = time.perf_counter()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        fit = model.fit(random_seed=seed, draws=draws, tune=tune, chains=4, cores=2,
-                        sampler=sampler, cache=False, progressbar=False,
-                        target_accept=target_accept)
+    # no warnings silenced: a convergence warning of either arm is part of the result
+    fit = model.fit(random_seed=seed, draws=draws, tune=tune, chains=4, cores=2,
+                    sampler=sampler, cache=False, progressbar=False,
+                    target_accept=target_accept)
     wall = time.perf_counter() - start
     diag = fit.diagnostics
     stats = fit.idata["sample_stats"]
@@ -71,7 +92,7 @@ def run(sampler: str, draws: int, tune: int, seed: int,
             "coverage": float(inside.mean()), "blocks": len(model.inputs.blocks),
             "cells": len(model.inputs.cells), "likelihood": model.likelihood_kind(),
             "centered": model.centered(), "steps": steps,
-            "tune": fit.meta["settings"]["tune"]}
+            "tune": fit.meta["settings"]["tune"], "settings": dict(fit.meta["settings"])}
 
 
 def main() -> None:
@@ -83,9 +104,13 @@ def main() -> None:
     parser.add_argument("--target-accept", type=float, default=None,
                         help="NUTS target acceptance (default: the model's own)")
     parser.add_argument("--pymc", action="store_true", help="also time PyMC's own NUTS")
+    parser.add_argument("--pymc-tune", type=int, default=None,
+                        help="tuning steps for the PyMC arm (default: the same as nutpie's)")
     args = parser.parse_args()
+    started = time.perf_counter()
     print(f"machine: {os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f}")
-    r = run("nutpie", args.draws, args.tune, args.seed, args.target_accept)
+    tune, target_accept = settings(args.tune, args.target_accept)
+    r = run("nutpie", args.draws, tune, args.seed, target_accept)
     print(f"data: {r['blocks']} blocks (poll x question x group), {r['cells']} shares; "
           f"likelihood {r['likelihood']}, "
           f"{'centred' if r['centered'] else 'non-centred'} effects")
@@ -102,10 +127,16 @@ def main() -> None:
     print(f"baseline (per-poll Goodman/Wilson intervals, statsmodels, no pooling): "
           f"{base_seconds:.2f} s; the fit takes {r['wall'] / base_seconds:.0f}x as long")
     if args.pymc:
-        p = run("pymc", args.draws, args.tune, args.seed, args.target_accept)
+        pymc_tune = tune if args.pymc_tune is None else args.pymc_tune
+        p = run("pymc", args.draws, pymc_tune, args.seed, target_accept)
+        print(arm_differences(r["settings"], p["settings"]))
         print(f"PyMC NUTS on the same model: {p['wall']:.1f} s in all, sampling "
               f"{p['sampling']:.1f} s, min ESS {p['ess']:.0f} ({p['ess'] / p['wall']:.1f}/s), "
-              f"max R-hat {p['rhat']:.3f}; nutpie fit is {p['wall'] / r['wall']:.1f}x faster")
+              f"max R-hat {p['rhat']:.3f}; divergences {p['div']}; mean leapfrog steps per "
+              f"draw {p['steps']:.0f}; nutpie fit is {p['wall'] / r['wall']:.1f}x faster "
+              f"(ESS per second of the whole fit: "
+              f"{(r['ess'] / r['wall']) / (p['ess'] / p['wall']):.1f}x)")
+    print(f"benchmark runtime: {time.perf_counter() - started:.1f} s")
 
 
 if __name__ == "__main__":

@@ -14,7 +14,9 @@ each fit starts at the seed-0 model's :meth:`initial_values`, which is as far fr
 seed's truth as a random start would be. Checked, for the exact likelihood (the default at
 this size) and for the extended quasi-likelihood (the default for large data):
 
-- true shares inside the 90% intervals for at least 85% of the issue x group x seed cases;
+- every fit converges (R-hat <= 1.01, bulk and tail ESS >= 400, no divergences);
+- true shares inside the 90% intervals for 80-97% of the issue x group x seed cases
+  (two-sided: intervals too wide fail too);
 - the rating slope (a format effect) inside its 90% interval in at least 15 of 20 fits;
 - rank probabilities calibrated: pairs (posterior P(issue k has rank r), whether it does)
   binned by probability; in every bin with at least 15 pairs the observed frequency is within
@@ -29,8 +31,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from opinion.models.core.sampling import SamplerSettings
 from opinion.models.salience import IssueSalience
-from opinion.models.salience.results import IssueSalienceResults
 from opinion.models.salience.simulate import QuestionSpec, simulate_salience
 
 pytestmark = pytest.mark.slow
@@ -47,6 +49,11 @@ QUESTIONS = [
                  slope=0.4, wording_sd=0.15),
 ]
 TRUE_SLOPE = 0.4
+# the simulated questions measure one construct (no construct offsets in the truth)
+ONE_CONSTRUCT = {q.question_id: "issue salience" for q in QUESTIONS}
+# 1,500 draws: with 1,000, seed 5 of the exact likelihood ended at R-hat 1.0104 on the
+# wording sd (bulk ESS 653), a chance exceedance of the 1.01 gate that longer chains remove
+DRAWS, TUNE, TARGET_ACCEPT = 1500, 1000, 0.95
 
 
 def simulate(seed: int):
@@ -61,22 +68,23 @@ def fit_all(likelihood: str) -> tuple[pd.DataFrame, pd.DataFrame, list[bool]]:
     import nutpie
 
     design, _ = simulate(DESIGN_SEED)
-    base = IssueSalience(design, likelihood=likelihood)
+    base = IssueSalience(design, likelihood=likelihood, constructs=ONE_CONSTRUCT)
     compiled = nutpie.compile_pymc_model(base.build_model(),
                                          initial_points=base.initial_values(seed=0),
                                          jitter_rvs=set())
     coverage, calibration, slopes = [], [], []
     for seed in SEEDS:
         polls, truth = simulate(seed)
-        model = IssueSalience(polls, likelihood=likelihood)
+        model = IssueSalience(polls, likelihood=likelihood, constructs=ONE_CONSTRUCT)
         pd.testing.assert_frame_equal(  # same design: only the counts differ
             model.inputs.blocks[["poll_id", "question_id", "group", "N"]],
-            base.data.blocks[["poll_id", "question_id", "group", "N"]])
-        trace = nutpie.sample(compiled.with_data(**model.observed_data()), draws=600,
-                              tune=600, chains=4, cores=2, seed=seed, progress_bar=False)
-        assert int(trace.sample_stats["diverging"].sum()) <= 4, seed
-        fit = IssueSalienceResults(trace, {**model.results_metadata(),
-                                           "config": model.config_dict()})
+            base.inputs.blocks[["poll_id", "question_id", "group", "N"]])
+        trace = nutpie.sample(compiled.with_data(**model.observed_data()), draws=DRAWS,
+                              tune=TUNE, chains=4, cores=2, seed=seed, progress_bar=False,
+                              target_accept=TARGET_ACCEPT)
+        fit = model.results_from_idata(trace, settings=SamplerSettings(draws=DRAWS, tune=TUNE),
+                                       random_seed=seed)
+        assert fit.diagnostics.ok, (seed, fit.diagnostics.status())
         est = fit.shares(0.9).merge(truth.shares(fit.reference_date), on=["issue", "group"])
         est["seed"] = seed
         coverage.append(est)
@@ -93,7 +101,7 @@ def fit_all(likelihood: str) -> tuple[pd.DataFrame, pd.DataFrame, list[bool]]:
 
 def check(coverage: pd.DataFrame, calibration: pd.DataFrame, slopes: list[bool]) -> pd.DataFrame:
     inside = (coverage["share"] >= coverage["lower"]) & (coverage["share"] <= coverage["upper"])
-    assert inside.mean() >= 0.85, inside.groupby(coverage["seed"]).mean()
+    assert 0.80 <= inside.mean() <= 0.97, inside.groupby(coverage["seed"]).mean()
     assert sum(slopes) >= 15, slopes
     calibration = calibration.assign(
         bin=pd.cut(calibration["probability"], [0.05, 0.3, 0.5, 0.7, 0.95]))

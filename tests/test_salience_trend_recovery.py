@@ -12,10 +12,10 @@ question from three pollsters, a multi-mention and a rating question. One design
 pollsters, subgroup presence) serves every seed, so one compiled sampler serves all 20 fits
 (``compiled.with_data(**model.observed_data())``).
 
-Checked over issue x group x knot x seed (800 cases): the true shares inside the 90%
-intervals for at least 85% of cases, and at each knot separately for at least 80% (the ends
-of the walk have the least data); the random-walk sd inside its 90% interval in at least 15 of
-20 fits.
+Checked: every fit converges (R-hat <= 1.01, bulk and tail ESS >= 400, no divergences); over
+issue x group x knot x seed (800 cases) the true shares inside the 90% intervals for 80-97%
+of cases (two-sided), and at each knot separately for 75-99% (the ends of the walk have the
+least data); the random-walk sd inside its 90% interval in at least 15 of 20 fits.
 """
 
 from __future__ import annotations
@@ -42,6 +42,10 @@ QUESTIONS = [
 ]
 
 
+# the simulated questions measure one construct (no construct offsets in the truth)
+ONE_CONSTRUCT = {q.question_id: "issue salience" for q in QUESTIONS}
+
+
 def simulate(seed: int):
     rng = np.random.default_rng(2000 + seed)
     return simulate_salience(QUESTIONS, seed=seed, design_seed=DESIGN_SEED,
@@ -55,7 +59,8 @@ def test_trend_recovery_centred_quasi() -> None:
     import nutpie
 
     design, _ = simulate(DESIGN_SEED)
-    base = IssueSalience(design, likelihood="quasi")
+    base = IssueSalience(design, likelihood="quasi", group_time="off",
+                         constructs=ONE_CONSTRUCT)
     assert base.centered() and len(base.inputs.knot_dates) == 5
     compiled = nutpie.compile_pymc_model(base.build_model(),
                                          initial_points=base.initial_values(seed=0),
@@ -63,18 +68,18 @@ def test_trend_recovery_centred_quasi() -> None:
     frames, rw_inside = [], []
     for seed in SEEDS:
         polls, truth = simulate(seed)
-        model = IssueSalience(polls, likelihood="quasi")
+        model = IssueSalience(polls, likelihood="quasi", group_time="off",
+                              constructs=ONE_CONSTRUCT)
         pd.testing.assert_frame_equal(  # same design: only the counts differ
             model.inputs.blocks[["poll_id", "question_id", "group", "N"]],
-            base.data.blocks[["poll_id", "question_id", "group", "N"]])
+            base.inputs.blocks[["poll_id", "question_id", "group", "N"]])
         trace = nutpie.sample(compiled.with_data(**model.observed_data()), draws=1000,
                               tune=model.default_tune("nutpie"), chains=4, cores=2,
                               seed=seed, progress_bar=False,
                               target_accept=model.default_target_accept())
-        assert int(trace.sample_stats["diverging"].sum()) <= 4, seed
         settings = SamplerSettings(draws=1000, tune=model.default_tune("nutpie"))
         fit = model.results_from_idata(trace, settings=settings, random_seed=seed)
-        assert fit.diagnostics.max_rhat < 1.02, (seed, fit.diagnostics)
+        assert fit.diagnostics.ok, (seed, fit.diagnostics.status())
         for knot in fit.knots:
             est = fit.shares(0.9, date=f"{knot:%Y-%m-%d}").merge(
                 truth.shares(knot)[["issue", "group", "share"]], on=["issue", "group"])
@@ -88,6 +93,6 @@ def test_trend_recovery_centred_quasi() -> None:
     print(f"\ntrend recovery: {cases['inside'].mean():.1%} of {len(cases)} true shares inside "
           f"the 90% intervals; by knot {by_knot.round(3).to_dict()}; sigma_rw covered in "
           f"{sum(rw_inside)}/20")
-    assert cases["inside"].mean() >= 0.85, by_knot
-    assert (by_knot >= 0.80).all(), by_knot
+    assert 0.80 <= cases["inside"].mean() <= 0.97, by_knot
+    assert ((by_knot >= 0.75) & (by_knot <= 0.99)).all(), by_knot
     assert sum(rw_inside) >= 15, rw_inside

@@ -2,11 +2,13 @@
 
 Collects the rows that the poll datasets cannot take (their ``excluded`` rows) and every
 European fact that has no poll dataset, so that each verified opinion figure ships once.
+It also holds the Economist/YouGov July 2022 option-set change (``yougov_option_change``:
+figures verified on YouGov's own page, not in the fact sheets, so ``fact_id`` is empty).
 """
 
 from __future__ import annotations
 
-from . import europe_facts, us_issues_2022, us_ukraine_support
+from . import europe_facts, us_issues_2022, us_ukraine_support, yougov_option_change
 from .polls import (
     INCOMPLETE_EXTRA_FIELDS,
     POLL_FIELDS,
@@ -38,6 +40,7 @@ def build(ctx: Context) -> int:
         (other, "europe_opinion_2022_2024"),
     ):
         incomplete += split(recs, dataset)[2]
+    incomplete += yougov_option_change.records()
     df = records_frame(dedupe(incomplete, ctx.quality()), extra=INCOMPLETE_EXTRA_FIELDS)
     return ctx.write(
         NAME,
@@ -51,7 +54,11 @@ def build(ctx: Context) -> int:
                 "Columns follow the poll frame, with `n`, `start_date`, `end_date` empty when "
                 "unknown and the original text in `n_text`, `field_start_text`, "
                 "`field_end_text`; `exclusion_reason` says what is missing and "
-                "`intended_dataset` where the row would go. Nothing was invented. "
+                "`intended_dataset` where the row would go. Nothing was invented. The "
+                "Economist/YouGov 'most important issue' figures of July 2022 (the week "
+                "'Inflation / prices' joined the list and the week before) come from YouGov's "
+                "own page (primary) rather than the fact sheets: `fact_id` is empty and "
+                "`notes` say so. "
                 + europe_note
                 + "."
             ),

@@ -14,13 +14,20 @@ published ``subgroup_n``, else the poll's n (group ``"all"``) or ``subgroup_n_fr
   modelled issue counts as offered, their mass falling into the remainder).
 - multi-mention and rating: one (beta-)binomial cell per issue, ``c ~ Bin(N, q)``.
 
+Each question belongs to a *construct* (``constructs=``, a ``construct`` column, else its
+format): the issues *measured* on a construct are those with a cell in one of its questions,
+and ranks are claimed only among them. ``nests=`` becomes one nest index per issue.
+
 Bad input raises :class:`~opinion.errors.ModelInputError` with the offending polls or names:
-shares given as fractions (0-1) rather than percent, issue names spelled two ways, polls
-without n, single-choice shares above 100%, unknown groups/questions/issues.
+rows of the modelled questions that validation rejected (with their reasons: a poll given as
+fractions, 0.66 for 66%, is rejected by the reader, never guessed), shares given as fractions
+(0-1) rather than percent, issue names spelled two ways, polls without n, single-choice
+shares above 100%, unknown groups/questions/issues.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -59,6 +66,30 @@ class SalienceData:
     anchor_knot: int
     skipped_questions: list[str]
     notes: list[str]
+    reference_construct: str = ""
+    constructs: list[str] = dataclasses.field(default_factory=list)
+    measured: dict[str, list[int]] = dataclasses.field(default_factory=dict)
+    nest_of: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, dtype=int))
+    nest_names: list[str] = dataclasses.field(default_factory=list)
+    group_time: bool = False
+
+    def shared(self, construct: str) -> list[int]:
+        """Issues measured on ``construct`` and on at least one other construct (they
+        identify the link between constructs)."""
+        elsewhere = {k for c, ks in self.measured.items() if c != construct for k in ks}
+        return [k for k in self.measured.get(construct, []) if k in elsewhere]
+
+    def anchor_issues(self) -> list[int]:
+        """Issues reported by the reference question: their levels are pinned on the
+        reference scale, and their mean is the pivot of the format links."""
+        ref = np.flatnonzero((self.blocks["question_id"] == self.reference_question).to_numpy())
+        return sorted(set(self.cells.loc[self.cells["block"].isin(ref), "issue"].astype(int)))
+
+    def construct_questions(self, construct: str) -> list[str]:
+        """Questions of a construct, its primary (scale-defining) question first."""
+        q = self.questions[self.questions["construct"] == construct]
+        q = q.sort_values("construct_primary", ascending=False, kind="stable")
+        return list(q["question_id"])
 
     @property
     def use_house(self) -> bool:
@@ -74,9 +105,8 @@ def _frame(polls: PollFrame | pd.DataFrame) -> pd.DataFrame:
     if not isinstance(data, pd.DataFrame):
         raise ModelInputError("polls must be a PollFrame or a pandas DataFrame")
     if data.empty:
-        rejected = len(polls.rejects) if isinstance(polls, PollFrame) else 0
-        raise ModelInputError("polls has no valid rows" + (
-            f" ({rejected} rejected by validation: see polls.rejects)" if rejected else ""))
+        _check_rejected(polls, None)
+        raise ModelInputError("polls has no valid rows")
     missing = [c for c in REQUIRED if c not in data.columns]
     if missing:
         raise ModelInputError(f"polls lack column(s): {', '.join(missing)}")
@@ -99,21 +129,32 @@ def _frame(polls: PollFrame | pd.DataFrame) -> pd.DataFrame:
     return data
 
 
-def _check_rejected_n(polls: PollFrame | pd.DataFrame, questions: set[str]) -> None:
-    """Polls of the modelled questions that validation rejected for want of an n."""
+def _check_rejected(polls: PollFrame | pd.DataFrame, questions: set[str] | None) -> None:
+    """Refuse a frame whose validation rejected rows of the modelled questions (``None``:
+    any rejected row), naming the rows and the reasons: modelling the rest would silently
+    drop those polls (e.g. a poll given as fractions next to polls given in percent)."""
     if not isinstance(polls, PollFrame) or polls.rejects.empty:
         return
     rej = polls.rejects
-    if "question_id" not in rej or "reasons" not in rej:
+    if questions is not None and "question_id" in rej:
+        rej = rej[rej["question_id"].astype(str).isin(questions)]
+    if rej.empty:
         return
-    hit = rej[rej["question_id"].isin(questions)
-              & rej["reasons"].astype(str).str.contains(r"(?:^|; )n:", regex=True)]
-    if len(hit):
-        ids = sorted(map(str, hit["poll_id"].unique()))
-        raise ModelInputError(
-            f"poll(s) without a usable sample size n: {', '.join(ids)} (rejected by "
-            "validation, see polls.rejects). The model weighs each poll by its n: fill in n "
-            "(a derived lower bound is fine if you say so in notes) or drop those rows.")
+    rej = rej.assign(reasons=rej["reasons"].astype(str) if "reasons" in rej else "",
+                     poll_id=rej["poll_id"].astype(str) if "poll_id" in rej else "?")
+    grouped = list(rej.groupby(["poll_id", "reasons"], sort=False)["row"])
+    listed = "; ".join(f"row(s) {', '.join(map(str, r.head(5)))}{', ...' if len(r) > 5 else ''}"
+                       f" (poll {poll}): {reason}" for (poll, reason), r in grouped[:3])
+    reasons, ids = rej["reasons"], sorted(rej["poll_id"].unique())
+    hint = (" The model weighs each poll by its n: fill in n (a derived lower bound is fine "
+            "if you say so in notes) or drop those rows."
+            if reasons.str.contains(r"(?:^|; )n:", regex=True).any() else "")
+    raise ModelInputError(
+        f"{len(rej)} row(s) of the modelled questions were rejected by validation, in "
+        f"poll(s) {', '.join(ids[:10])}{'...' if len(ids) > 10 else ''} ({listed}"
+        f"{'; ...' if len(grouped) > 3 else ''}). The model does not drop them silently: correct "
+        "them (or re-read the file with the option the reason names), or model the valid "
+        f"rows alone by passing PollFrame(polls.data) (see polls.rejects).{hint}")
 
 
 def _formats(data: pd.DataFrame, config: IssueSalienceConfig) -> pd.Series:
@@ -296,7 +337,7 @@ def prepare(polls: PollFrame | pd.DataFrame, config: IssueSalienceConfig) -> Sal
     """
     data = _frame(polls)
     data, _, skipped = _select_questions(data, config)
-    _check_rejected_n(polls, set(data["question_id"]))
+    _check_rejected(polls, set(data["question_id"]))
     if data.empty:
         raise ModelInputError("no rows for the chosen questions")
     _check_numbers(data)
@@ -409,12 +450,18 @@ def prepare(polls: PollFrame | pd.DataFrame, config: IssueSalienceConfig) -> Sal
     qtab["poll_intercepts"] = qtab["format"].isin(["multi_mention", "rating"]) & (
         qtab["polls"] >= 2)
     ref_format = str(qtab.loc[qtab["reference"], "format"].iloc[0])
+    qtab = _constructs(qtab, data, config)
+    ref_construct = str(qtab.loc[qtab["reference"], "construct"].iloc[0])
+    constructs = [ref_construct] + sorted(set(qtab["construct"]) - {ref_construct})
+    measured = _measured(blocks, cells, constructs, qtab)
+    nest_of, nest_names = _nests(issues, config)
 
     ref_date = (pd.Timestamp(config.reference_date) if config.reference_date
                 else data["end_date"].max())
     anchor = int(np.argmax(weights.sum(axis=0)))
     pollsters = sorted(blocks["pollster"].unique())
     notes = _notes(blocks, config)
+    group_time = _group_time(blocks, groups, time_mode, config)
     return SalienceData(
         blocks=blocks, cells=cells, reported=reported, offered=offered, knot_weights=weights,
         issues=issues,
@@ -422,6 +469,8 @@ def prepare(polls: PollFrame | pd.DataFrame, config: IssueSalienceConfig) -> Sal
         pollsters=pollsters, knot_dates=knot_dates, grid_days=config.grid_days,
         time=time_mode, reference_question=reference, reference_format=ref_format,
         reference_date=ref_date, anchor_knot=anchor, skipped_questions=skipped, notes=notes,
+        reference_construct=ref_construct, constructs=constructs, measured=measured,
+        nest_of=nest_of, nest_names=nest_names, group_time=group_time,
     )
 
 
@@ -446,6 +495,69 @@ def _offered(blocks: pd.DataFrame, reported: np.ndarray, issues: list[str],
         cols = [issues.index(n) for n in aliased]
         offered[np.ix_(rows, cols)] = 1.0
     return offered
+
+
+def _constructs(qtab: pd.DataFrame, data: pd.DataFrame, config: IssueSalienceConfig
+                ) -> pd.DataFrame:
+    """Add each question's ``construct`` and whether it is its construct's primary question
+    (the reference question for the reference construct; else single choice first, then
+    most polls)."""
+    unknown = sorted(set(config.constructs) - set(qtab["question_id"]))
+    if unknown:
+        raise ModelInputError(f"constructs= names question(s) not modelled: "
+                              f"{', '.join(map(str, unknown))} (modelled: "
+                              f"{', '.join(qtab['question_id'])})")
+    column = {}
+    if "construct" in data:
+        given = data.dropna(subset=["construct"])
+        given = given[given["construct"].astype(str).str.strip() != ""]
+        column = given.groupby("question_id")["construct"].first().astype(str).to_dict()
+    qtab = qtab.copy()
+    qtab["construct"] = [config.constructs.get(q, column.get(q, fmt))
+                         for q, fmt in zip(qtab["question_id"], qtab["format"], strict=True)]
+    ranked = qtab.assign(single=qtab["format"] == "single_choice").sort_values(
+        ["reference", "single", "polls", "blocks", "question_id"],
+        ascending=[False, False, False, False, True])
+    primary = set(ranked.drop_duplicates("construct")["question_id"])
+    qtab["construct_primary"] = qtab["question_id"].isin(primary)
+    return qtab
+
+
+def _measured(blocks: pd.DataFrame, cells: pd.DataFrame, constructs: list[str],
+              qtab: pd.DataFrame) -> dict[str, list[int]]:
+    """Issues with at least one cell on each construct (issue order)."""
+    construct_of = dict(zip(qtab["question_id"], qtab["construct"], strict=True))
+    question = blocks["question_id"].to_numpy()[cells["block"].to_numpy()]
+    by = pd.Series([construct_of[q] for q in question], index=cells.index)
+    return {c: sorted(set(cells.loc[by == c, "issue"].astype(int))) for c in constructs}
+
+
+def _nests(issues: list[str], config: IssueSalienceConfig) -> tuple[np.ndarray, list[str]]:
+    """Nest index of every issue (-1: its own nest) and the nest names."""
+    nest_of = -np.ones(len(issues), dtype=int)
+    names = []
+    for nest, members in config.nests.items():
+        members = [members] if isinstance(members, str) else list(members)
+        aliased = [config.issue_aliases.get(m, m) for m in members]
+        unknown = [m for m in aliased if m not in issues]
+        if unknown:
+            raise ModelInputError(f"nests[{nest!r}] names issues not modelled: "
+                                  f"{', '.join(unknown)} (have: {', '.join(issues)})")
+        nest_of[[issues.index(m) for m in aliased]] = len(names)
+        names.append(str(nest))
+    return nest_of, names
+
+
+def _group_time(blocks: pd.DataFrame, groups: list[str], time_mode: str,
+                config: IssueSalienceConfig) -> bool:
+    """Whether subgroup deviations get their own walk (``group_time``)."""
+    if config.group_time == "off" or time_mode != "monthly" or len(groups) < 2:
+        return False
+    if config.group_time == "on":
+        return True
+    sub = blocks[blocks["group"] != groups[0]]
+    spans = sub.groupby("group")["mid_date"].agg(lambda d: (d.max() - d.min()).days)
+    return bool((spans >= config.grid_days).any())
 
 
 def _reference_question(qtab: pd.DataFrame, config: IssueSalienceConfig) -> str:

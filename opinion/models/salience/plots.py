@@ -104,8 +104,6 @@ def plot_baseline(table: pd.DataFrame, *, ax: Axes | None = None, level: float =
     model_lower, model_upper`` (e.g. ``results.compare_baseline()``); the first poll unless
     ``poll_id`` is given.
     """
-    import seaborn as sns
-
     if table.empty:
         ax = get_ax(ax)
         ax.text(0.5, 0.5, "no single-choice poll of the reference question",
@@ -124,11 +122,48 @@ def plot_baseline(table: pd.DataFrame, *, ax: Axes | None = None, level: float =
     ax.hlines(y - 0.15, table["model_lower"], table["model_upper"], color=colours[0], lw=3,
               label=f"pooled model ({level:.0%} posterior)")
     ax.plot(table["model_mean"], y - 0.15, "o", color=colours[0], ms=4)
-    ax.set_yticks(y, labels)
+    return _finish_rows(ax, y, labels, "Share naming the issue (%)",
+                        "Both estimate the share this poll's population gives each issue on "
+                        "the poll's own list; the model also uses every other poll.")
+
+
+@themed
+def plot_predictive(table: pd.DataFrame, *, ax: Axes | None = None, level: float = 0.9) -> Axes:
+    """Each published share (dot) against its replicated interval (bar), on the published
+    scale: a posterior predictive check.
+
+    ``table``: ``poll_id, question_id, group, issue, observed, lower, upper, inside`` (e.g.
+    ``results.posterior_predictive_check()``); published shares outside their interval are
+    drawn as open red circles.
+    """
+    table = table.reset_index(drop=True)
+    labels = [f"{r.issue} ({r.question_id}, {r.group})" for r in table.itertuples()]
+    ax = get_ax(ax, figsize=(8.5, 0.32 * len(table) + 1.4))
+    colours = palette()
+    y = np.arange(len(table))[::-1]
+    ax.hlines(y, table["lower"], table["upper"], color=colours[0], lw=3, alpha=0.7,
+              label=f"replicated published share ({level:.0%})")
+    inside = table["inside"].to_numpy(dtype=bool)
+    ax.plot(table.loc[inside, "observed"], y[inside], "o", color="black", ms=4,
+            label="published share")
+    if (~inside).any():
+        ax.plot(table.loc[~inside, "observed"], y[~inside], "o", mfc="none", color="#b2182b",
+                ms=6, label="published share outside its interval")
+    return _finish_rows(ax, y, labels, "Share (%), as published",
+                        "Replicated shares are drawn from the fitted model for each published "
+                        "cell (same poll, question, group and effective sample size).",
+                        fontsize=8)
+
+
+def _finish_rows(ax: Axes, y: np.ndarray, labels: list[str], xlabel: str, note: str,
+                 fontsize: int | None = None) -> Axes:
+    """Labels, percent axis, legend, source note and spines of a one-row-per-share plot."""
+    import seaborn as sns
+
+    ax.set_yticks(y, labels, **({"fontsize": fontsize} if fontsize else {}))
     percent_axis(ax, "x")
-    ax.set_xlabel("Share naming the issue (%)")
-    ax.legend(frameon=False, fontsize=9, loc="lower right")
-    source_note(ax, "Both estimate the share this poll's population gives each issue on the "
-                    "poll's own list; the model also uses every other poll.")
+    ax.set_xlabel(xlabel)
+    ax.legend(frameon=False, fontsize=fontsize or 9, loc="lower right")
+    source_note(ax, note)
     sns.despine(ax=ax, left=True)
     return ax

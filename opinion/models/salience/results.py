@@ -1,10 +1,13 @@
 """Results of the issue-salience model: shares, rank probabilities, pairwise and contrasts.
 
-Shares are in percent on the *reference question's scale* (``meta["reference_question"]``):
-for a single-choice reference, the share that would name each issue as the most important
-if every modelled issue (plus "other") were offered; for a rating or multi-mention reference,
-the share rating/naming it. Ranks are 1 = most salient, among the modelled issues, within a
-group and date. Intervals are equal-tailed posterior intervals at ``level`` (default 90%).
+Every table is on one *construct* (default: the reference construct) and covers only the
+issues *measured* on it: ranks are claimed only among issues measured on a compatible
+construct. Shares are in percent on the construct's primary question: for a single-choice
+question, the share that would name each issue as the most important if every issue
+measured on the construct (plus "other") were listed (nested logit with the fitted nests);
+for a rating or multi-mention question, the share rating/naming it. Ranks are 1 = most
+salient, within a group and date. Intervals are equal-tailed posterior intervals at
+``level`` (default 90%).
 """
 
 from __future__ import annotations
@@ -19,17 +22,19 @@ from opinion.errors import OpinionError
 from opinion.formatting import format_probability, ordinal
 from opinion.models.core.results import DEFAULT_LEVEL, ModelResults, Quantity
 from opinion.models.core.results import interval as _interval
+from opinion.models.salience import checks
+from opinion.models.salience.choice import nested_shares
 from opinion.models.salience.inputs import knot_weights_at
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
 
-def rank_draws(theta: np.ndarray) -> np.ndarray:
+def rank_draws(values: np.ndarray) -> np.ndarray:
     """Ranks (1 = largest) along the last axis of draws."""
-    order = np.argsort(-theta, axis=-1, kind="stable")
+    order = np.argsort(-values, axis=-1, kind="stable")
     ranks = np.empty_like(order)
-    np.put_along_axis(ranks, order, np.arange(1, theta.shape[-1] + 1), axis=-1)
+    np.put_along_axis(ranks, order, np.arange(1, values.shape[-1] + 1), axis=-1)
     return ranks
 
 
@@ -48,7 +53,37 @@ class IssueSalienceResults(ModelResults):
         self.reference_question: str = meta["reference_question"]
         self.reference_format: str = meta["reference_format"]
         self.reference_date = pd.Timestamp(meta["reference_date"])
+        self._constructs = {c["construct"]: c for c in meta.get("constructs", [])}
+        self.reference_construct: str = meta.get("reference_construct", "")
         self._theta_cache: np.ndarray | None = None
+
+    # ------------------------------------------------------------------ constructs
+    def constructs(self) -> pd.DataFrame:
+        """Constructs: reference?, primary question and format, questions, issues measured
+        (ranks are claimed only among them) and issues shared with other constructs."""
+        return pd.DataFrame(list(self._constructs.values()))
+
+    def _construct(self, construct: str | None) -> dict[str, Any]:
+        name = self.reference_construct if construct is None else construct
+        if name not in self._constructs:
+            raise OpinionError(f"unknown construct {name!r} (have: "
+                               f"{', '.join(self._constructs)})")
+        return self._constructs[name]
+
+    def construct_info(self, construct: str | None = None) -> dict[str, Any]:
+        """One construct's row of :meth:`constructs` (default: the reference construct)."""
+        return dict(self._construct(construct))
+
+    def construct_issues(self, construct: str | None = None) -> list[str]:
+        """Issues measured on ``construct`` (default: the reference construct)."""
+        return list(self._construct(construct)["measured"])
+
+    def construct_of(self, question: str) -> str:
+        """The construct a question measures."""
+        for name, info in self._constructs.items():
+            if question in info["questions"]:
+                return name
+        raise OpinionError(f"unknown question {question!r}")
 
     # ------------------------------------------------------------------ draws
     def theta_draws(self) -> np.ndarray:
@@ -61,12 +96,12 @@ class IssueSalienceResults(ModelResults):
         return self.reference_date if date is None else pd.Timestamp(date)
 
     def theta_at(self, date: str | pd.Timestamp | None = None) -> np.ndarray:
-        """Salience log-odds at ``date`` (default: the reference date): (draws, group, issue).
+        """Reference-scale salience log-odds at ``date`` (default: the reference date):
+        (draws, group, issue), every issue.
 
         Between knots the salience is linearly interpolated; outside the knots' range the
         nearest knot is used (a date outside the polls' span raises).
         """
-
         theta = self.theta_draws()
         if len(self.knots) == 1:
             return theta[..., 0]
@@ -80,17 +115,70 @@ class IssueSalienceResults(ModelResults):
         w = knot_weights_at(np.array([float(day)]), len(self.knots), self.grid_days)[0]
         return np.einsum("dgkt,t->dgk", theta, w)
 
-    def share_draws(self, date: str | pd.Timestamp | None = None) -> np.ndarray:
-        """Share draws in percent on the reference scale: (draws, group, issue)."""
-        theta = self.theta_at(date)
-        return 100 * self._to_share(theta)
+    def _optional(self, name: str) -> np.ndarray | None:
+        post = self.idata["posterior"]
+        return self._posterior(name) if name in post else None
 
-    def _to_share(self, theta: np.ndarray) -> np.ndarray:
-        if self.reference_format == "single_choice":
-            top = np.maximum(theta.max(axis=-1, keepdims=True), 0.0)
-            e = np.exp(theta - top)
-            return e / (e.sum(axis=-1, keepdims=True) + np.exp(-top))
-        return 1 / (1 + np.exp(-theta))
+    def _coord_index(self, name: str, coord: str, label: str) -> int | None:
+        post = self.idata["posterior"]
+        if name not in post:
+            return None
+        labels = list(post[name].coords[coord].values)
+        return labels.index(label) if label in labels else None
+
+    def _construct_offset(self, construct: str) -> np.ndarray | float:
+        """Draws x issues offsets of a non-reference construct (0 for the reference)."""
+        j = self._coord_index("construct_offset", "other_construct", construct)
+        return 0.0 if j is None else self._posterior("construct_offset")[:, None, j, :]
+
+    def share_draws(self, date: str | pd.Timestamp | None = None,
+                    construct: str | None = None) -> np.ndarray:
+        """Share draws in percent on ``construct``'s primary question, issues measured on it
+        (:meth:`construct_issues` order): (draws, group, issue)."""
+        info = self._construct(construct)
+        theta = self.theta_at(date)
+        offset = self._construct_offset(info["construct"])
+        idx = [self.issues.index(i) for i in info["measured"]]
+        question = info["primary_question"]
+        if info["primary_format"] == "single_choice":
+            return 100 * self._choice_shares(theta + offset, idx, question)[..., idx]
+        shares = self._scaled_shares(theta, question, offset)
+        return 100 * shares[..., idx]
+
+    def _choice_shares(self, mu: np.ndarray, idx: list[int], question: str) -> np.ndarray:
+        """Nested-logit shares of a list offering issues ``idx`` (and "other")."""
+        offered = np.zeros(len(self.issues))
+        offered[idx] = 1.0
+        lead = (1,) * (mu.ndim - 2)  # axes between draws and issues
+        j = self._coord_index("other_intercept", "other_question", question)
+        gamma = (0.0 if j is None else
+                 self._posterior("other_intercept")[:, j].reshape((-1, *lead)))
+        lam = self._optional("nest_lambda")
+        if lam is not None:
+            lam = lam.reshape((lam.shape[0], *lead, lam.shape[-1]))
+        p, _ = nested_shares(mu, gamma, offered, self._nest_of(), lam)
+        return p
+
+    def _nest_of(self) -> np.ndarray:
+        out = -np.ones(len(self.issues), dtype=int)
+        for i, members in enumerate((self.meta.get("nests") or {}).values()):
+            out[[self.issues.index(m) for m in members]] = i
+        return out
+
+    def _scaled_shares(self, theta: np.ndarray, question: str,
+                       offset: np.ndarray | float = 0.0) -> np.ndarray:
+        """Shares of a multi-mention/rating question: its format link of the reference
+        salience plus the construct's offsets (no wording or poll effect)."""
+        if question == self.reference_question:
+            return 1 / (1 + np.exp(-(theta + offset)))
+        j = self._coord_index("intercept", "scaled_question", question)
+        a = self._posterior("intercept")[:, j][:, None, None]
+        b = np.exp(self._posterior("log_slope")[:, j])[:, None, None]
+        anchor = [self.issues.index(i) for i in self.meta["anchor_issues"]]
+        knot = int(self.meta.get("anchor_knot", 0))
+        mean_level = self.theta_draws()[:, 0, anchor, knot].mean(axis=-1)[:, None, None]
+        pivot = mean_level + float(self.meta["slope_centres"][question])
+        return 1 / (1 + np.exp(-(a + b * (theta - pivot) + offset)))
 
     def _group_index(self, group: str | None) -> int:
         group = self.groups[0] if group is None else group
@@ -98,66 +186,83 @@ class IssueSalienceResults(ModelResults):
             raise OpinionError(f"unknown group {group!r} (have: {', '.join(self.groups)})")
         return self.groups.index(group)
 
-    def _issue_index(self, issue: str) -> int:
-        if issue in self.issues:
-            return self.issues.index(issue)
-        lower = [i.lower() for i in self.issues]
+    def _issue_index(self, issue: str, construct: str | None = None) -> int:
+        """Position of ``issue`` among the construct's measured issues."""
+        measured = self.construct_issues(construct)
+        lower = [i.lower() for i in measured]
+        if issue in measured:
+            return measured.index(issue)
         if issue.lower() in lower:
             return lower.index(issue.lower())
+        name = self._construct(construct)["construct"]
+        where = [c for c, info in self._constructs.items()
+                 if issue.lower() in [i.lower() for i in info["measured"]]]
+        if where:
+            raise OpinionError(
+                f"{issue!r} is not measured on construct {name!r} (measured on: "
+                f"{', '.join(where)}): ranks are claimed only among issues measured on a "
+                f"construct; pass construct={where[0]!r}")
         raise OpinionError(f"unknown issue {issue!r} (have: {', '.join(self.issues)})")
 
     # ------------------------------------------------------------------ tables
     def shares(self, level: float = DEFAULT_LEVEL, *, date: str | None = None,
-               group: str | None = None) -> pd.DataFrame:
+               group: str | None = None, construct: str | None = None) -> pd.DataFrame:
         """Shares per issue and group: ``issue, group, date, mean, lower, upper`` (percent).
 
         ``date`` defaults to the reference date; ``date="all"`` gives every knot (a trend).
         """
         dates = list(self.knots) if date == "all" else [self._date(date)]
         groups = self.groups if group is None else [group]
+        issues = self.construct_issues(construct)
         frames = []
         for ts in dates:
-            draws = self.share_draws(ts)
-            mean, lower, upper = _interval(draws, level)
+            mean, lower, upper = _interval(self.share_draws(ts, construct), level)
             for g in groups:
                 gi = self._group_index(g)
                 frames.append(pd.DataFrame({
-                    "issue": self.issues, "group": g, "date": ts, "mean": mean[gi],
+                    "issue": issues, "group": g, "date": ts, "mean": mean[gi],
                     "lower": lower[gi], "upper": upper[gi]}))
         out = pd.concat(frames, ignore_index=True)
         return out.sort_values(["date", "group", "mean"], ascending=[True, True, False],
                                kind="stable").reset_index(drop=True)
 
-    def ranks(self, *, date: str | None = None, group: str | None = None) -> pd.DataFrame:
-        """Posterior rank distribution: ``issue, group, rank, probability`` (1 = top).
+    def rank_samples(self, *, date: str | None = None, group: str | None = None,
+                     construct: str | None = None) -> np.ndarray:
+        """Rank draws (draws, issue) among the construct's measured issues (1 = top)."""
+        shares = self.share_draws(date, construct)[:, self._group_index(group)]
+        return rank_draws(shares)
+
+    def ranks(self, *, date: str | None = None, group: str | None = None,
+              construct: str | None = None) -> pd.DataFrame:
+        """Posterior rank distribution: ``issue, group, rank, probability`` (1 = top), among
+        the issues measured on ``construct``.
 
         Every issue has a row for every rank; probabilities sum to 1 over ranks for an issue
         and over issues for a rank.
         """
-        theta = self.theta_at(date)
         groups = self.groups if group is None else [group]
-        n_issues = len(self.issues)
+        issues = self.construct_issues(construct)
         rows = []
         for g in groups:
-            ranks = rank_draws(theta[:, self._group_index(g)])
-            for k, issue in enumerate(self.issues):
-                probs = np.bincount(ranks[:, k], minlength=n_issues + 1)[1:] / len(ranks)
-                for r in range(n_issues):
-                    rows.append({"issue": issue, "group": g, "rank": r + 1,
-                                 "probability": float(probs[r])})
+            ranks = self.rank_samples(date=date, group=g, construct=construct)
+            for k, issue in enumerate(issues):
+                probs = np.bincount(ranks[:, k], minlength=len(issues) + 1)[1:] / len(ranks)
+                rows.extend({"issue": issue, "group": g, "rank": r + 1,
+                             "probability": float(probs[r])} for r in range(len(issues)))
         return pd.DataFrame(rows)
 
     def rank_summary(self, *, date: str | None = None, group: str | None = None,
-                     level: float = DEFAULT_LEVEL) -> pd.DataFrame:
+                     level: float = DEFAULT_LEVEL, construct: str | None = None
+                     ) -> pd.DataFrame:
         """Per issue: mean rank, modal rank and its probability, rank interval, P(top)."""
-        theta = self.theta_at(date)
         groups = self.groups if group is None else [group]
+        issues = self.construct_issues(construct)
         lo_q, hi_q = (1 - level) / 2, 1 - (1 - level) / 2
         rows = []
         for g in groups:
-            ranks = rank_draws(theta[:, self._group_index(g)])
-            for k, issue in enumerate(self.issues):
-                counts = np.bincount(ranks[:, k], minlength=len(self.issues) + 1)[1:]
+            ranks = self.rank_samples(date=date, group=g, construct=construct)
+            for k, issue in enumerate(issues):
+                counts = np.bincount(ranks[:, k], minlength=len(issues) + 1)[1:]
                 mode = int(np.argmax(counts)) + 1
                 rows.append({
                     "issue": issue, "group": g, "mean_rank": float(ranks[:, k].mean()),
@@ -169,41 +274,44 @@ class IssueSalienceResults(ModelResults):
         return pd.DataFrame(rows).sort_values(["group", "mean_rank"], kind="stable",
                                               ignore_index=True)
 
-    def pairwise(self, *, date: str | None = None, group: str | None = None) -> pd.DataFrame:
+    def pairwise(self, *, date: str | None = None, group: str | None = None,
+                 construct: str | None = None) -> pd.DataFrame:
         """P(row issue is more salient than column issue): a square table (diagonal NaN)."""
-        theta = self.theta_at(date)[:, self._group_index(group)]
-        above = (theta[:, :, None] > theta[:, None, :]).mean(axis=0)
+        shares = self.share_draws(date, construct)[:, self._group_index(group)]
+        above = (shares[:, :, None] > shares[:, None, :]).mean(axis=0)
         np.fill_diagonal(above, np.nan)
-        out = pd.DataFrame(above, index=self.issues, columns=self.issues)
+        issues = self.construct_issues(construct)
+        out = pd.DataFrame(above, index=issues, columns=issues)
         out.index.name = "issue"
         out.columns.name = "versus"
         return out
 
     def prob_above(self, issue: str, other: str, *, date: str | None = None,
-                   group: str | None = None) -> float:
-        """P(``issue`` is more salient than ``other``)."""
-        theta = self.theta_at(date)[:, self._group_index(group)]
-        a, b = self._issue_index(issue), self._issue_index(other)
-        return float((theta[:, a] > theta[:, b]).mean())
+                   group: str | None = None, construct: str | None = None) -> float:
+        """P(``issue`` is more salient than ``other``) on ``construct``."""
+        shares = self.share_draws(date, construct)[:, self._group_index(group)]
+        a, b = self._issue_index(issue, construct), self._issue_index(other, construct)
+        return float((shares[:, a] > shares[:, b]).mean())
 
-    def where_ranks(self, issue: str, *, group: str | None = None,
-                    date: str | None = None) -> str:
-        """One line: where ``issue`` ranks, with probabilities.
+    def where_ranks(self, issue: str, *, group: str | None = None, date: str | None = None,
+                    construct: str | None = None) -> str:
+        """One line: where ``issue`` ranks among the construct's issues, with probabilities.
 
         Example: ``"relations with russia ranks 6th of 7 with probability 0.80; P(below
         economy) > 0.99"``. The comparison is with the most salient other issue (or, for the
         top issue, with the runner-up).
         """
-        k = self._issue_index(issue)
-        name = self.issues[k]
-        table = self.rank_summary(date=date, group=group)
+        k = self._issue_index(issue, construct)
+        issues = self.construct_issues(construct)
+        name = issues[k]
+        table = self.rank_summary(date=date, group=group, construct=construct)
         g = self.groups[self._group_index(group)]
         row = table[table["issue"] == name].iloc[0]
         others = table[table["issue"] != name]
         best = others.iloc[0]["issue"]
-        line = (f"{name} ranks {ordinal(int(row['modal_rank']))} of {len(self.issues)} with "
+        line = (f"{name} ranks {ordinal(int(row['modal_rank']))} of {len(issues)} with "
                 f"probability {row['p_modal']:.2f}")
-        p_above = self.prob_above(name, best, date=date, group=group)
+        p_above = self.prob_above(name, best, date=date, group=group, construct=construct)
         if row["mean_rank"] <= others["mean_rank"].min():
             line += f"; P(above {best}) {format_probability(p_above)}"
         else:
@@ -214,7 +322,7 @@ class IssueSalienceResults(ModelResults):
 
     def contrasts(self, group_a: str | None = None, group_b: str | None = None, *,
                   issue: str | None = None, date: str | None = None,
-                  level: float = DEFAULT_LEVEL) -> pd.DataFrame:
+                  level: float = DEFAULT_LEVEL, construct: str | None = None) -> pd.DataFrame:
         """Subgroup contrasts per issue: share difference (pp), P(higher), rank in each.
 
         Default: every pair of groups. Columns ``issue, group_a, group_b, share_a, share_b,
@@ -225,15 +333,15 @@ class IssueSalienceResults(ModelResults):
                                "groups=[...])")
         pairs = ([(group_a, group_b)] if group_a and group_b else
                  [(a, b) for i, a in enumerate(self.groups) for b in self.groups[i + 1:]])
-        theta = self.theta_at(date)
-        shares = 100 * self._to_share(theta)
-        issues = self.issues if issue is None else [self.issues[self._issue_index(issue)]]
+        shares = self.share_draws(date, construct)
+        measured = self.construct_issues(construct)
+        issues = measured if issue is None else [measured[self._issue_index(issue, construct)]]
         rows = []
         for a, b in pairs:
             ia, ib = self._group_index(a), self._group_index(b)
-            ranks_a, ranks_b = rank_draws(theta[:, ia]), rank_draws(theta[:, ib])
+            ranks_a, ranks_b = rank_draws(shares[:, ia]), rank_draws(shares[:, ib])
             for name in issues:
-                k = self.issues.index(name)
+                k = measured.index(name)
                 diff = shares[:, ia, k] - shares[:, ib, k]
                 mean, lower, upper = _interval(diff, level)
                 rows.append({"issue": name, "group_a": a, "group_b": b,
@@ -245,9 +353,27 @@ class IssueSalienceResults(ModelResults):
                              "mean_rank_b": float(ranks_b[:, k].mean())})
         return pd.DataFrame(rows)
 
+    def offset_draws(self, question: str, issue: str) -> np.ndarray:
+        """How far ``issue`` on ``question`` sits from where its reference-construct salience
+        puts it (logit of the question's share): the construct offset plus the question's
+        wording offset. Its contraction says how much the data, rather than the prior,
+        placed the issue on that question."""
+        k = self.issues.index(issue)
+        out = np.zeros(self.theta_draws().shape[0])
+        construct = self.construct_of(question)
+        j = self._coord_index("construct_offset", "other_construct", construct)
+        if j is not None:
+            out = out + self._posterior("construct_offset")[:, j, k]
+        if "wording" in self.idata["posterior"]:
+            pairs = list(self.idata["posterior"]["wording"].coords["wording_pair"].values)
+            label = f"{question}|{issue}"
+            if label in pairs:
+                out = out + self._posterior("wording")[:, pairs.index(label)]
+        return out
+
     # ------------------------------------------------------------------ data and checks
     def questions(self) -> pd.DataFrame:
-        """Modelled questions: format, polls, pollsters, whether it is the reference."""
+        """Modelled questions: format, construct, polls, pollsters, whether reference."""
         return pd.DataFrame(self.meta["questions"])
 
     def baseline(self, level: float = DEFAULT_LEVEL, *, simultaneous: bool = True
@@ -261,9 +387,9 @@ class IssueSalienceResults(ModelResults):
         """The model's shares (percent) for one reference-question poll and group.
 
         The population share *that poll* would measure with its own list of issues (for a
-        single-choice poll: Luce choice among its offered issues and "other"), at its field
-        midpoint, with its pollster's effect: the pooled counterpart of the poll's own
-        estimate. Returns the poll's reported issues and draws (draws x issues).
+        single-choice poll: nested-logit choice among its offered issues and "other"), at
+        its field midpoint, with its pollster's effect: the pooled counterpart of the poll's
+        own estimate. Returns the poll's reported issues and draws (draws x issues).
         """
         data = self.observations()
         block = data[(data["poll_id"] == poll_id) & (data["group"] == group)
@@ -272,28 +398,28 @@ class IssueSalienceResults(ModelResults):
             raise OpinionError(f"no {self.reference_question} rows for poll {poll_id!r}, "
                                f"group {group!r}")
         theta = self.theta_at(block["mid_date"].iloc[0])[:, self._group_index(group)]
-        post = self.idata["posterior"]
-        if "house" in post:
-            pollsters = list(post["house"].coords["pollster"].values)
-            pollster = block["pollster"].iloc[0]
-            if pollster in pollsters:
-                theta = theta + self._posterior("house")[:, :, pollsters.index(pollster)]
+        j = self._coord_index("house", "pollster", block["pollster"].iloc[0])
+        if j is not None:
+            theta = theta + self._posterior("house")[:, :, j]
         reported = list(block["issue"])
         idx = [self.issues.index(i) for i in reported]
         if self.reference_format != "single_choice":
             return reported, 100 / (1 + np.exp(-theta[:, idx]))
+        offered = self._offered(poll_id, reported)
+        cols = [self.issues.index(i) for i in self.issues if i in offered]
+        shares = self._choice_shares(theta, cols, self.reference_question)
+        return reported, 100 * shares[:, idx]
+
+    def _offered(self, poll_id: str, reported: list[str]) -> set[str]:
         config = self.meta["config"]
-        offered = set(reported)
         if config.get("choice_set", "offered") == "all":
-            offered = set(self.issues)
+            return set(self.issues)
+        offered = set(reported)
+        aliases = config.get("issue_aliases") or {}
         for key, names in (config.get("offered") or {}).items():
             if key in (poll_id, self.reference_question):
-                aliases = config.get("issue_aliases") or {}
                 offered |= {aliases.get(n, n) for n in names}
-        cols = [self.issues.index(i) for i in self.issues if i in offered]
-        top = np.maximum(theta[:, cols].max(axis=1, keepdims=True), 0.0)
-        denom = np.exp(theta[:, cols] - top).sum(axis=1, keepdims=True) + np.exp(-top)
-        return reported, 100 * np.exp(theta[:, idx] - top) / denom
+        return offered
 
     def compare_baseline(self, level: float = DEFAULT_LEVEL, *, simultaneous: bool = False
                          ) -> pd.DataFrame:
@@ -305,21 +431,7 @@ class IssueSalienceResults(ModelResults):
         is the posterior of the same quantity (:meth:`block_share_draws`), informed by every
         poll: what pooling adds.
         """
-        base = self.baseline(level, simultaneous=simultaneous)
-        base = base[base["question_id"] == self.reference_question]
-        rows = []
-        for (poll_id, group), block in base.groupby(["poll_id", "group"], sort=False):
-            reported, draws = self.block_share_draws(poll_id, group)
-            mean, lower, upper = _interval(draws, level)
-            for r in block.itertuples():
-                k = reported.index(r.issue)
-                rows.append({"poll_id": poll_id, "group": group, "issue": r.issue,
-                             "poll_share": r.share, "poll_lower": r.lower,
-                             "poll_upper": r.upper, "model_mean": float(mean[k]),
-                             "model_lower": float(lower[k]), "model_upper": float(upper[k]),
-                             "width_ratio": float((upper[k] - lower[k])
-                                                  / max(r.upper - r.lower, 1e-9))})
-        return pd.DataFrame(rows)
+        return checks.compare_baseline(self, level, simultaneous)
 
     def posterior_predictive_check(self, level: float = DEFAULT_LEVEL) -> pd.DataFrame:
         """Each published share beside its replicated interval, on the published scale
@@ -328,94 +440,54 @@ class IssueSalienceResults(ModelResults):
         Single-choice shares are replicated as counts of the whole (effective) sample, like
         the published share; ``inside.mean()`` should be near ``level`` when the model fits.
         """
-        frames = []
-        for sub, share in self._replicated_shares("posterior_predictive"):
-            observed = 100 * sub["share"].to_numpy()
-            _, lower, upper = _interval(share, level)
-            frames.append(pd.DataFrame({
-                "poll_id": sub["poll_id"].to_numpy(), "question_id": sub["question_id"],
-                "group": sub["group"].to_numpy(), "issue": sub["issue"].to_numpy(),
-                "observed": observed, "lower": lower, "upper": upper,
-                "inside": (observed >= lower) & (observed <= upper)}))
-        return pd.concat(frames, ignore_index=True)
+        return checks.posterior_predictive(self, level)
 
     def prior_predictive_check(self, level: float = DEFAULT_LEVEL) -> pd.DataFrame:
         """Range of published shares the priors alone imply, per question (percent).
 
         Columns ``question_id, format, observed_min, observed_max, lower, median, upper``:
         the prior predictive interval of one published share beside the range actually
-        observed. Priors that put most of their mass far outside what polls report, or that
-        cannot reach it, show here before any data are used.
+        observed.
         """
-        columns = ["question_id", "format", "observed_min", "observed_max", "lower", "median",
-                   "upper"]
-        if "prior_predictive" not in self.idata.children:
-            return pd.DataFrame(columns=columns)
-        rows = []
-        for sub, share in self._replicated_shares("prior_predictive"):
-            observed = 100 * sub["share"].to_numpy()
-            for q in dict.fromkeys(sub["question_id"]):
-                cols = (sub["question_id"] == q).to_numpy()
-                values = share[:, cols].ravel()
-                rows.append({"question_id": q, "format": sub.loc[cols, "format"].iloc[0],
-                             "observed_min": float(observed[cols].min()),
-                             "observed_max": float(observed[cols].max()),
-                             "lower": float(np.quantile(values, (1 - level) / 2)),
-                             "median": float(np.median(values)),
-                             "upper": float(np.quantile(values, 1 - (1 - level) / 2))})
-        return pd.DataFrame(rows, columns=columns)
-
-    def _replicated_shares(self, group: str) -> list[tuple[pd.DataFrame, np.ndarray]]:
-        """(cells, replicated published shares in percent) per likelihood term.
-
-        Single-choice cells are stick-breaking counts (each issue's count out of what the
-        earlier issues left); the published share is that count out of the block's whole
-        effective sample, the first cell's trials. Multi-mention and rating cells are counts
-        out of their own trials.
-        """
-        data = self.observations()
-        out = []
-        for mask, name in ((data["format"] == "single_choice", "y_single"),
-                           (data["format"] != "single_choice", "y_scaled")):
-            if group not in self.idata.children or name not in self.idata[group]:
-                continue
-            sub = data[mask.to_numpy()]
-            pred = self._posterior(name, group).astype(float)
-            if self.meta.get("likelihood") == "normal":  # draws of the empirical logit
-                share = 100 / (1 + np.exp(-pred))
-            else:
-                base = sub.groupby(["poll_id", "question_id", "group"])["trials"]
-                whole = base.transform("max") if name == "y_single" else sub["trials"]
-                share = 100 * pred / np.maximum(whole.to_numpy(), 1)
-            out.append((sub, share))
-        return out
+        return checks.prior_predictive(self, level)
 
     # ------------------------------------------------------------------ summaries
     def summary_rows(self, level: float) -> list[tuple[str, np.ndarray]]:
-        """Shares at the reference date, then scales in pp at a 20% share."""
-        shares = self.share_draws()
-        rows = [(f"share naming {issue} ({group}, {self.reference_date:%Y-%m-%d}, %)",
-                 shares[:, g, k])
-                for g, group in enumerate(self.groups) for k, issue in enumerate(self.issues)]
+        """Shares at the reference date on every construct, then the model's scales."""
+        rows = []
+        for construct in self._constructs:
+            shares = self.share_draws(construct=construct)
+            rows += [(f"share naming {issue} ({group}, {construct}, "
+                      f"{self.reference_date:%Y-%m-%d}, %)", shares[:, g, k])
+                     for g, group in enumerate(self.groups)
+                     for k, issue in enumerate(self.construct_issues(construct))]
+        return rows + self._parameter_rows()
+
+    def _parameter_rows(self) -> list[tuple[str, np.ndarray]]:
         post = self.idata["posterior"]
         labels = {
             "sigma_group": "subgroup deviation sd (pp at 20%)",
+            "sigma_group_rw": "monthly change of a subgroup deviation, sd (pp at 20%)",
             "sigma_rw": "monthly change sd (pp at 20%)",
             "sigma_house": "pollster effect sd (pp at 20%)",
             "sigma_wording": "question-by-issue wording sd (pp at 20%)",
             "sigma_poll": "poll intercept sd, multi-mention/rating (pp at 20%)",
         }
-        rows += [(label, 16 * self._posterior(name)) for name, label in labels.items()
-                 if name in post]
-        if "poll_error" in post:
-            values = 100 * self._posterior("poll_error")
-            rows += [(f"non-sampling error sd, {fmt} (pp at 20%)", values[:, j])
-                     for j, fmt in enumerate(post["poll_error"].coords["error_format"].values)]
-        if "other_intercept" in post:
-            values = self._posterior("other_intercept")
-            rows += [(f"'other' intercept of {q} vs reference (logit)", values[:, j])
-                     for j, q in enumerate(
-                         post["other_intercept"].coords["other_question"].values)]
+        rows = [(label, 16 * self._posterior(name)) for name, label in labels.items()
+                if name in post]
+        for var, coord, label, scale in (
+                ("sigma_construct", "other_construct", "construct offset sd of {} (pp at 20%)",
+                 16.0),
+                ("poll_error", "error_format", "non-sampling error sd, {} (pp at 20%)", 100.0),
+                ("nest_lambda", "nest", "nest dissimilarity of {} (1 = IIA)", 1.0),
+                ("other_intercept", "other_question", "'other' intercept of {} (logit)",
+                 1.0)):
+            if var in post:
+                values = scale * self._posterior(var)
+                rows += [(label.format(name), values[:, j])
+                         for j, name in enumerate(post[var].coords[coord].values)]
+        if "half_life" in post:
+            rows.append(("half-life of a salience shock (months)", self._posterior("half_life")))
         if "intercept" in post:
             a, b = self._posterior("intercept"), np.exp(self._posterior("log_slope"))
             for j, q in enumerate(post["intercept"].coords["scaled_question"].values):
@@ -424,42 +496,71 @@ class IssueSalienceResults(ModelResults):
         return rows
 
     def headline_quantities(self) -> dict[str, Quantity]:
-        """Each issue's share and rank (first group, reference date)."""
+        """Each measured issue's share and rank on each construct (first group, reference
+        date); names on the reference construct carry no construct label."""
         out: dict[str, Quantity] = {}
-        for k, issue in enumerate(self.issues):
-            out[f"share naming {issue}"] = lambda r, k=k: r.share_draws()[:, 0, k]
-            out[f"rank of {issue}"] = lambda r, k=k: rank_draws(r.theta_at()[:, 0])[:, k]
+        for construct in self._constructs:
+            suffix = "" if construct == self.reference_construct else f" on {construct}"
+            for k, issue in enumerate(self.construct_issues(construct)):
+                out[f"share naming {issue}{suffix}"] = (
+                    lambda r, k=k, c=construct: r.share_draws(construct=c)[:, 0, k])
+                out[f"rank of {issue}{suffix}"] = (
+                    lambda r, k=k, c=construct: r.rank_samples(construct=c)[:, k])
         return out
 
+    def model_description(self) -> list[str]:
+        """The fitted model in words, from the saved configuration and fit-time choices."""
+        from opinion.models.salience.describe import describe
+
+        return describe(self.meta)
+
+    def rank_assumptions(self) -> str:
+        """What this fit's rank claims assume, in one generated paragraph."""
+        from opinion.models.salience.describe import assumptions
+
+        return assumptions(self.meta)
+
+    def differences(self, other: IssueSalienceResults) -> str:
+        """The settings in which ``other`` differs from this fit, as text (generated from
+        both configurations): ``"choice_set 'all' (here 'offered')"``."""
+        mine, theirs = self.meta["config"], other.meta["config"]
+        changed = [f"{key} {theirs[key]!r} (here {mine[key]!r})"
+                   for key in mine if theirs.get(key) != mine[key]]
+        return "; ".join(changed) if changed else "no setting differs"
+
     def next_steps(self) -> list[str]:
-        return ["ranks()", "pairwise()", "where_ranks(issue)", "contrasts()", "plot_ranks()",
-                "compare_baseline()", "contraction_table()"]
+        return ["constructs()", "ranks()", "pairwise()", "where_ranks(issue)", "contrasts()",
+                "plot_ranks()", "compare_baseline()", "contraction_table()"]
 
     def headline(self) -> str:
         table = self.rank_summary(group=self.groups[0])
         top = table.iloc[0]
-        return (f"top issue ({self.groups[0]}, {self.reference_date:%Y-%m-%d}): {top['issue']} "
+        return (f"top issue ({self.groups[0]}, {self.reference_construct}, "
+                f"{self.reference_date:%Y-%m-%d}): {top['issue']} "
                 f"(P(rank 1) = {top['p_top']:.2f})")
 
     # ------------------------------------------------------------------ plots
     def plot_ranks(self, ax: Axes | None = None, *, group: str | None = None,
-                   date: str | None = None, highlight: str | None = None) -> Axes:
+                   date: str | None = None, highlight: str | None = None,
+                   construct: str | None = None) -> Axes:
         """Heat map of rank probabilities (issues by mean rank x rank 1..K)."""
         from opinion.models.salience.plots import plot_ranks
 
         group = group or self.groups[0]
-        order = self.rank_summary(date=date, group=group)["issue"].tolist()
-        return plot_ranks(self.ranks(date=date, group=group), order=order, ax=ax,
-                          title=f"Rank probabilities, {group}, {self._date(date):%Y-%m-%d}",
-                          highlight=highlight)
+        order = self.rank_summary(date=date, group=group, construct=construct)["issue"].tolist()
+        name = self._construct(construct)["construct"]
+        return plot_ranks(self.ranks(date=date, group=group, construct=construct), order=order,
+                          ax=ax, title=f"Rank probabilities, {group}, {name}, "
+                                       f"{self._date(date):%Y-%m-%d}", highlight=highlight)
 
     def plot_shares(self, ax: Axes | None = None, *, date: str | None = None,
-                    level: float = DEFAULT_LEVEL) -> Axes:
+                    level: float = DEFAULT_LEVEL, construct: str | None = None) -> Axes:
         """Share of each issue with its interval, one colour per group."""
         from opinion.models.salience.plots import plot_shares
 
-        return plot_shares(self.shares(level, date=date), ax=ax, level=level,
-                           scale=self.reference_question,
+        info = self._construct(construct)
+        return plot_shares(self.shares(level, date=date, construct=construct), ax=ax,
+                           level=level, scale=info["primary_question"],
                            title=f"Issue salience, {self._date(date):%Y-%m-%d}")
 
     def plot_baseline(self, ax: Axes | None = None, *, level: float = DEFAULT_LEVEL,
@@ -468,3 +569,9 @@ class IssueSalienceResults(ModelResults):
         from opinion.models.salience.plots import plot_baseline
 
         return plot_baseline(self.compare_baseline(level), ax=ax, level=level, poll_id=poll_id)
+
+    def plot_predictive(self, ax: Axes | None = None, *, level: float = DEFAULT_LEVEL) -> Axes:
+        """Published shares against their replicated intervals (posterior predictive)."""
+        from opinion.models.salience.plots import plot_predictive
+
+        return plot_predictive(self.posterior_predictive_check(level), ax=ax, level=level)

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from opinion.frames import PollFrame
+from opinion.models.salience.choice import nested_shares
 from opinion.models.salience.inputs import knot_weights_at
 
 
@@ -46,6 +47,11 @@ class QuestionSpec:
         Multi-mention/rating: ``logit q = intercept + slope * salience``.
     wording_sd
         Sd of the issue-by-question offsets (0 for the reference question).
+    added
+        ``((issue, day), ...)``: issues a single-choice question lists only in polls fielded
+        from ``day`` (days after ``start``) on: an option added to the list later.
+    construct
+        The construct the question measures (default: the reference question's).
     """
 
     question_id: str
@@ -58,6 +64,8 @@ class QuestionSpec:
     intercept: float = 0.0
     slope: float = 1.0
     wording_sd: float = 0.0
+    added: tuple[tuple[str, int], ...] = ()
+    construct: str | None = None
 
 
 @dataclass
@@ -72,6 +80,9 @@ class SalienceTruth:
     house: np.ndarray  # issue x pollster
     pollsters: list[str]
     wording: dict[str, np.ndarray] = field(default_factory=dict)
+    nest_of: np.ndarray | None = None
+    lam: np.ndarray | None = None
+    construct_offsets: dict[str, np.ndarray] = field(default_factory=dict)
 
     def theta_at(self, date: str | pd.Timestamp) -> np.ndarray:
         """True salience (group x issue) at ``date``."""
@@ -86,8 +97,9 @@ class SalienceTruth:
         """True shares (percent) and ranks on the reference scale: issue, group, share, rank."""
         theta = self.theta_at(date)
         if reference_format == "single_choice":
-            e = np.exp(theta)
-            share = e / (1 + e.sum(axis=-1, keepdims=True))
+            nest_of = (-np.ones(len(self.issues), dtype=int) if self.nest_of is None
+                       else self.nest_of)
+            share, _ = nested_shares(theta, 0.0, np.ones(len(self.issues)), nest_of, self.lam)
         else:
             share = 1 / (1 + np.exp(-theta))
         rows = []
@@ -119,6 +131,9 @@ def simulate_salience(
     poll_intercept_sd: float = 0.15,
     deff: float = 1.0,
     design_seed: int | None = None,
+    nests: dict[str, tuple[str, ...]] | None = None,
+    lam: dict[str, float] | None = None,
+    construct_sd: float = 0.5,
 ) -> tuple[PollFrame, SalienceTruth]:
     """Simulate polls from the salience model; return a PollFrame and the truth.
 
@@ -148,6 +163,12 @@ def simulate_salience(
         Seed of the design (field dates, pollsters' turns, offered issues, which polls report
         subgroups); default ``seed``. Simulations with one ``design_seed`` and different
         ``seed`` share the design and differ in truth and sampling noise only.
+    nests, lam
+        Nests of related issues and each nest's dissimilarity (single-choice questions are a
+        nested logit; default: none, Luce choice).
+    construct_sd
+        Sd of the issue offsets of a question whose ``construct`` differs from the first
+        question's (logit; drawn per construct and issue).
     """
     rng = np.random.default_rng(seed)
     design = np.random.default_rng(seed if design_seed is None else design_seed)
@@ -173,8 +194,19 @@ def simulate_salience(
     house = rng.normal(0, house_sd, (n_issues, len(pollsters))) if house_sd > 0 else np.zeros(
         (n_issues, len(pollsters)))
     house -= house.mean(axis=1, keepdims=True)
+    nests = nests or {}
+    nest_of = -np.ones(n_issues, dtype=int)
+    for m, members in enumerate(nests.values()):
+        nest_of[[list(issues).index(i) for i in members]] = m
+    lam_arr = np.array([(lam or {})[name] for name in nests]) if nests else None
     truth = SalienceTruth(issues=list(issues), groups=list(groups), theta=theta, knots=knots,
-                          grid_days=grid_days, house=house, pollsters=pollsters)
+                          grid_days=grid_days, house=house, pollsters=pollsters,
+                          nest_of=nest_of, lam=lam_arr)
+    reference_construct = questions[0].construct
+    for spec in questions:
+        if spec.construct not in (None, reference_construct) and \
+                spec.construct not in truth.construct_offsets:
+            truth.construct_offsets[spec.construct] = rng.normal(0, construct_sd, n_issues)
     phi = 0.16 / poll_error ** 2 - 1 if poll_error > 0 else None
     rows = []
     for qi, spec in enumerate(questions):
@@ -194,16 +226,21 @@ def simulate_salience(
                        or design.random() < subgroup_rate]
             offered = (np.arange(n_issues) if spec.offered is None
                        else np.sort(design.choice(n_issues, spec.offered, replace=False)))
+            late = [list(issues).index(i) for i, first_day in spec.added if day0 < first_day]
+            offered = np.array([k for k in offered if k not in late])
+            offset = truth.construct_offsets.get(spec.construct, np.zeros(n_issues))
             for group in present:
                 g = groups.index(group)
                 n = spec.n if g == 0 else max(int(spec.n / 3), 30)
                 n_eff = max(int(round(n / deff)), 1)
-                lam = theta[g] @ w + house[:, p_idx]
+                salience = theta[g] @ w + house[:, p_idx]
                 if spec.format == "single_choice":
-                    mu = lam + wording
-                    weights = np.exp(mu)
-                    # Luce choice among the offered issues and "other"
-                    p = np.append(weights[offered], np.exp(spec.other))
+                    mu = salience + offset + wording
+                    listed = np.zeros(n_issues)
+                    listed[offered] = 1.0
+                    # nested-logit (Luce without nests) choice among the offered issues
+                    choice, other = nested_shares(mu, spec.other, listed, nest_of, lam_arr)
+                    p = np.append(choice[offered], other)
                     p = p / p.sum()
                     if phi is not None:
                         p = rng.dirichlet(phi * p)
@@ -211,7 +248,7 @@ def simulate_salience(
                     shares = {issues[k]: c / n_eff for k, c in zip(offered, counts, strict=True)}
                 else:
                     u = rng.normal(0, poll_intercept_sd)
-                    eta = spec.intercept + spec.slope * lam + wording + u
+                    eta = spec.intercept + spec.slope * salience + offset + wording + u
                     q = 1 / (1 + np.exp(-eta))
                     if phi is not None:
                         q = rng.beta(phi * q, phi * (1 - q))
