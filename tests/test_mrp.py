@@ -166,7 +166,7 @@ def test_missing_values_dropped_and_microdata_labels_used() -> None:
     assert len(model.inputs.frame) == 5
     assert any("1 respondent(s)" in note for note in model.inputs.notes)
     unweighted = VoteMRP(md, vote="vote", groups=["state"], population=population, weight=False)
-    assert np.allclose(unweighted.data.w, 1.0)
+    assert np.allclose(unweighted.inputs.w, 1.0)
 
 
 # ---------------------------------------------------------------------- weights & issue split
