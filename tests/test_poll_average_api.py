@@ -13,12 +13,11 @@ fits for real, asserts convergence and is slow.
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.axes import Axes
+from mocked_sampling import mocked_fit
 
 import opinion
 from opinion.errors import ModelInputError, OpinionError
@@ -44,42 +43,6 @@ def _polls(seed: int = 7) -> opinion.PollFrame:
                      "end_date": day + pd.Timedelta(days=2), "population": "a", "n": n,
                      "question_id": "q", "response": "yes", "pct": round(pct, 1)})
     return opinion.read_polls(pd.DataFrame(rows))
-
-
-def _prior_as_posterior(*args, **kwargs):
-    """Stand-in for ``pymc.sample``: prior draws in the posterior's place (as pymc-marketing's
-    tests do), with the data groups and sampler statistics a real fit carries."""
-    import pymc as pm
-    import xarray as xr
-
-    chains, draws = kwargs["chains"], kwargs["draws"]
-    prior = pm.sample_prior_predictive(chains * draws, random_seed=kwargs["random_seed"],
-                                       compile_kwargs={"mode": "FAST_COMPILE"})
-    posterior = prior["prior"].to_dataset().squeeze("chain", drop=True)
-    posterior = posterior.assign_coords(draw=np.arange(chains * draws)).coarsen(
-        draw=draws).construct(draw=("chain", "draw"))
-    posterior = posterior.assign_coords(chain=np.arange(chains), draw=np.arange(draws))
-    stats = xr.Dataset({"diverging": (("chain", "draw"), np.zeros((chains, draws), bool))})
-    groups = {"posterior": posterior, "sample_stats": stats}
-    groups.update({name: prior[name].to_dataset() for name in ("constant_data", "observed_data")
-                   if name in prior.children})
-    return xr.DataTree.from_dict(groups)
-
-
-def mocked_fit(model: PollAverage, cache, **settings) -> PollAverageResults:
-    """``model.fit(...)`` with :func:`_prior_as_posterior` in place of NUTS.
-
-    Prior draws are independent, but they are not a converged posterior of these data, so
-    the fit's convergence report on them means nothing: its ConvergenceWarning is expected
-    here (and only here; every real fit in the suite asserts convergence)."""
-    import pymc
-
-    from opinion.models import ConvergenceWarning
-
-    with pytest.MonkeyPatch.context() as patch, warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        patch.setattr(pymc, "sample", _prior_as_posterior)
-        return model.fit(random_seed=3, cache=cache, progressbar=False, **settings)
 
 
 @pytest.fixture(scope="module")

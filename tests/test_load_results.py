@@ -1,0 +1,83 @@
+"""``opinion.load_results(path)`` round-trips a saved fit of every model, and a results class
+refuses a fit saved by another model.
+
+Each model is fitted with prior draws in NUTS' place (``mocked_sampling``): storage is what
+is tested here, so every hook of a real fit runs but no sampler. Known answer: the reloaded
+object is the saved model's results class, with identical posterior values, metadata and
+observations, and the same summary table.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from mocked_sampling import mocked_fit
+
+import opinion
+from opinion.errors import OpinionError
+from opinion.models import IssueSalience, IssueVote, PollAverage, VoteMRP
+from opinion.models.election.simulate import draw_truth, simulate_exit_poll
+from opinion.models.election.simulate_mrp import simulate_mrp
+
+
+def _poll_average() -> PollAverage:
+    rng = np.random.default_rng(7)
+    rows = []
+    for i in range(12):
+        day = pd.Timestamp("2022-03-01") + pd.Timedelta(days=3 * i)
+        rows.append({"poll_id": f"p{i}", "pollster": "AB"[i % 2], "start_date": day,
+                     "end_date": day + pd.Timedelta(days=2), "population": "a", "n": 1000,
+                     "question_id": "q", "response": "yes",
+                     "pct": round(100 * rng.binomial(1000, 0.55) / 1000, 1)})
+    return PollAverage(opinion.read_polls(pd.DataFrame(rows)))
+
+
+def _issue_salience() -> IssueSalience:
+    rows = [{"poll_id": "exit_1", "pollster": "exit", "start_date": "2022-10-01",
+             "end_date": "2022-10-03", "population": "a", "n": 1000, "question_id": "mii",
+             "question_format": "single_choice", "subgroup": "all", "response": issue,
+             "pct": pct}
+            for issue, pct in [("inflation", 32), ("abortion", 27), ("crime", 11),
+                               ("gun policy", 11), ("immigration", 10)]]
+    return IssueSalience(opinion.read_polls(pd.DataFrame(rows)))
+
+
+def _issue_vote() -> IssueVote:
+    truth = draw_truth(np.random.default_rng(3))
+    vote = truth.cells.sum(axis=(0, 1))[:2]
+    return IssueVote(simulate_exit_poll(truth, 1),
+                     vote={"rep": float(vote[0]), "dem": float(vote[1])})
+
+
+def _vote_mrp() -> VoteMRP:
+    sample, population, _ = simulate_mrp(5, n=400, states=4)
+    return VoteMRP(sample, vote="vote", groups=["state", "age"], population=population,
+                   weight="weight")
+
+
+MODELS = {"poll_average": _poll_average, "issue_salience": _issue_salience,
+          "issue_vote": _issue_vote, "vote_mrp": _vote_mrp}
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_load_results_round_trips(name: str, tmp_path) -> None:
+    model = MODELS[name]()
+    fitted = mocked_fit(model, False, draws=40, tune=10, chains=2)
+    folder = fitted.save(tmp_path / name)
+    loaded = opinion.load_results(folder)
+    assert type(loaded) is type(fitted)
+    for var in fitted.idata["posterior"].data_vars:
+        np.testing.assert_array_equal(loaded.idata["posterior"][var].values,
+                                      fitted.idata["posterior"][var].values)
+    assert loaded.meta == fitted.meta
+    pd.testing.assert_frame_equal(loaded.summary(), fitted.summary())
+
+
+def test_a_results_class_refuses_another_models_fit(tmp_path) -> None:
+    from opinion.models import IssueVoteResults
+
+    folder = mocked_fit(_poll_average(), False, draws=40, tune=10, chains=2).save(
+        tmp_path / "poll_average")
+    with pytest.raises(OpinionError, match="poll_average|PollAverage"):
+        IssueVoteResults.load(folder)
