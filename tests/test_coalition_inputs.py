@@ -111,8 +111,10 @@ def test_required_tables_and_every_problem_at_once(panel, tables):
     bad["field_start"] = bad["field_start"].astype(object)
     bad.loc[bad.index[0], "pct"] = 140
     bad.loc[bad.index[1], "field_start"] = "not a date"
-    with pytest.raises(ModelInputError, match=r"\(2 problems\).*pct.*field_start"):
+    with pytest.raises(ModelInputError, match=r"\(2 problems\)") as info:
         CoalitionPressure(bad, **tables)
+    assert "pct must be a share" in str(info.value)
+    assert "field_start is not a date" in str(info.value)
 
 
 def test_config_problems_are_reported_together():

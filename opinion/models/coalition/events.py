@@ -87,22 +87,31 @@ def event_arrays(inputs: CoalitionInputs, opinion: np.ndarray, salience: np.ndar
                                     ev.months_to_election),
         "change_recent": recent, "change_less": less,
         "terms_on": switches(inputs.terms if terms is None else terms),
+        **prior_arrays(config),
     }
 
 
-def _priors(config: Any) -> dict[str, Any]:
-    history_sd = pm.HalfNormal("history_sd", config.history_sd)
+def prior_arrays(config: Any) -> dict[str, np.ndarray]:
+    """The event model's prior scales as data containers (a sensitivity refit changes
+    them without recompiling)."""
+    return {"prior_base": np.array([logit(100 * config.base_rate), config.base_rate_sd]),
+            "prior_scales": np.array([config.history_sd, config.effect_sd]),
+            "prior_decay": np.array([np.log(config.decay_months), config.decay_sd_log])}
+
+
+def _priors(d: dict[str, Any]) -> dict[str, Any]:
+    base, scales, decay = d["prior_base"], d["prior_scales"], d["prior_decay"]
+    history_sd = pm.HalfNormal("history_sd", scales[0])
     return {
-        "base": pm.Normal("event_base", logit(100 * config.base_rate), config.base_rate_sd),
+        "base": pm.Normal("event_base", base[0], base[1]),
         "history": pm.Deterministic("history", history_sd * pm.Normal(
             "history_z", 0.0, 1.0, dims="member"), dims="member"),
-        "opinion": pm.Normal("beta_opinion", 0.0, config.effect_sd),
-        "salience": pm.Normal("beta_salience", 0.0, config.effect_sd),
-        "election": pm.Normal("beta_election", 0.0, config.effect_sd),
-        "decay": pm.LogNormal("decay_months", np.log(config.decay_months),
-                              config.decay_sd_log),
-        "change": pm.Normal("beta_change", 0.0, config.effect_sd),
-        "partisanship": pm.Normal("beta_partisanship", 0.0, config.effect_sd),
+        "opinion": pm.Normal("beta_opinion", 0.0, scales[1]),
+        "salience": pm.Normal("beta_salience", 0.0, scales[1]),
+        "election": pm.Normal("beta_election", 0.0, scales[1]),
+        "decay": pm.LogNormal("decay_months", decay[0], decay[1]),
+        "change": pm.Normal("beta_change", 0.0, scales[1]),
+        "partisanship": pm.Normal("beta_partisanship", 0.0, scales[1]),
     }
 
 
@@ -114,7 +123,7 @@ def build_event_model(arrays: dict[str, np.ndarray], inputs: CoalitionInputs, co
     with pm.Model(coords=model_coords) as model:
         d = {k: pm.Data(k, v) for k, v in arrays.items()}
         on = d["terms_on"]
-        p = _priors(config)
+        p = _priors(d)
         eta = (p["base"] + on[0] * p["history"][:, None]
                + on[1] * p["opinion"] * (d["opinion_hat"] - d["opinion_center"])
                + on[2] * p["salience"] * (d["salience_hat"] - d["salience_center"])

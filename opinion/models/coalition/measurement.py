@@ -203,17 +203,24 @@ def add_latent(latent: LatentData, inputs: CoalitionInputs, config: Any, center:
     flat_index = u * len(inputs.months) + t
     eta = a[q] + b[q] * values.flatten()[flat_index] + bias[cells["pair"].to_numpy()]
     data = {k: pm.Data(f"{name}_{k}", v, dims=f"{name}_cell")
-            for k, v in cell_data(cells).items()}
+            for k, v in cell_data(cells, config.likelihood).items()}
     logp = cell_logp(eta, phi, data, config.likelihood)
     pm.Potential(f"{name}_likelihood", (data["weight"] * logp).sum())
 
 
-def cell_data(cells: Any) -> dict[str, np.ndarray]:
-    """Data containers of a latent's cells: counts, trials, weights and the binomial
-    log-likelihood at the observed share (the quasi-likelihood's saturated term)."""
+def cell_data(cells: Any, kind: str) -> dict[str, np.ndarray]:
+    """Data containers of a latent's cells: counts, trials, weights and, for the
+    quasi-likelihood, the binomial log-likelihood at the observed share."""
     y, n = cells["y"].to_numpy(float), cells["trials"].to_numpy(float)
-    return {"y": y, "trials": n, "weight": np.ones(len(cells)),
-            "saturated": xlogy(y, y / n) + xlogy(n - y, (n - y) / n)}
+    out = {"y": y, "trials": n, "weight": np.ones(len(cells))}
+    if kind == "quasi":
+        out["saturated"] = saturated(y, n)
+    return out
+
+
+def saturated(y: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """``y log(y / n) + (n - y) log((n - y) / n)`` (0 log 0 = 0)."""
+    return xlogy(y, y / n) + xlogy(n - y, (n - y) / n)
 
 
 def cell_logp(eta: Any, phi: Any, data: dict[str, Any], kind: str) -> Any:

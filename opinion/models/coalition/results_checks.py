@@ -146,7 +146,8 @@ class ChecksMixin:
         month = {m: i for i, m in enumerate(self.months)}
         return {"unit": cells["iso2"].map(unit).to_numpy(),
                 "q": cells["item"].map(item).to_numpy(),
-                "pair": (cells["item"] + "|" + cells["iso2"]).map(pair).to_numpy(),
+                "pair": (cells["item"] + "|" + cells["iso2"]).map(pair).fillna(-1)
+                .astype(int).to_numpy(),
                 "t": pd.to_datetime(cells["month"]).map(month).to_numpy()}
 
     def contraction_of_latent(self, name: str = "opinion") -> pd.DataFrame:

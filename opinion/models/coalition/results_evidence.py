@@ -17,8 +17,7 @@ from opinion.models.coalition.backtest import (
     run_holdout,
     variants,
 )
-from opinion.models.coalition.compiled import CompiledModel, flat
-from opinion.models.coalition.events import PARAMETERS, build_event_model, probability_draws
+from opinion.models.coalition.events import event_arrays, probability_draws
 from opinion.models.coalition.refits import RefitSettings, Refitter
 
 BASELINES = ("base_rate", "country_history")
@@ -113,53 +112,51 @@ class EvidenceMixin:
         return holdout_summary(self.holdout(**kwargs), latent)
 
     # ------------------------------------------------------------------ sensitivity
-    def refit_events(self, *, chains: int = 2, draws: int = 1000, tune: int = 1000,
-                     seed: int | None = None, **changes: Any) -> dict[str, np.ndarray]:
-        """Stage 2 refitted with configuration ``changes`` (priors, terms, change window)
-        on this fit's stage 1; returns its parameter draws."""
-        model = self.model(**changes)
-        opinion = self.latent_draws("opinion")
+    def refit_events(self, *, draws: int = 1000, tune: int = 1000, chains: int = 2,
+                     cores: int | None = None, seed: int | None = None, **changes: Any
+                     ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+        """Stage 2 refitted with event-model settings changed (prior scales, the change
+        window, ``terms``) on this fit's stage 1; returns its draws and data."""
+        config = self.model().config.replace(**changes)
         salience = self.latent_draws("salience") if self.has_salience() else None
-        from opinion.models.coalition.events import event_arrays
-
-        arrays = event_arrays(model.inputs, opinion, salience, model.config)
-        compiled = CompiledModel(build_event_model(arrays, model.inputs, model.config))
-        tree = compiled.sample(None, draws=draws, tune=tune, chains=chains, cores=chains,
-                               seed=self.random_seed if seed is None else seed,
-                               target_accept=float(self.meta["settings"]["target_accept"]))
-        params = {n: flat(tree["posterior"], n) for n in PARAMETERS if n != "history_sd"}
-        params["_arrays"] = arrays
-        return params
+        refitter = self.refitter()
+        terms = tuple(t for t in config.terms if t != "salience" or self.has_salience())
+        arrays = event_arrays(refitter.inputs, self.latent_draws("opinion"), salience, config,
+                              terms=terms)
+        params, _ = refitter.behave(arrays, self.refit_settings(draws, tune, chains, cores),
+                                    self.random_seed if seed is None else seed)
+        return params, arrays
 
     def sensitivity(self, changes: dict[str, list[Any]] | None = None, *,
                     window: tuple[str, str] | None = None, **fit: Any) -> pd.DataFrame:
         """Effects and split probabilities as one event-model assumption changes at a time
-        (stage 2 refitted on this fit's stage 1). Default: effect sd 0.5 and 2, member-
-        history sd 0.75 and 3, election decay 1.5 and 6 months, change window 3 and 12
-        months, partisanship added."""
+        (stage 2 refitted on this fit's stage 1, compiled once). Default: effect sd 0.5 and
+        2, member-history sd 0.75 and 3, election decay 1.5 and 6 months, base-rate sd 0.75
+        and 3, change window 3 and 12 months, partisanship added."""
         changes = changes or {"effect_sd": [0.5, 2.0], "history_sd": [0.75, 3.0],
-                              "decay_months": [1.5, 6.0], "change_window": [3, 12],
+                              "decay_months": [1.5, 6.0], "base_rate_sd": [0.75, 3.0],
+                              "change_window": [3, 12],
                               "terms": [(*self.terms, "partisanship")]}
-        rows = [self._sensitivity_row("fitted", "", None, window)]
+        rows = [self._sensitivity_row("fitted", "", None, None, window)]
         for name, values in changes.items():
             for value in values:
-                params = self.refit_events(**{name: value}, **fit)
-                rows.append(self._sensitivity_row(name, value, params, window))
+                params, arrays = self.refit_events(**{name: value}, **fit)
+                rows.append(self._sensitivity_row(name, value, params, arrays, window))
         return pd.DataFrame(rows)
 
     def _sensitivity_row(self, name: str, value: Any, params: dict[str, Any] | None,
-                         window: tuple[str, str] | None) -> dict[str, Any]:
+                         arrays: dict[str, Any] | None, window: tuple[str, str] | None
+                         ) -> dict[str, Any]:
         if params is None:
             p, beta = self.probability_draws(), self.draws("beta_opinion")
         else:
-            arrays = params.pop("_arrays")
             salience = self.latent_draws("salience") if self.has_salience() else None
             p = probability_draws(params, arrays, self.latent_draws("opinion"), salience,
                                   len(self.iso2))
             beta = params["beta_opinion"]
         quiet = splitting.no_event(p, self.window(window))
-        row = {"assumption": name, "value": str(value),
-               "beta_opinion": float(np.mean(beta)),
+        label = ", ".join(value) if isinstance(value, tuple) else str(value)
+        row = {"assumption": name, "value": label, "beta_opinion": float(np.mean(beta)),
                "beta_opinion_lower": float(np.quantile(beta, 0.05)),
                "beta_opinion_upper": float(np.quantile(beta, 0.95)),
                "p_any": float(splitting.any_defection(quiet).mean())}

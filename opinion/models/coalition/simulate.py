@@ -14,10 +14,9 @@ from typing import Any
 
 import numpy as np
 import pymc as pm
-from scipy.special import xlogy
 
 from opinion.models.coalition.events import build_event_model, event_arrays, probability_draws
-from opinion.models.coalition.measurement import build_measurement_model
+from opinion.models.coalition.measurement import build_measurement_model, saturated
 from opinion.models.core.sampling import quiet
 
 POTENTIAL_NOTE = ("The effect of Potentials on other parameters is ignored",)
@@ -28,7 +27,7 @@ class Truth:
     """One simulated truth and the data it generates."""
 
     values: dict[str, np.ndarray]  # every prior variable of stage 1 and stage 2 (one draw)
-    data: dict[str, np.ndarray]  # stage-1 data containers ({latent}_y, {latent}_saturated)
+    data: dict[str, np.ndarray]  # stage-1 data containers ({latent}_y, quasi: _saturated)
     events: np.ndarray  # (member, month) simulated event indicators
 
 
@@ -65,8 +64,8 @@ def simulate(inputs: Any, config: Any, *, n: int, seed: int) -> list[Truth]:
             y = cell_counts(stage1, latent, k, rng)
             trials = latent.cells["trials"].to_numpy(float)
             data[f"{latent.name}_y"] = y
-            data[f"{latent.name}_saturated"] = (xlogy(y, y / trials)
-                                                + xlogy(trials - y, (trials - y) / trials))
+            if config.likelihood == "quasi":
+                data[f"{latent.name}_saturated"] = saturated(y, trials)
         truths.append(Truth({key: v[k] for key, v in stage1.items()}, data,
                             np.zeros((inputs.n_members, len(inputs.months)))))
     _simulate_events(inputs, config, truths, rng, seed)
