@@ -52,7 +52,7 @@ started = time.perf_counter()
 
 # %%
 model = CoalitionPressure(panel, **tables)
-fit = model.fit(random_seed=SEED, draws=1500, tune=1000, chains=4)
+fit = model.fit(random_seed=SEED, draws=2000, tune=1500, chains=4)
 fit_seconds = time.perf_counter() - started
 fit
 
