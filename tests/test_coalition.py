@@ -138,6 +138,13 @@ class _PriorAsPosterior:
         return tree
 
 
+def _fake_event_model(arrays, inputs, config):
+    """Never cached: the compiled-model cache of :mod:`.refits` stays untouched."""
+    from opinion.models.coalition.events import build_event_model
+
+    return _PriorAsPosterior(build_event_model(arrays, inputs, config))
+
+
 def _fake_sample_model(model, settings, seed, progressbar):
     draws = _PriorAsPosterior(model.build_model()).sample(draws=settings.draws,
                                                           chains=settings.chains)
@@ -161,7 +168,7 @@ def fake_fit(tmp_path_factory) -> CoalitionResults:
               "aid": LOAD("kiel_aid_by_period")}
     model = CoalitionPressure(LOAD("europe_ukraine_panel"), **tables)
     with mock.patch("opinion.models.core.base.sample_model", _fake_sample_model), \
-            mock.patch("opinion.models.coalition.model.CompiledModel", _PriorAsPosterior):
+            mock.patch("opinion.models.coalition.model.compiled_event_model", _fake_event_model):
         return model.fit(random_seed=3, draws=40, chains=2, tune=10, cache=False,
                          progressbar=False)
 

@@ -87,7 +87,9 @@ def describe(results: Any) -> list[str]:
                   event_paragraph(results)]
     stage2 = results.meta.get("stage2") or {}
     if stage2:
-        paragraphs.append(f"Stage 2 was sampled in {stage2.get('seconds', np.nan):.0f} s with "
+        tune = f" after {stage2['tune']} tuning steps" if "tune" in stage2 else ""
+        paragraphs.append(f"Stage 2 was sampled (the same chains and draws as stage 1{tune}) "
+                          f"in {stage2.get('seconds', np.nan):.0f} s with "
                           f"{stage2.get('divergences', 0)} divergent transitions (counted in "
                           "the diagnostics below).")
     if results.meta.get("notes"):

@@ -22,12 +22,13 @@ import pandas as pd
 import xarray as xr
 
 from opinion.errors import ModelInputError
-from opinion.models.coalition.compiled import CompiledModel, divergences, flat
+from opinion.models.coalition.compiled import divergences, flat
 from opinion.models.coalition.config import CoalitionConfig
 from opinion.models.coalition.data import CoalitionInputs
-from opinion.models.coalition.events import build_event_model, event_arrays
+from opinion.models.coalition.events import event_arrays
 from opinion.models.coalition.inputs import prepare
 from opinion.models.coalition.measurement import RAW_NAMES, build_measurement_model
+from opinion.models.coalition.refits import compiled_event_model
 from opinion.models.coalition.results import CoalitionResults
 from opinion.models.coalition.tables import rebuild_tables, stored_tables
 from opinion.models.core.base import BayesianModel
@@ -35,6 +36,9 @@ from opinion.models.core.hashing import frame_to_records
 from opinion.models.core.inputs import as_table
 from opinion.models.core.sampling import SamplerSettings, quiet
 
+STAGE2_MAX_TUNE = 1000
+"""Tuning steps of stage 2 at most (a 40-parameter logistic model adapts well within them;
+its draws are as many as stage 1's)."""
 TABLES = ("members", "salience", "events", "government_changes", "elections", "aid", "polls")
 
 
@@ -177,14 +181,16 @@ class CoalitionPressure(BayesianModel):
         arrays = event_arrays(self.inputs, opinion, salience, self.config)
         settings = getattr(self, "_settings", None) or self.default_sampler_settings()
         start = time.perf_counter()
-        compiled = CompiledModel(build_event_model(arrays, self.inputs, self.config))
-        tree = compiled.sample(None, draws=post.sizes["draw"], tune=settings.tune,
+        compiled = compiled_event_model(arrays, self.inputs, self.config)
+        tree = compiled.sample(arrays, draws=post.sizes["draw"],
+                               tune=min(settings.tune, STAGE2_MAX_TUNE),
                                chains=post.sizes["chain"], cores=settings.cores,
                                seed=int(rng.integers(2**31 - 1)),
                                target_accept=settings.target_accept)
-        prior = _event_prior(compiled.model, idata, int(rng.integers(2**31 - 1)))
+        prior = _event_prior(compiled.model, arrays, idata, int(rng.integers(2**31 - 1)))
         self._stage2 = {"seconds": time.perf_counter() - start,
-                        "divergences": divergences(tree)}
+                        "divergences": divergences(tree),
+                        "tune": min(settings.tune, STAGE2_MAX_TUNE)}
         self._arrays = arrays
         return _joined(idata, tree, prior)
 
@@ -208,12 +214,15 @@ class CoalitionPressure(BayesianModel):
         }
 
 
-def _event_prior(model: Any, idata: xr.DataTree, seed: int) -> xr.Dataset:
-    """Prior draws of the event model, as many as stage 1's prior draws."""
+def _event_prior(model: Any, arrays: dict[str, np.ndarray], idata: xr.DataTree, seed: int
+                 ) -> xr.Dataset:
+    """Prior draws of the event model (its data set to ``arrays``: the compiled model is
+    shared), as many as stage 1's prior draws."""
     import pymc as pm
 
     n = idata["prior"].sizes["draw"] if "prior" in idata.children else 500
     with model, quiet(("The effect of Potentials on other parameters is ignored",)):
+        pm.set_data(arrays)
         prior = pm.sample_prior_predictive(n, random_seed=seed)
     return prior["prior"].to_dataset()
 

@@ -47,6 +47,24 @@ def check_of(tree: xr.DataTree, names: list[str]) -> dict[str, float]:
             "divergences": divergences(tree)}
 
 
+_EVENT_MODELS: dict[tuple, CompiledModel] = {}
+
+
+def compiled_event_model(arrays: dict[str, np.ndarray], inputs: Any, config: Any
+                         ) -> CompiledModel:
+    """The stage-2 model compiled once per process for a grid (members x months).
+
+    Every data container of the event model (covariates, events, weights, switches and
+    prior scales) is replaced at each sampling run, so one compiled graph serves the fit,
+    the back-test, the sensitivity refits and simulation studies of the same grid.
+    """
+    key = (tuple(inputs.members), tuple(f"{m:%Y-%m}" for m in inputs.months),
+           tuple(sorted(arrays)))
+    if key not in _EVENT_MODELS:
+        _EVENT_MODELS[key] = CompiledModel(build_event_model(arrays, inputs, config))
+    return _EVENT_MODELS[key]
+
+
 class Refitter:
     """Both stages of one model, compiled once, refitted with data containers replaced."""
 
@@ -54,7 +72,6 @@ class Refitter:
         self.inputs, self.config = inputs, config
         self.names = stage1_names(inputs)
         self.stage1 = CompiledModel(build_measurement_model(inputs, config), self.names)
-        self._stage2: CompiledModel | None = None
 
     def measure(self, weights: dict[str, np.ndarray], settings: RefitSettings, seed: int,
                 data: dict[str, np.ndarray] | None = None
@@ -68,9 +85,8 @@ class Refitter:
     def behave(self, arrays: dict[str, np.ndarray], settings: RefitSettings, seed: int
                ) -> tuple[dict[str, np.ndarray], dict[str, float]]:
         """Stage 2 on the given event-model data."""
-        if self._stage2 is None:
-            self._stage2 = CompiledModel(build_event_model(arrays, self.inputs, self.config))
-        tree = self._stage2.sample(arrays, seed=seed, **settings.kwargs())
+        stage2 = compiled_event_model(arrays, self.inputs, self.config)
+        tree = stage2.sample(arrays, seed=seed, **settings.kwargs())
         post = tree["posterior"]
         params = {n: flat(post, n) for n in PARAMETERS if n != "history_sd"}
         return params, check_of(tree, ["event_base", "history_sd", "beta_opinion"])
