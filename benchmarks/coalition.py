@@ -11,9 +11,10 @@ Fits with identical draws / tune / chains (nutpie):
 For each: wall time of the whole ``fit()`` (model build, compilation, prior draws, both
 stages' sampling, diagnostics), stage 2's share, minimum bulk ESS over every parameter, ESS
 per second, max R-hat and divergences; then the ESS/s ratio. With ``--backtest`` the default
-fit's back-test (6 origins, both stages refitted at each, every model variant) is timed too.
-The target (fit and back-test together in minutes on 2 cores: under 10) is printed PASS/FAIL;
-the exit code is always 0.
+fit's back-test as the report runs it (6 origins, both stages refitted at each; the model and
+the opinion-only variant) is timed too. The target (fit and back-test together under 75 s on
+a quiet 2-core machine, the report's share of ``opinion report --all`` in 3 minutes) is
+printed PASS/FAIL; the exit code is always 0.
 
 Run: ``uv run python benchmarks/coalition.py [--draws 1000 --tune 1000 --chains 4]
 [--backtest]``
@@ -82,14 +83,15 @@ def main() -> None:
         start = time.perf_counter()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            check = runs[0]["fit"].backtest_check(draws=300, tune=400, chains=2)
+            check = runs[0]["fit"].backtest_check(draws=300, tune=400, chains=2,
+                                                  leave_one_out=False)
         seconds = time.perf_counter() - start
         total += seconds
         print(f"back-test: {seconds:.1f} s ({check['n_origins']} origins, "
               f"{check['n_events']} events); log score model {check['model']['log_score']:.4f}"
               f", base rate {check['base_rate']['log_score']:.4f}")
-        verdict = "PASS" if total < 600 else "FAIL"
-        print(f"target: fit + back-test under 10 minutes on 2 cores: {total:.0f} s {verdict}")
+        verdict = "PASS" if total < 75 else "FAIL"
+        print(f"target: fit + back-test under 75 s on 2 cores: {total:.0f} s {verdict}")
 
 
 if __name__ == "__main__":
