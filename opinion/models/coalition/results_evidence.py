@@ -49,20 +49,24 @@ class EvidenceMixin:
     # ------------------------------------------------------------------ back-test
     def backtest(self, origins: list[str] | None = None, horizon: int = 6, *,
                  draws: int = 500, tune: int = 500, chains: int = 2, cores: int | None = None,
-                 seed: int | None = None, leave_one_out: bool = True) -> pd.DataFrame:
+                 seed: int | None = None, leave_one_out: bool | tuple[str, ...] = True
+                 ) -> pd.DataFrame:
         """Rolling-origin back-test (see :mod:`.backtest`): one row per origin and model
         with ``brier, log_score, n_events, n_cells`` (and the refits' ``max_rhat`` and
         ``divergences``). Default origins: every six months from January 2023 while the
         whole window has data. Both stages are refitted at each origin (NUTS, ``chains x
-        draws``); the run is kept, so :meth:`backtest_predictions` and
+        draws``); ``leave_one_out``: every ``without_<term>`` variant (True), none
+        (False) or those of the terms named. The run is kept, so :meth:`backtest_predictions` and
         :meth:`backtest_summary` with the same arguments reuse it."""
         key = (tuple(origins or ()), horizon, draws, tune, chains, seed, leave_one_out)
         runs = self.__dict__.setdefault("_backtests", {})
         if key not in runs:
             chosen = origins or default_origins(self.months, self.end, horizon)
             models = variants(self.terms)
-            if not leave_one_out:
-                models = {k: v for k, v in models.items() if not k.startswith("without_")}
+            if leave_one_out is not True:
+                dropped = () if leave_one_out is False else tuple(leave_one_out)
+                models = {k: v for k, v in models.items() if not k.startswith("without_")
+                          or k.removeprefix("without_") in dropped}
             runs[key] = run_backtest(self.refitter(), chosen, horizon,
                                      self.refit_settings(draws, tune, chains, cores),
                                      self.random_seed if seed is None else seed, models)
