@@ -1,212 +1,255 @@
-"""CoalitionPressure: input errors, split-probability properties, one shared small fit.
+"""CoalitionPressure: the split, scores and baselines against closed forms; the event model's
+measurement-error approximation against numerical integration; the results API on a fit
+whose sampling is patched (prior draws stand in for the posterior, so no sampler runs).
 
-Reference values: split probabilities of synthetic draws are checked against closed forms
-(independent members: 1 - prod(1 - p_i)); pressure and scenarios are recomputed by hand from
-the posterior draws and the election calendar (days counted with the standard library).
+Reference values: split probabilities against brute-force enumeration of every subset of
+members (independent Bernoulli defections); Brier and log scores and both baselines by
+hand; the probit approximation of E[logistic(a + b x)], x ~ N(m, s^2), against Gauss-Hermite
+quadrature (scipy); derived tables recomputed by hand from the stored draws.
 """
 
 from __future__ import annotations
 
-import datetime as dt
+import itertools
 
 import numpy as np
 import pandas as pd
 import pytest
+import xarray as xr
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 import opinion
-from opinion.errors import ModelInputError
-from opinion.models.coalition import CoalitionPressure
-from opinion.models.coalition.inputs import default_members
-from opinion.models.coalition.results import (
-    CoalitionResults,
-    split_curve_draws,
-    split_probability_draws,
-    threshold_logit,
-)
+from opinion.models.coalition import CoalitionPressure, split
+from opinion.models.coalition.backtest import baselines, default_origins, scores, variants
+from opinion.models.coalition.results import CoalitionResults
+
+LOAD = opinion.datasets.load
 
 
-def bundled_polls():
-    return [opinion.datasets.load("ecfr_peace_justice_2022"),
-            opinion.datasets.load("eurobarometer_support_2022")]
+# ----------------------------------------------------------------------------- the split
+def brute_force_blocking(q: np.ndarray, w: np.ndarray, share: float) -> float:
+    total = 0.0
+    for pattern in itertools.product([0, 1], repeat=len(q)):
+        x = np.array(pattern)
+        prob = np.prod(np.where(x == 1, q, 1 - q))
+        total += prob * (w @ x >= share - 1e-12)
+    return total
 
 
-# ----------------------------------------------------------------------------- bad input
-def test_unknown_country_code_is_a_clear_error():
-    polls = pd.DataFrame({"country": ["XX"], "question_id": ["ecfr_peace_justice_camp"],
-                          "response": ["peace"], "pct": [40]})
-    with pytest.raises(ModelInputError, match="unknown country code 'XX'"):
-        CoalitionPressure(polls)
+def test_blocking_share_matches_enumeration():
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        m = rng.integers(2, 8)
+        q = rng.random(m)
+        w = rng.integers(1, 20, m).astype(float)
+        w /= w.sum()
+        # weights on the 1/2000 grid are exact (the function rounds to that grid)
+        w = np.round(w * 2000) / 2000
+        w[-1] = 1 - w[:-1].sum()
+        share = float(rng.choice([0.2, 0.35, 0.5]))
+        got = split.blocking((1 - q)[None, :], w, share)[0]
+        assert got == pytest.approx(brute_force_blocking(q, w, share), abs=1e-9)
 
 
-def test_member_without_region_is_a_clear_error():
-    members = default_members()
-    members.loc[members["iso2"] == "EE", "region"] = None
-    with pytest.raises(ModelInputError, match="'EE' has no region"):
-        CoalitionPressure(bundled_polls(), members=members)
+def test_any_defection_closed_form_and_windows():
+    p = np.array([[[0.1, 0.2], [0.0, 0.5]]])  # one draw, two members, two months
+    quiet = split.no_event(p, np.array([0, 1]))
+    assert quiet[0] == pytest.approx([0.9 * 0.8, 1.0 * 0.5])
+    assert split.any_defection(quiet)[0] == pytest.approx(1 - 0.72 * 0.5)
+    assert split.any_defection(quiet, np.array([0]))[0] == pytest.approx(0.28)
 
 
-def test_election_outside_calendar_is_a_clear_error():
-    elections = pd.DataFrame({"iso2": ["DE"], "date": ["2031-09-01"]})
-    with pytest.raises(ModelInputError, match="DE on 2031-09-01 is outside the election"):
-        CoalitionPressure(bundled_polls(), elections=elections)
+probabilities = arrays(np.float64, st.tuples(st.integers(1, 4), st.integers(1, 12)),
+                       elements=st.floats(0, 1))
 
 
-def test_weights_not_summing_to_one_are_a_clear_error():
-    weights = pd.Series(0.5, index=["DE", "FR", "IT"])
-    with pytest.raises(ModelInputError, match="weights must sum to 1"):
-        CoalitionPressure(bundled_polls(), weights=weights)
-    with pytest.raises(ModelInputError, match="weights='gdp'"):
-        CoalitionPressure(bundled_polls(), weights="gdp")
+@settings(max_examples=100, deadline=None)
+@given(quiet=probabilities, data=st.data())
+def test_split_curve_rises_with_members_and_ends_at_the_whole_coalition(quiet, data):
+    orders = np.array([data.draw(st.permutations(range(quiet.shape[1])))
+                       for _ in range(3)])
+    curve = split.curve(quiet, orders)
+    assert np.all(np.diff(curve, axis=1) >= -1e-12)
+    assert curve[:, -1] == pytest.approx(split.any_defection(quiet))
 
 
-def test_default_calendar_days_to_next_election():
-    model = CoalitionPressure(bundled_polls())
-    d = model.inputs
-    ee = d.members.index[d.members["iso2"] == "EE"][0]
-    t = list(d.dates).index(pd.Timestamp("2023-01-01"))
-    # Estonia votes on 2023-03-05: 63 days after 2023-01-01 (counted with datetime)
-    assert d.days[ee, t] == (dt.date(2023, 3, 5) - dt.date(2023, 1, 1)).days
-    it = d.members.index[d.members["iso2"] == "IT"][0]
-    assert np.isinf(d.days[it]).all()  # Italy: no dated election in the calendar
-    assert len(d.dates) == 26 and d.dates[0] == pd.Timestamp("2022-11-01")
-    assert d.dates[-1] == pd.Timestamp("2024-12-01")
-    assert abs(d.weights.sum() - 1) < 1e-12
+@settings(max_examples=100, deadline=None)
+@given(quiet=probabilities, share=st.floats(0.05, 1.0))
+def test_blocking_is_at_most_any_defection(quiet, share):
+    w = np.ones(quiet.shape[1]) / quiet.shape[1]
+    assert np.all(split.blocking(quiet, w, share) <= split.any_defection(quiet) + 1e-9)
 
 
-# ----------------------------------------------------------------------------- properties
-draws_strategy = arrays(np.float64, st.tuples(st.integers(1, 30), st.integers(1, 8)),
-                        elements=st.floats(-4, 4, allow_nan=False))
+# ----------------------------------------------------------------------------- scores
+def test_scores_and_baselines_by_hand():
+    p, y = np.array([0.1, 0.5, 0.9]), np.array([0.0, 1.0, 1.0])
+    s = scores(p, y)
+    assert s["brier"] == pytest.approx((0.01 + 0.25 + 0.01) / 3)
+    assert s["log_score"] == pytest.approx((np.log(0.9) + np.log(0.5) + np.log(0.9)) / 3)
+    assert s["n_events"] == 2 and s["n_cells"] == 3
+    y = np.zeros((2, 10))
+    y[0, [1, 3]] = 1  # member 0: 2 events in 4 months before the origin
+    base = baselines(y, origin=4)
+    rate = (2 + 0.5) / (8 + 1)
+    assert base["base_rate"] == pytest.approx([rate, rate])
+    assert base["country_history"] == pytest.approx([(2 + 24 * rate) / 28, 24 * rate / 28])
 
 
-@settings(max_examples=200, deadline=None)
-@given(p=draws_strategy, th=st.floats(-2, 2))
-def test_unanimity_never_decreases_as_members_are_added(p, th):
-    curve = split_curve_draws(p, th, list(range(p.shape[1])))
-    assert np.all(np.diff(curve) >= 0)
-    for k in range(1, p.shape[1]):
-        assert (split_probability_draws(p[:, :k], th)
-                <= split_probability_draws(p[:, :k + 1], th))
+def test_default_origins_and_variants():
+    months = pd.date_range("2022-01-01", "2026-06-01", freq="MS")
+    end = months.get_loc(pd.Timestamp("2025-12-01"))
+    assert default_origins(months, end, 6) == ["2023-01", "2023-07", "2024-01", "2024-07",
+                                                "2025-01", "2025-07"]
+    v = variants(("history", "opinion"))
+    assert v == {"model": ("history", "opinion"), "opinion_only": ("opinion",),
+                 "without_history": ("opinion",), "without_opinion": ("history",)}
 
 
-@settings(max_examples=200, deadline=None)
-@given(p=draws_strategy, th=st.floats(-2, 2), bump=st.floats(0, 3), data=st.data())
-def test_unanimity_never_decreases_as_a_member_rises(p, th, bump, data):
-    j = data.draw(st.integers(0, p.shape[1] - 1))
-    q = p.copy()
-    q[:, j] += bump
-    assert split_probability_draws(q, th) >= split_probability_draws(p, th)
+def test_probit_approximation_of_the_measurement_error_integral():
+    nodes, weights = np.polynomial.hermite_e.hermegauss(80)
+    for a, b, m, s in [(-4.0, 1.0, 0.5, 0.6), (-2.0, -1.5, 0.0, 1.0), (-5.0, 2.0, 1.0, 0.3)]:
+        exact = np.sum(weights / (1 + np.exp(-(a + b * (m + s * nodes))))) / np.sqrt(2 * np.pi)
+        approx = 1 / (1 + np.exp(-(a + b * m) / np.sqrt(1 + np.pi / 8 * b**2 * s**2)))
+        assert approx == pytest.approx(exact, rel=0.08, abs=2e-3)
 
 
-@settings(max_examples=200, deadline=None)
-@given(p=draws_strategy, th=st.floats(-2, 2), share=st.floats(0.01, 0.99), data=st.data())
-def test_qualified_majority_at_most_unanimity(p, th, share, data):
-    w = np.asarray(data.draw(arrays(np.float64, p.shape[1], elements=st.floats(0.01, 1))))
-    w = w / w.sum()
-    qm = split_probability_draws(p, th, "qualified_majority", w, share)
-    assert qm <= split_probability_draws(p, th, "unanimity")
+# ----------------------------------------------------------------------------- fake fit
+class _PriorAsPosterior:
+    """Stands in for nutpie: prior draws of the model, shaped as 2 chains."""
+
+    def __init__(self, model, var_names=None):
+        self.model = model
+
+    def sample(self, data=None, *, draws, chains, **_):
+        import pymc as pm
+
+        with self.model:
+            prior = pm.sample_prior_predictive(draws * chains, random_seed=5)["prior"]
+        ds = prior.to_dataset() if hasattr(prior, "to_dataset") else prior
+        ds = xr.Dataset({k: (("chain", "draw", *v.dims[2:]),
+                             v.values.reshape(chains, draws, *v.shape[2:]))
+                         for k, v in ds.data_vars.items()})
+        tree = xr.DataTree()
+        tree["posterior"] = xr.DataTree(ds)
+        tree["sample_stats"] = xr.DataTree(xr.Dataset(
+            {"diverging": (("chain", "draw"), np.zeros((chains, draws), bool))}))
+        return tree
 
 
-def test_split_probability_closed_form_for_independent_members():
-    # member i is above the threshold in a fraction p_i of draws, independently (a full
-    # factorial design makes the empirical frequencies exact): P(any) = 1 - prod(1 - p_i)
-    grid = np.array(np.meshgrid(np.arange(4), np.arange(5), np.arange(2), indexing="ij"))
-    grid = grid.reshape(3, -1).T  # 40 draws
-    above = np.column_stack([grid[:, 0] < 1, grid[:, 1] < 2, grid[:, 2] < 1])
-    pressure = np.where(above, 1.0, -1.0)
-    p = np.array([1 / 4, 2 / 5, 1 / 2])
-    assert split_probability_draws(pressure, 0.0) == pytest.approx(1 - np.prod(1 - p))
-    # qualified majority with weights (0.5, 0.3, 0.2) and blocking share 0.35: split when
-    # member 0 is above, or members 1 and 2 together: 1/4 + 3/4 * 2/5 * 1/2
-    qm = split_probability_draws(pressure, 0.0, "qualified_majority",
-                                 np.array([0.5, 0.3, 0.2]), 0.35)
-    assert qm == pytest.approx(1 / 4 + 3 / 4 * 2 / 5 * 1 / 2)
-    assert threshold_logit(50) == 0.0
+def _fake_event_model(arrays, inputs, config):
+    """Never cached: the compiled-model cache of :mod:`.refits` stays untouched."""
+    from opinion.models.coalition.events import build_event_model
+
+    return _PriorAsPosterior(build_event_model(arrays, inputs, config))
 
 
-# ----------------------------------------------------------------------------- shared fit
-@pytest.fixture(scope="session")
-def small_fit(tmp_path_factory) -> CoalitionResults:
-    model = CoalitionPressure(bundled_polls(), weights="aid")
-    return model.fit(random_seed=11, draws=300, tune=400, chains=2, cores=1, sampler="nutpie",
-                     cache=tmp_path_factory.mktemp("coalition_cache"), progressbar=False)
+def _fake_sample_model(model, settings, seed, progressbar):
+    draws = _PriorAsPosterior(model.build_model()).sample(draws=settings.draws,
+                                                          chains=settings.chains)
+    import pymc as pm
+
+    with model.build_model():
+        prior = pm.sample_prior_predictive(settings.prior_draws, random_seed=6)
+    draws["prior"] = prior["prior"]
+    idata = model.postprocess_posterior(draws, np.random.default_rng(seed))
+    return idata, 0.0
+
+
+@pytest.fixture(scope="module")
+def fake_fit(tmp_path_factory) -> CoalitionResults:
+    from unittest import mock
+
+    tables = {"members": LOAD("nato_members_2022"), "events": LOAD("coalition_events"),
+              "salience": LOAD("europe_salience_panel"), "polls": LOAD("us_ukraine_support"),
+              "elections": LOAD("nato_elections_2022_2024"),
+              "government_changes": LOAD("government_changes"),
+              "aid": LOAD("kiel_aid_by_period")}
+    model = CoalitionPressure(LOAD("europe_ukraine_panel"), **tables)
+    with mock.patch("opinion.models.core.base.sample_model", _fake_sample_model), \
+            mock.patch("opinion.models.coalition.model.compiled_event_model", _fake_event_model):
+        return model.fit(random_seed=3, draws=40, chains=2, tune=10, cache=False,
+                         progressbar=False)
 
 
 @pytest.mark.filterwarnings("ignore::UserWarning")
-def test_unpolled_member_gets_its_regions_pooled_estimate(small_fit):
-    post = small_fit.idata["posterior"]
-    theta = post["theta"].stack(s=("chain", "draw"))
-    region = small_fit.members.set_index("iso2")["region"]
-    ce_mean = (post["mu"] + post["sigma_region"] * post["z_region"].sel(
-        region="Central-Eastern")).stack(s=("chain", "draw"))
-    pref = small_fit.preference().set_index("member")
-    width = pref["upper"] - pref["lower"]
-    polled_ce = [m for m in small_fit.polled if region[m] == "Central-Eastern"]
-    for unpolled in ("HU", "AL", "ME", "MK"):
-        assert unpolled not in small_fit.polled
-        # E[theta_m | data] = E[region mean | data] when m has no poll (z_m keeps its prior)
-        assert float(theta.sel(member=unpolled).mean()) == pytest.approx(
-            float(ce_mean.mean()), abs=0.2)
-        assert width[unpolled] > 1.3 * width[polled_ce].max()
+def test_tables_have_the_promised_columns(fake_fit):
+    opinion_table = fake_fit.opinion()
+    assert list(opinion_table.columns[:5]) == ["member", "date", "mean", "lower", "upper"]
+    assert opinion_table["member"].nunique() == 30
+    assert (opinion_table["lower"] <= opinion_table["upper"]).all()
+    unsurveyed = set(opinion_table.loc[~opinion_table["surveyed"], "member"])
+    assert {"AL", "ME", "MK", "TR"} <= unsurveyed and "US" not in unsurveyed
+    for table in (fake_fit.pressure(), fake_fit.event_probability()):
+        assert list(table.columns[:5]) == ["member", "date", "mean", "lower", "upper"]
+    events = fake_fit.event_probability()
+    observed = events[events["date"] <= fake_fit.months[fake_fit.end]]
+    assert observed["event"].sum() == 26 and events["event"].isna().sum() == 30 * 6
 
 
-def test_pressure_table_and_hand_computed_election_term(small_fit):
-    table = small_fit.pressure()
-    assert list(table.columns) == ["member", "date", "mean", "lower", "upper"]
-    assert table["date"].nunique() == 26 and table["member"].nunique() == 30
-    assert (table["lower"] <= table["mean"]).all() and (table["mean"] <= table["upper"]).all()
-    post = small_fit.idata["posterior"]
-
-    def flat(name):
-        return np.asarray(post[name].values).reshape(-1, *post[name].shape[2:])
-
-    ee = small_fit.iso2.index("EE")
-    theta, sal = flat("theta")[:, ee], flat("salience")[:, ee] - flat("salience_mean")
-    expected = (theta + flat("salience_effect") * sal
-                + flat("election_effect") * np.exp(-63 / flat("decay_days")))
-    row = table[(table["member"] == "EE") & (table["date"] == "2023-01-01")].iloc[0]
-    assert row["mean"] == pytest.approx(expected.mean(), rel=1e-9)
-
-
-def test_split_rules_scenarios_and_sensitivity(small_fit):
-    u = small_fit.split_probability(50, "unanimity")
-    qm = small_fit.split_probability(50, "qualified_majority")
-    assert 0 <= qm <= u <= 1
-    curve = small_fit.split_curve(50)
-    assert (np.diff(curve["probability"]) >= 0).all()
-    assert curve["probability"].iloc[-1] == pytest.approx(u)
-    # a salience shock of +1 in Germany moves only Germany, by the mean salience effect
-    gamma = float(small_fit.idata["posterior"]["salience_effect"].mean())
-    sc = small_fit.scenario(salience_shock={"DE": 1.0})
-    change = sc.pressure.groupby("member")["change"].agg(["min", "max"])
-    assert change.loc["DE", "min"] == pytest.approx(gamma)
-    assert change.drop("DE").abs().max().max() < 1e-12
-    assert (sc.split["scenario"] >= sc.split["baseline"] - 1e-12).all()
-    # removing Estonia's 2023 election drops its election term until its next one
-    sc2 = small_fit.scenario(elections={"EE": None})
-    ee = sc2.pressure[sc2.pressure["member"] == "EE"].set_index("date")
-    assert ee.loc["2023-02-01", "change"] < 0
-    sens = small_fit.sensitivity()
-    th = sens[sens["assumption"] == "threshold (%)"]
-    assert (np.diff(th["unanimity"]) <= 0).all()
-    assert set(sens["assumption"]) == {"threshold (%)", "decay prior median (days)", "weights"}
-    div = small_fit.divergence()
-    assert list(div.columns) == ["date", "mean", "lower", "upper"] and (div["mean"] > 0).all()
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_event_probability_recomputed_by_hand(fake_fit):
+    r, i, t = fake_fit, fake_fit.iso2.index("HU"), fake_fit.end - 3
+    a = r.arrays
+    on = a["terms_on"]
+    eta = (r.draws("event_base") + on[0] * r.draws("history")[:, i]
+           + on[1] * r.draws("beta_opinion") * (r.latent_draws("opinion")[:, i, t]
+                                                 - a["opinion_center"])
+           + on[2] * r.draws("beta_salience") * (r.latent_draws("salience")[:, i, t]
+                                                  - a["salience_center"])
+           + on[3] * r.draws("beta_election") * np.exp(-a["election_months"][i, t]
+                                                        / r.draws("decay_months"))
+           + on[4] * r.draws("beta_change") * a["change_recent"][i, t])
+    by_hand = 1 / (1 + np.exp(-eta))
+    table = r.event_probability().set_index(["member", "date"])
+    assert table.loc[("HU", r.months[t]), "mean"] == pytest.approx(by_hand.mean(), rel=1e-6)
+    p = r.probability_draws()
+    window = r.window()
+    expected = 1 - np.prod(1 - p[:, :, window], axis=(1, 2))
+    assert r.split_probability() == pytest.approx(expected.mean())
+    assert r.split_curve(order="risk")["mean"].iloc[-1] == pytest.approx(expected.mean())
 
 
-def test_save_load_repr_and_plots(small_fit, tmp_path):
-    small_fit.save(tmp_path / "fit")
-    loaded = CoalitionResults.load(tmp_path / "fit")
-    pd.testing.assert_frame_equal(loaded.pressure(), small_fit.pressure())
-    html = loaded._repr_html_()
-    assert "Coalition pressure" in html and "R-hat" in html
-    assert small_fit.diagnostics.draws == 300
-    ax = small_fit.plot_pressure()
-    assert len(ax.figure.axes) == 30
-    ax2 = small_fit.plot_split_curve()
-    assert len(ax2.lines) == 1
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_windows_members_and_rules(fake_fit):
+    with pytest.raises(opinion.errors.ModelInputError, match="unknown member"):
+        fake_fit.split_probability(members=["XX"])
+    with pytest.raises(opinion.errors.ModelInputError, match="not within the grid"):
+        fake_fit.split_probability(window=("2030-01", "2030-06"))
+    with pytest.raises(opinion.errors.ModelInputError, match="rule must be"):
+        fake_fit.split_probability(rule="majority")
+    past = fake_fit.split_probability(window=("2024-01", "2024-06"))
+    one = fake_fit.split_probability(window=("2024-01", "2024-06"), members=["HU"])
+    assert 0 <= one <= past <= 1
+    assert 0 <= fake_fit.split_probability(rule="blocking") <= fake_fit.split_probability()
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_checks_summary_description_and_save_load(fake_fit, tmp_path):
+    ppc = fake_fit.posterior_predictive_check()
+    assert set(ppc["kind"]) == {"survey cell (%)", "event-months"}
+    assert ppc["lower"].le(ppc["upper"]).all()
+    assert len(fake_fit.prior_predictive_check()) == len(ppc)
+    summary = fake_fit.summary()
+    assert "effect of opinion (per log-odds unit)" in summary.index
+    text = " ".join(fake_fit.methodology())
+    assert "item x country bias" in text and "measurement-error" in text
+    assert set(fake_fit.effects()["term"]) == {"opinion", "salience", "election", "change"}
+    fake_fit.save(tmp_path / "fit")
+    loaded = opinion.load_results(tmp_path / "fit")
+    pd.testing.assert_frame_equal(loaded.opinion(), fake_fit.opinion())
+    assert "Event-model effects" in loaded._repr_html_()
+    rebuilt = CoalitionPressure.from_results(loaded, effect_sd=2.0)
+    assert rebuilt.config.effect_sd == 2.0
+    assert len(rebuilt.observations()) == len(fake_fit.observations())
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_plots_return_axes(fake_fit):
     import matplotlib.pyplot as plt
 
+    assert len(fake_fit.plot_opinion().figure.axes) >= 30
+    assert fake_fit.plot_heatmap().get_title(loc="left").startswith("Which publics")
+    assert len(fake_fit.plot_split_curve().lines) == 1
     plt.close("all")

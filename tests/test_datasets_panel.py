@@ -32,13 +32,14 @@ SHARED = next(
 
 # name -> (verified source rows, unverified source rows, verified rows left out)
 # panel_support.csv 571 rows: 469 verified (README says 471; two were later set to no), 102
-# not; 51 verified rows are AT/CY/FI/IE/MT/SE. panel_salience.csv 358: 346 / 12; 54 verified
-# rows of non-members. events.csv 105 / 0; FI, SE and the 2026-01-06 CZ event left out.
+# not; 51 verified rows are AT/CY/FI/IE/MT/SE, shipped flagged nato_member false (item
+# calibration). panel_salience.csv 358: 346 / 12; its 54 verified rows of those six ship the
+# same way. events.csv 105 / 0; FI, SE and the 2026-01-06 CZ event left out.
 # government_changes.csv 64: 55 / 9; FI and SE left out. aid_by_period.csv 1,482 / 0; 22
 # release-vintage rows + 2 x 49 rows of Finland and Sweden left out.
 COUNTS = {
-    "europe_ukraine_panel": (469, 102, 51),
-    "europe_salience_panel": (346, 12, 54),
+    "europe_ukraine_panel": (469, 102, 0),
+    "europe_salience_panel": (346, 12, 0),
     "coalition_events": (105, 0, 3),
     "government_changes": (55, 9, 2),
     "kiel_aid_by_period": (1482, 0, 120),
@@ -51,6 +52,8 @@ ID_COLUMN = {
     "kiel_aid_by_period": "row_id",
 }
 AGGREGATES = {"EU", "ECFR12"}
+NON_MEMBERS = {"AT", "CY", "FI", "IE", "MT", "SE"}  # EU states outside NATO in Nov 2022
+SURVEY_PANELS = ("europe_ukraine_panel", "europe_salience_panel")
 PRESSURE = {"support_aid", "negotiate", "sanctions"}
 
 
@@ -106,7 +109,16 @@ def test_rows_are_the_verified_source_rows(name: str) -> None:
 @pytest.mark.parametrize("name", sorted(COUNTS))
 def test_iso2_are_members_or_documented_aggregates(name: str) -> None:
     df = raw(name)
-    assert set(df["iso2"]) <= members() | AGGREGATES
+    allowed = members() | AGGREGATES | (NON_MEMBERS if name in SURVEY_PANELS else set())
+    assert set(df["iso2"]) <= allowed
+    if name in SURVEY_PANELS:
+        # 51 support rows and 54 salience rows of the six EU non-members (counted by hand on
+        # the facts); they are flagged and pooled in a region, never counted as members
+        assert ((df["nato_member"] == "true") == df["iso2"].isin(members())).all()
+        outside = df[df["iso2"].isin(NON_MEMBERS)]
+        assert len(outside) == {"europe_ukraine_panel": 51, "europe_salience_panel": 54}[name]
+        assert outside["region"].isin({"Western", "Southern", "Nordic"}).all()
+        assert set(df.loc[df["nato_member"] == "false", "iso2"]) <= NON_MEMBERS | AGGREGATES
     if "aggregate" in df:
         assert set(df["aggregate"]) <= {"true", "false"}
         assert ((df["aggregate"] == "true") == df["iso2"].isin(AGGREGATES)).all()
@@ -203,8 +215,9 @@ def test_ukraine_panel_spot_checks() -> None:
     )
     # conflicting reports of one figure are kept and linked (ECFR May 2024 Italy 43 vs 48)
     assert df.loc["PU0195", "same_cell_rows"] == "PU0445"
-    # non-members are left out (PU0001 is Finland)
-    assert "PU0001" not in df.index
+    # EU non-members ship flagged for item calibration (PU0001 is Finland, FL506)
+    assert (df.loc["PU0001", "iso2"], df.loc["PU0001", "nato_member"]) == ("FI", "false")
+    assert df.loc["PU0001", "region"] == "Nordic"
 
 
 def test_salience_panel_issues() -> None:

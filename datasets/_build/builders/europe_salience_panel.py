@@ -214,7 +214,7 @@ def build(ctx: Context) -> int:
     waves = panel.wave_info(verified_rows(source))
     ns = panel.country_n(ctx)
     for r in verified_rows(source).itertuples(index=False):
-        iso2, aggregate, reason = panel.place(r.country, r.iso2, members)
+        iso2, aggregate, reason = panel.place_survey(r.country, r.iso2, members)
         if reason:
             excluded.append(panel.left_out(r.id, reason))
         else:
@@ -250,9 +250,12 @@ DESCRIPTION = (
     "European Parliament Eurobarometer concern items, ARD-DeutschlandTREND, Ipsos Issues "
     "Index, Ipsos What Worries the World, eupinions), to measure the salience of domestic "
     "economic issues against the war per country and wave. One row per verified row of "
-    "shared/facts/panel/panel_salience.csv (`row_id`); only the 30 NATO members of November "
-    "2022 and the EU27 aggregate (`iso2` EU, `aggregate` true) ship, rows of other countries "
-    "and unverified rows are listed (`excluded`, `unverified_not_used`). Each source label is "
+    "shared/facts/panel/panel_salience.csv (`row_id`): the 30 NATO members of November 2022 "
+    "(`nato_member` true), the EU27 aggregate (`iso2` EU, `aggregate` true) and the EU states "
+    "that were not NATO members then (Austria, Cyprus, Finland, Ireland, Malta, Sweden; "
+    "`nato_member` false, to calibrate items; not coalition members); rows of other "
+    "countries and unverified rows are listed (`excluded`, `unverified_not_used`). Each source "
+    "label is "
     "mapped to one harmonised `issue` (`issue_mapping`: e.g. 'rising prices/inflation/cost of "
     "living', 'inflation/prices', 'inflation', 'rising cost of living' -> prices_inflation; "
     "'energy supply', 'energy policy' -> energy; 'economic situation', 'economy' -> "

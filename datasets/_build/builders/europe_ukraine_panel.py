@@ -315,7 +315,7 @@ def build(ctx: Context) -> int:
     waves = panel.wave_info(verified_rows(source))
     ns = panel.country_n(ctx)
     for r in verified_rows(source).itertuples(index=False):
-        iso2, aggregate, reason = panel.place(r.country, r.iso2, members)
+        iso2, aggregate, reason = panel.place_survey(r.country, r.iso2, members)
         if reason:
             excluded.append(panel.left_out(r.id, reason))
         else:
@@ -352,11 +352,14 @@ DESCRIPTION = (
     "Office and the Latvian State Chancellery), shaped for a cross-national measurement model "
     "(DCPO / Claassen 2019: latent preference per country and month, item intercepts and "
     "loadings, item x country bias, beta-binomial likelihood on effective n). One row per "
-    "verified row of shared/facts/panel/panel_support.csv (`row_id`). Only the 30 NATO "
-    "members of November 2022 and the aggregates EU (EU27 average) and ECFR12 (ECFR's "
-    "12-country average; `aggregate` true: exclude when modelling countries) ship; rows of "
-    "other countries (Austria, Cyprus, Finland, Ireland, Malta, Sweden) and unverified rows "
-    "are left out and listed (`excluded`, `unverified_not_used`). `item` is one id per "
+    "verified row of shared/facts/panel/panel_support.csv (`row_id`): the 30 NATO members "
+    "of November 2022 (`nato_member` true), the aggregates EU (EU27 average) and ECFR12 "
+    "(ECFR's 12-country average; `aggregate` true: exclude when modelling countries) and the "
+    "EU states that were not NATO members then (Austria, Cyprus, Finland, Ireland, Malta, "
+    "Sweden; `nato_member` false, with the `region` they would be pooled in): the same "
+    "Eurobarometer, ECFR and YouGov items reach them, so they help calibrate items, but they "
+    "are not coalition members. Unverified rows are listed in `unverified_not_used`. `item` "
+    "is one id per "
     "question wording x response category (items with the same wording are shared across "
     "Eurobarometer families: filter or add a survey effect with `survey`). `construct` and "
     "`direction` code each item (`item_coding`, `constructs`): `direction` +1 = a higher share "

@@ -1,8 +1,12 @@
 """Shared pieces of the cross-national panel builders (``shared/facts/panel``).
 
-Membership: rows ship only for the 30 NATO members of November 2022 (the verified
+Membership: rows ship for the 30 NATO members of November 2022 (the verified
 ``nato_member`` rows of facts_aid.csv) and for labelled aggregates (:data:`AGGREGATES`);
-rows of other countries are left out and listed with the reason.
+rows of other countries are left out and listed with the reason. The two survey panels also
+ship the EU states that were not NATO members then (:data:`NON_MEMBERS`), flagged
+``nato_member`` false: the same Eurobarometer and ECFR items reach them, so a measurement
+model can use them to calibrate items; they are not coalition members
+(:func:`place_survey`).
 
 Field dates (:func:`field_dates`): a day stays a day; a month-only date becomes the first /
 last day of the month and a year-only date the first / last day of the year, with
@@ -48,6 +52,17 @@ AGGREGATES: dict[str, str] = {
 }
 """Aggregate codes used in ``iso2`` (with ``aggregate`` = true)."""
 AGGREGATE_COUNTRIES = {"EU27": "EU", "12-country average": "ECFR12"}
+NON_MEMBERS: dict[str, str] = {
+    "AT": "Western",
+    "CY": "Southern",
+    "FI": "Nordic",
+    "IE": "Western",
+    "MT": "Southern",
+    "SE": "Nordic",
+}
+"""EU states outside NATO in November 2022 (Finland joined in April 2023, Sweden in March
+2024) -> the regional group a measurement model pools them in. The survey panels ship their
+rows with ``nato_member`` false (item calibration only; never coalition members)."""
 
 # SURVEYS_NOTES.md "Wave metadata": per-country n read in a source (the unverified DE EB102
 # 1,542 is not used).
@@ -135,8 +150,16 @@ def place(country: str, iso2: str, members: dict[str, str]) -> tuple[str, bool, 
     return code, False, ""
 
 
+def place_survey(country: str, iso2: str, members: dict[str, str]) -> tuple[str, bool, str]:
+    """:func:`place` for the survey panels: rows of :data:`NON_MEMBERS` ship too."""
+    code, aggregate, reason = place(country, iso2, members)
+    if reason and code in NON_MEMBERS:
+        return code, False, ""
+    return code, aggregate, reason
+
+
 def region(iso2: str) -> str:
-    return REGIONS.get(iso2, "")
+    return REGIONS.get(iso2, NON_MEMBERS.get(iso2, ""))
 
 
 def _precision(text: str) -> str:
@@ -255,6 +278,7 @@ def survey_columns(
         "country": r.country,
         "iso2": iso2,
         "aggregate": "true" if aggregate else "false",
+        "nato_member": "true" if iso2 in REGIONS else "false",
         "region": region(iso2),
         "population": r.population,
         "n": n,
@@ -275,7 +299,16 @@ SURVEY_FIELDS: dict[str, tuple[str, str]] = {
     "country": ("string", "Country (or aggregate) as named in the source row."),
     "iso2": ("string", "ISO 3166-1 alpha-2 code; aggregates EU (EU27) and ECFR12."),
     "aggregate": ("boolean", "true for EU27 / multi-country averages: not a country sample."),
-    "region": ("string", "Regional group of the member (empty for aggregates)."),
+    "nato_member": (
+        "boolean",
+        "true for the 30 NATO members of November 2022; false for aggregates and for the EU "
+        "non-members (AT, CY, FI, IE, MT, SE), shipped to calibrate items shared with members.",
+    ),
+    "region": (
+        "string",
+        "Regional group (members; non-members get the group they would be pooled in); empty "
+        "for aggregates.",
+    ),
     "population": ("string", "Population and mode as given in the source row."),
     "n": ("integer", "Sample size of this country (or aggregate) where documented; see n_basis."),
     "n_basis": (

@@ -237,8 +237,10 @@ Subgroup rows carry the poll's total `n`; `subgroup_n` is empty unless published
 
 The cross-national panel (`europe_ukraine_panel`, `europe_salience_panel`,
 `coalition_events`, `government_changes`, `kiel_aid_by_period`) covers the 30 NATO members of
-November 2022 (plus labelled aggregates such as `EU`); each datapackage documents its codes
-(item directions, issue groups, actor types, measures) and lists every source row left out.
+November 2022 (plus labelled aggregates such as `EU`); the two survey panels also carry the
+EU states outside NATO then (AT, CY, FI, IE, MT, SE, `nato_member` false) to calibrate items.
+Each datapackage documents its codes (item directions, issue groups, actor types, measures)
+and lists every source row left out.
 """
 
 

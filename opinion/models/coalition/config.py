@@ -1,4 +1,11 @@
-"""Configuration of the coalition-pressure model (priors on the log-odds scale)."""
+"""Settings of the coalition-pressure model: data choices, event selection and priors.
+
+Priors are stated in the units users think in. The two latent scales are log-odds of a
+reference item: opinion on the scale of the share *not* backing EU-financed military aid
+(Standard Eurobarometer wording), salience on the scale of the share naming rising prices
+among the country's two most important issues. Near the middle of these scales one log-odds
+unit is about 25 percentage points; near 20% or 80% it is about 16 points.
+"""
 
 from __future__ import annotations
 
@@ -6,106 +13,195 @@ from dataclasses import dataclass, field
 
 from opinion.models.core.config import ModelConfig
 
-DEFAULT_ITEMS: dict[str, int] = {
-    "ecfr_peace_justice_camp:peace": 1,
-    "ecfr_peace_justice_camp:justice": -1,
-    "ep_eb_approve_eu_support_ukraine:approve": -1,
+DEFAULT_POLL_ITEMS: dict[str, int] = {
+    "pew_support_amount:too much": 1,
+    "gallup_help_ukraine_amount:too much": 1,
+    "apnorc_provide_weapons:oppose": 1,
+    "apnorc_send_funds:oppose": 1,
+    "ccga_as_long_as_it_takes:urge ukraine to settle asap": 1,
+    "gallup_reclaim_vs_end_quickly:reclaim territory": -1,
+    "ipsos_continue_weapons:support": -1,
+    "ipsos_continue_financial_aid:support": -1,
+    "economist_yougov_military_aid_level:decrease": 1,
 }
-"""Poll items (``question_id:response``) and their direction: +1 when the share rises with the
-preference for negotiating now, -1 when it falls. The first is the reference item: the latent
-is on its log-odds scale (ECFR's 'Peace' camp share)."""
+"""Poll-frame items (``question_id:response``) that measure the opinion latent, with their
+direction (+1: a higher share means more pressure to negotiate / less support for aid). The
+defaults code the U.S. polls bundled with the toolkit; one response per question enters, so
+a sample is never counted twice."""
 
-
-NON_MEMBERS_2022: tuple[str, ...] = ("AT", "CY", "FI", "IE", "MT", "SE")
-"""EU states polled by ECFR / Eurobarometer in 2022 that were not NATO members (Finland
-joined in 2023, Sweden in 2024): left out of the poll cells by default."""
+DEFECTION_TYPES = ("halt_military_aid", "cut_aid", "veto_eu_support", "block_nato_decision",
+                   "call_for_negotiations")
+GOVERNMENT_ACTORS = ("head_of_government", "government", "parliament")
+TERMS = ("history", "opinion", "salience", "election", "change", "partisanship")
+"""Terms of the event model: the member's own event history (a partially pooled member
+effect), latent opinion, salience, election proximity, a recent change of government, and
+(optional) a change coded as less supportive of Ukraine."""
+N_POLICIES = ("impute", "drop", "error")
+LIKELIHOODS = ("beta_binomial", "quasi")
 
 
 @dataclass(frozen=True)
 class CoalitionConfig(ModelConfig):
-    """Settings of :class:`~opinion.models.CoalitionPressure`.
+    """Settings of :class:`~opinion.models.coalition.CoalitionPressure`.
 
     Attributes
     ----------
-    items
-        ``{"question_id:response": direction}``; the first item is the reference (intercept
-        0, loading 1). Other items get an intercept and a loading whose sign is ``direction``.
-    drop_countries
-        Polled countries to leave out (default: EU non-members of NATO in November 2022).
-        Any other poll country that is not in ``members`` is an error.
-    country_n
-        Sample size assumed for a country in a multi-country poll when the poll does not
-        publish ``subgroup_n`` (ECFR and Eurobarometer do not). ECFR polled about 800-1,000
-        people per country and Eurobarometer about 1,000 per member state, so 1,000.
+    opinion_reference
+        Panel item fixing the opinion scale (intercept 0, loading +-1 by its direction).
+    salience_reference
+        ``item:issue`` of the salience panel fixing the salience scale.
+    salience_groups
+        ``issue_group -> direction`` of the salience items modelled: domestic economic issues
+        load +1, the international situation and the war -1 (the latent is the salience of
+        the economy *against* the war).
+    salience_scopes
+        Scopes of salience items used (``national``: the country's most important issues;
+        EU-level and personal-concern items measure something else).
+    poll_items
+        ``question_id:response -> direction`` of the ``polls`` table (see
+        :data:`DEFAULT_POLL_ITEMS`).
+    likelihood
+        ``"quasi"`` (default: Nelder and Pregibon's extended quasi-likelihood, the
+        saddlepoint approximation of the beta-binomial: the same mean and variance, about
+        four times cheaper per cell) or ``"beta_binomial"`` (exact).
+    deff
+        Design effect: effective n = n / deff for every survey cell.
+    missing_n, impute_n
+        What to do with a survey cell whose sample size is not documented: ``"impute"``
+        (default: ``impute_n`` interviews, flagged ``n_basis`` = ``imputed``), ``"drop"`` or
+        ``"error"``. A documented per-country design size (``standard_wave_design``) is used
+        as given. Above a few hundred interviews the beta-binomial's non-sampling error,
+        not n, sets a cell's weight.
+    non_members
+        Use panel rows of non-members (``nato_member`` false) to calibrate items (they get
+        a latent series of their own and never enter the event model).
     start, end
-        First and last month of the pressure grid (monthly dates).
-    calendar_start, calendar_end
-        The election calendar's span: an election dated outside it is an input error (the
-        bundled calendar is verified only for 2022-11-15 onwards; elections after 2027 carry
-        no weight within the grid anyway).
-    weights
-        ``"equal"``, ``"aid"`` (share of 2022 Kiel allocations; members without a bundled
-        figure get weight 0) or a ``{iso2: weight}`` mapping summing to 1.
+        First and last month of the grid (``YYYY-MM``; default: first survey month, last
+        month with a survey or an event).
+    forecast_months
+        Months after ``end`` to forecast (the default split window).
+    event_types, actor_types, exclude_subtypes
+        Which events count as defection events (country-months with at least one).
+    change_window
+        Months a change of government counts as recent (the month of the change included).
+    terms
+        Terms of the event model (see :data:`TERMS`); ``partisanship`` is off by default
+        because its coding (``ukraine_position_change``) was made with hindsight.
     blocking_share
-        Weight share above which members pushing to negotiate block a qualified majority.
-    mu_sd, region_sd, member_sd
-        Prior sd of the coalition mean (around ``mu_center``), and half-normal scales of the
-        region and member deviations (log-odds).
-    mu_center
-        Prior centre of the coalition mean: log-odds of 35%, ECFR's 10-country Peace share.
+        Share of aid that members must hold for their defection to block (default 0.35).
+    opinion_center_pct, salience_center_pct, level_sd
+        Prior centres (percent on each reference item) and sd (log-odds) of the mean levels.
+    region_sd, country_sd
+        Half-normal scales (log-odds) of region and member deviations from that mean.
+    common_step_sd, country_step_sd
+        Half-normal scales (log-odds per month) of the coalition-wide random walk and of each
+        member's own walk (0.1 is about 2.5 points a month).
     item_intercept_sd, item_loading_sd
-        Prior sd of item intercepts and of log item loadings.
-    poll_error
-        Mean (Gamma, shape 4) of item-by-country non-sampling error, log-odds.
-    salience_sd, salience_effect_sd
-        Half-normal scale of the spread of domestic-issue salience across members, and of
-        its effect on pressure (per log-odds of salience).
-    election_effect_sd
-        Half-normal scale of ``beta``, the election boost to pressure (log-odds).
-    decay_days, decay_sd
-        ``lambda ~ LogNormal(log(decay_days), decay_sd)``: the election term's decay, days.
+        Spread (sd, log-odds) of item intercepts around their estimated mean, and sd of log
+        loadings.
+    bias_sd
+        Half-normal scale of item x country bias (log-odds).
+    poll_error_pp, poll_error_sd_log
+        Non-sampling error per cell, percentage points at a 50% share: log-normal with
+        median ``poll_error_pp`` and log-sd ``poll_error_sd_log``.
+    base_rate, base_rate_sd
+        Prior of a typical member's monthly event probability: ``logit(base_rate)`` with sd
+        ``base_rate_sd`` (log-odds).
+    history_sd, effect_sd
+        Half-normal scale of member effects; sd of each covariate effect (log-odds of a
+        monthly event per log-odds unit of opinion or salience, per unit of proximity,
+        for a recent change).
+    decay_months, decay_sd_log
+        Election proximity ``exp(-months to the next election / lambda)``, ``lambda``
+        log-normal with median ``decay_months`` and log-sd ``decay_sd_log``.
     """
 
-    items: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_ITEMS))
-    country_n: int = 1000
-    drop_countries: tuple[str, ...] = NON_MEMBERS_2022
-    start: str = "2022-11-01"
-    end: str = "2024-12-01"
-    calendar_start: str = "2022-11-15"
-    calendar_end: str = "2027-12-31"
-    weights: str | dict[str, float] = "equal"
+    opinion_reference: str = "eb_military_equipment_agree"
+    salience_reference: str = "eb_qa3a_national_top2:prices_inflation"
+    salience_groups: dict[str, int] = field(
+        default_factory=lambda: {"domestic_economic": 1, "international_war": -1})
+    salience_scopes: tuple[str, ...] = ("national",)
+    poll_items: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_POLL_ITEMS))
+    likelihood: str = "quasi"
+    deff: float = 1.5
+    missing_n: str = "impute"
+    impute_n: int = 800
+    non_members: bool = True
+    start: str | None = None
+    end: str | None = None
+    forecast_months: int = 6
+    event_types: tuple[str, ...] = DEFECTION_TYPES
+    actor_types: tuple[str, ...] = GOVERNMENT_ACTORS
+    exclude_subtypes: tuple[str, ...] = ("mediation",)
+    change_window: int = 6
+    terms: tuple[str, ...] = ("history", "opinion", "salience", "election", "change")
     blocking_share: float = 0.35
-    mu_center: float = -0.619  # logit(0.35)
-    mu_sd: float = 1.0
+    opinion_center_pct: float = 35.0
+    salience_center_pct: float = 30.0
+    level_sd: float = 1.0
     region_sd: float = 0.5
-    member_sd: float = 0.5
-    item_intercept_sd: float = 1.5
+    country_sd: float = 0.5
+    common_step_sd: float = 0.1
+    country_step_sd: float = 0.08
+    item_intercept_sd: float = 1.0
     item_loading_sd: float = 0.5
-    poll_error: float = 0.2
-    salience_sd: float = 0.5
-    salience_effect_sd: float = 0.5
-    election_effect_sd: float = 0.5
-    decay_days: float = 180.0
-    decay_sd: float = 0.5
+    bias_sd: float = 0.5
+    poll_error_pp: float = 3.0
+    poll_error_sd_log: float = 0.5
+    base_rate: float = 0.02
+    base_rate_sd: float = 1.5
+    history_sd: float = 1.5
+    effect_sd: float = 1.0
+    decay_months: float = 3.0
+    decay_sd_log: float = 0.75
 
     model_label = "CoalitionPressure"
 
     def problems(self) -> list[str]:
-        out: list[str] = []
-        if not self.items:
-            out.append("items must name at least one 'question_id:response'")
-        for key, direction in self.items.items():
-            if ":" not in key:
-                out.append(f"item {key!r} must be 'question_id:response'")
-            if direction not in (1, -1):
-                out.append(f"direction of item {key!r} must be +1 or -1")
-        if not (isinstance(self.country_n, int | float) and self.country_n >= 10):
-            out.append(f"country_n must be a sample size >= 10, not {self.country_n!r}")
-        if not 0 < self.blocking_share < 1:
-            out.append("blocking_share must be between 0 and 1")
-        for name in ("mu_sd", "region_sd", "member_sd", "item_intercept_sd", "item_loading_sd",
-                     "poll_error", "salience_sd", "salience_effect_sd", "election_effect_sd",
-                     "decay_days", "decay_sd"):
+        out = _direction_problems("salience_groups", self.salience_groups)
+        out += _direction_problems("poll_items", self.poll_items)
+        out += [f"poll item {k!r} must be 'question_id:response'"
+                for k in self.poll_items if ":" not in k]
+        if ":" not in self.salience_reference:
+            out.append("salience_reference must be 'item:issue'")
+        if self.likelihood not in LIKELIHOODS:
+            out.append(f"likelihood must be one of {LIKELIHOODS}, not {self.likelihood!r}")
+        if self.missing_n not in N_POLICIES:
+            out.append(f"missing_n must be one of {N_POLICIES}, not {self.missing_n!r}")
+        out += [f"unknown term {t!r} (known: {', '.join(TERMS)})" for t in self.terms
+                if t not in TERMS]
+        if not self.event_types:
+            out.append("event_types must name at least one event type")
+        if not self.actor_types:
+            out.append("actor_types must name at least one actor type")
+        for name in ("deff", "level_sd", "region_sd", "country_sd", "common_step_sd",
+                     "country_step_sd", "item_intercept_sd", "item_loading_sd", "bias_sd",
+                     "poll_error_pp", "poll_error_sd_log", "base_rate_sd", "history_sd",
+                     "effect_sd", "decay_months", "decay_sd_log"):
             if not getattr(self, name) > 0:
-                out.append(f"{name} must be positive")
+                out.append(f"{name} must be positive, not {getattr(self, name)!r}")
+        out += _range_problems(self)
         return out
+
+
+def _direction_problems(name: str, mapping: dict[str, int]) -> list[str]:
+    return [f"{name}: direction of {k!r} must be +1 or -1, not {v!r}"
+            for k, v in mapping.items() if v not in (1, -1)]
+
+
+def _range_problems(c: CoalitionConfig) -> list[str]:
+    out = []
+    for name in ("opinion_center_pct", "salience_center_pct"):
+        if not 0 < getattr(c, name) < 100:
+            out.append(f"{name} must be a share in (0, 100)")
+    if not 0 < c.base_rate < 1:
+        out.append("base_rate must be a probability in (0, 1)")
+    if not 0 < c.blocking_share <= 1:
+        out.append("blocking_share must be in (0, 1]")
+    if not (isinstance(c.impute_n, int) and c.impute_n >= 10):
+        out.append(f"impute_n must be a whole number >= 10, not {c.impute_n!r}")
+    for name in ("forecast_months", "change_window"):
+        value = getattr(c, name)
+        if not (isinstance(value, int) and value >= 0):
+            out.append(f"{name} must be a whole number >= 0, not {value!r}")
+    return out

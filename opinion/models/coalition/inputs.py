@@ -1,276 +1,229 @@
-"""Input checks and data preparation for the coalition-pressure model.
+"""Encoding of the checked inputs: units, the monthly grid, survey cells, events.
 
-Turns user inputs (poll frames or tables, a member table, an election calendar, weights) into
-validated arrays. Every user mistake raises :class:`~opinion.errors.ModelInputError` naming
-the offending value.
+:func:`prepare` runs every check of :mod:`.checks` and :mod:`.checks_tables` first (one
+error naming every problem), then encodes:
+
+- **units**: the members (in the members table's order), then the non-members whose rows
+  calibrate items (``member`` false);
+- **grid**: months from the first survey month to the last month with a survey or any
+  event in the events table (its coverage), plus ``forecast_months``;
+- **survey cells** of each latent (opinion, salience): month of the field-period midpoint,
+  effective n = n / deff (``imputed`` when no size is documented), counts = round(share x
+  effective n), item and item x country indices; one response per question, wave and
+  country (the response the panel reports most often), so a sample never enters twice;
+- **events**: the member x month indicator of at least one selected event, the months to
+  each member's next government-forming election, the dated changes of government and the
+  aid weights.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from opinion.errors import ModelInputError
+from opinion.models.coalition.checks import check_members, check_panel, check_salience
+from opinion.models.coalition.checks_tables import (
+    check_aid,
+    check_changes,
+    check_elections,
+    check_events,
+    check_polls,
+)
+from opinion.models.coalition.data import CELL_COLUMNS, CoalitionInputs, EventData, LatentData
+from opinion.models.coalition.event_inputs import encode_events
+from opinion.models.core.inputs import problems_message
 
-MEMBER_COLUMNS = ("iso2", "name", "region")
-CELL_COLUMNS = ["country", "question_id", "response", "pct", "subgroup_n", "end_date"]
+GEOMETRY: dict[str, dict[str, int]] = {
+    "opinion": {"bias_min_cells": 1, "loading_min_countries": 1},
+    "salience": {"bias_min_cells": 3, "loading_min_countries": 2},
+}
+"""Which terms each latent estimates (measured on the bundled panels, 4 chains x 500 draws).
 
-
-@dataclass(frozen=True)
-class CoalitionData:
-    """Validated inputs: members, poll cells, days to the next election, weights."""
-
-    members: pd.DataFrame  # iso2, name, region (model order)
-    regions: list[str]
-    cells: pd.DataFrame  # country, question_id, response, pct, subgroup_n, end_date, n, item
-    items: list[str]
-    directions: np.ndarray
-    elections: pd.DataFrame  # iso2, date
-    dates: pd.DatetimeIndex
-    days: np.ndarray  # (member, date): days to the next election (inf: none in calendar)
-    weights: np.ndarray  # (member,), sums to 1
-    salience: pd.DataFrame  # iso2, pct, n (may be empty)
-
-
-# ----------------------------------------------------------------------------- members
-def default_members() -> pd.DataFrame:
-    """The bundled 30 NATO members of November 2022."""
-    from opinion.datasets import load
-
-    return pd.DataFrame(load("nato_members_2022"))
-
-
-def check_members(members: pd.DataFrame) -> pd.DataFrame:
-    """Members table with ``iso2, name, region`` (codes upper-cased), validated."""
-    if not isinstance(members, pd.DataFrame):
-        raise ModelInputError("members must be a DataFrame with columns iso2, name, region")
-    missing = [c for c in MEMBER_COLUMNS if c not in members.columns]
-    if missing:
-        raise ModelInputError(f"members is missing column(s) {missing}")
-    out = members[list(MEMBER_COLUMNS)].copy()
-    out["iso2"] = out["iso2"].astype(str).str.strip().str.upper()
-    bad = out["iso2"][~out["iso2"].str.fullmatch(r"[A-Z]{2}")]
-    if len(bad):
-        raise ModelInputError(f"members: {bad.iloc[0]!r} is not a two-letter country code")
-    if out["iso2"].duplicated().any():
-        dup = out["iso2"][out["iso2"].duplicated()].iloc[0]
-        raise ModelInputError(f"members: duplicated iso2 {dup!r}")
-    region = out["region"].astype("string").str.strip()
-    no_region = out["iso2"][region.isna() | (region == "")]
-    if len(no_region):
-        raise ModelInputError(f"member {no_region.iloc[0]!r} has no region: set members['region']")
-    out["region"] = region.astype(str)
-    out["name"] = out["name"].fillna(out["iso2"]).astype(str)
-    return out.reset_index(drop=True)
+An item x country pair gets a bias term when it has at least ``bias_min_cells`` cells, and
+an item's loading is estimated when the item reaches ``loading_min_countries`` countries
+(otherwise it is fixed at its direction, +-1). Opinion: every pair and every loading (as
+Claassen 2019; DCPO's two-cell rule gave R-hat 1.14 here). Salience, where most countries
+have one to three cells and the non-sampling error is about 7 points: a bias only for pairs
+with three or more cells and loadings only for items asked in two or more countries (with
+every pair and loading: R-hat 1.15-1.22, bulk ESS 13-21; with these rules: no divergence,
+R-hat 1.03). Predictions for a pair without a bias term draw one from its prior."""
 
 
-# ----------------------------------------------------------------------------- polls
-def poll_rows(polls: object) -> pd.DataFrame:
-    """Country-level rows (``CELL_COLUMNS``) of a poll frame, a table, or a list of them."""
-    if polls is None:
-        return pd.DataFrame(columns=CELL_COLUMNS)
-    if isinstance(polls, list | tuple):
-        parts = [poll_rows(p) for p in polls]
-        return pd.concat(parts, ignore_index=True) if parts else poll_rows(None)
-    frame = getattr(polls, "data", polls)
-    if not isinstance(frame, pd.DataFrame):
-        raise ModelInputError("polls must be a PollFrame, a DataFrame or a list of them")
-    need = ["country", "question_id", "response", "pct"]
-    missing = [c for c in need if c not in frame.columns]
-    if missing:
-        raise ModelInputError(f"polls are missing column(s) {missing}")
-    frame = frame.copy()
-    if "subgroup" in frame.columns:
-        sub = frame["subgroup"].astype(str)
-        frame = frame[sub.str.startswith("country:") | (sub == "all")]
-    country = frame["country"].astype("string").str.strip().str.upper()
-    frame = frame[country.notna() & (country != "")].copy()
-    frame["country"] = country[frame.index].astype(str)
-    for column in ("subgroup_n", "end_date"):
-        if column not in frame.columns:
-            frame[column] = np.nan
-    frame["pct"] = pd.to_numeric(frame["pct"], errors="coerce")
-    frame["subgroup_n"] = pd.to_numeric(frame["subgroup_n"], errors="coerce")
-    frame["end_date"] = pd.to_datetime(frame["end_date"], errors="coerce")
-    return frame[CELL_COLUMNS].reset_index(drop=True)
+# ----------------------------------------------------------------------------- checking
+def check_all(frame: Any, tables: dict[str, Any], config: Any) -> dict[str, Any]:
+    """Every table checked; one :class:`ModelInputError` naming every problem."""
+    members, problems = check_members(tables.get("members"))
+    if problems:
+        raise ModelInputError(problems_message("CoalitionPressure inputs", problems))
+    checked: dict[str, Any] = {"members": members}
+    steps = {
+        "panel": lambda: check_panel(frame, members, config),
+        "polls": lambda: check_polls(tables.get("polls"), members, config),
+        "salience": lambda: check_salience(tables.get("salience"), members, config),
+        "events": lambda: check_events(tables.get("events"), members, config),
+        "elections": lambda: check_elections(tables.get("elections"), members),
+        "changes": lambda: check_changes(tables.get("government_changes"), members),
+        "aid": lambda: check_aid(tables.get("aid"), members),
+    }
+    for name, step in steps.items():
+        checked[name], found = step()
+        problems += found
+    if problems:
+        raise ModelInputError(problems_message("CoalitionPressure inputs", problems))
+    return checked
 
 
-def poll_cells(rows: pd.DataFrame, members: pd.DataFrame, items: Mapping[str, int],
-               country_n: float, drop: tuple[str, ...] = ()) -> pd.DataFrame:
-    """The rows measuring a configured item, with the sample size each is given.
-
-    Countries in ``drop`` (polled non-members, e.g. Finland and Sweden in 2022) are left out;
-    any other code that is not a member is an error.
-    """
-    drop_set = {c.upper() for c in drop}
-    rows = rows[~rows["country"].isin(drop_set)]
-    unknown = sorted(set(rows["country"]) - set(members["iso2"]))
-    if unknown:
-        raise ModelInputError(
-            f"polls: unknown country code {unknown[0]!r} (not in members; known: "
-            f"{', '.join(members['iso2'])}). Polled non-members must be listed in "
-            "drop_countries=[...]")
-    key = rows["question_id"].astype(str) + ":" + rows["response"].astype(str)
-    cells = rows[key.isin(list(items))].copy()
-    cells["item"] = key[cells.index]
-    cells = cells[cells["pct"].between(0, 100, inclusive="neither")]
-    cells["n"] = cells["subgroup_n"].fillna(float(country_n))
-    return cells.reset_index(drop=True)
+# ----------------------------------------------------------------------------- units, grid
+def make_units(members: pd.DataFrame, rows: list[pd.DataFrame]) -> pd.DataFrame:
+    """Members, then the non-members with calibration rows (sorted by code)."""
+    units = members[["iso2", "name", "region"]].assign(member=True)
+    extra = pd.concat([r.loc[~r["member"].astype(bool), ["iso2", "region"]] for r in rows
+                       if r is not None and len(r)], ignore_index=True)
+    if len(extra):
+        extra = extra.drop_duplicates("iso2").sort_values("iso2")
+        units = pd.concat([units, extra.assign(name=extra["iso2"], member=False)],
+                          ignore_index=True)
+    return units.reset_index(drop=True)
 
 
-def check_salience(salience: pd.DataFrame | None, members: pd.DataFrame) -> pd.DataFrame:
-    """Optional salience data: ``iso2, pct`` (domestic issues' share against the war) and
-    ``n``."""
-    if salience is None:
-        return pd.DataFrame({"iso2": pd.Series(dtype=str), "pct": pd.Series(dtype=float),
-                             "n": pd.Series(dtype=float)})
-    missing = [c for c in ("iso2", "pct", "n") if c not in salience.columns]
-    if missing:
-        raise ModelInputError(f"salience is missing column(s) {missing}")
-    out = salience[["iso2", "pct", "n"]].copy()
-    out["iso2"] = out["iso2"].astype(str).str.upper()
-    unknown = sorted(set(out["iso2"]) - set(members["iso2"]))
-    if unknown:
-        raise ModelInputError(f"salience: unknown country code {unknown[0]!r}")
-    if not out["pct"].between(0, 100, inclusive="neither").all():
-        raise ModelInputError("salience: pct must be strictly between 0 and 100")
-    return out.reset_index(drop=True)
+def midpoint_month(start: pd.Series, end: pd.Series) -> pd.Series:
+    """First day of the month of each field period's midpoint."""
+    mid = start + (end - start) / 2
+    return mid.dt.to_period("M").dt.to_timestamp()
 
 
-# ----------------------------------------------------------------------------- elections
-def default_elections(members: pd.DataFrame,
-                      next_election: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Government-forming elections: the bundled 2022-24 calendar, then each member's next
-    election from the members table (when it has a date)."""
-    from opinion.datasets import load
-
-    cal = pd.DataFrame(load("nato_elections_2022_2024"))
-    cal = cal[cal["government_forming"].astype(str) == "yes"]
-    rows = [cal[["iso2", "date"]]]
-    if next_election is not None:
-        rows.append(next_election.rename(columns={"next_election": "date"}))
-    out = pd.concat(rows, ignore_index=True)
-    out["date"] = pd.to_datetime(out["date"], errors="coerce")
-    out["iso2"] = out["iso2"].astype(str).str.upper()
-    out = out[out["iso2"].isin(members["iso2"])]
-    out = out.dropna(subset=["date"]).drop_duplicates()
-    return out.sort_values(["iso2", "date"]).reset_index(drop=True)
-
-
-def check_elections(elections: pd.DataFrame, members: pd.DataFrame, calendar_start: str,
-                    calendar_end: str) -> pd.DataFrame:
-    """Validated ``iso2, date`` table of government-forming elections."""
-    missing = [c for c in ("iso2", "date") if c not in elections.columns]
-    if missing:
-        raise ModelInputError(f"elections is missing column(s) {missing}")
-    out = elections[["iso2", "date"]].copy()
-    out["iso2"] = out["iso2"].astype(str).str.strip().str.upper()
-    unknown = sorted(set(out["iso2"]) - set(members["iso2"]))
-    if unknown:
-        raise ModelInputError(f"elections: unknown country code {unknown[0]!r} (not in members)")
-    dates = pd.to_datetime(out["date"], errors="coerce")
-    if dates.isna().any():
-        bad = out["date"][dates.isna()].iloc[0]
-        raise ModelInputError(f"elections: {bad!r} is not a date")
-    lo, hi = pd.Timestamp(calendar_start), pd.Timestamp(calendar_end)
-    outside = out[(dates < lo) | (dates > hi)]
-    if len(outside):
-        r = outside.iloc[0]
-        raise ModelInputError(
-            f"elections: {r['iso2']} on {pd.Timestamp(r['date']):%Y-%m-%d} is outside the "
-            f"election calendar {lo:%Y-%m-%d}..{hi:%Y-%m-%d}")
-    out["date"] = dates
-    return out.sort_values(["iso2", "date"]).reset_index(drop=True)
+def make_grid(cells: list[pd.DataFrame], events: pd.DataFrame, config: Any
+              ) -> tuple[pd.DatetimeIndex, int, list[str]]:
+    """The months of the grid, the index of the last data month, and problems."""
+    months = pd.concat([c["month"] for c in cells if c is not None and len(c)])
+    dated = events["date"].dropna()
+    first = pd.Timestamp(config.start) if config.start else months.min()
+    last = (pd.Timestamp(config.end) if config.end
+            else max(months.max(), dated.max() if len(dated) else months.max()))
+    first, last = first.to_period("M").to_timestamp(), last.to_period("M").to_timestamp()
+    problems = []
+    before = events[events["selected"] & (events["date"] < first)]
+    if len(before):
+        problems.append(
+            f"events: {len(before)} selected event(s) before the panel starts "
+            f"({first:%Y-%m}): {', '.join(before['event_id'].astype(str).iloc[:3])}; drop them "
+            "or set start= earlier (the latent opinion they need is not measured)")
+    after = events[events["selected"] & (events["date"] >= last + pd.offsets.MonthBegin(1))]
+    if len(after):
+        problems.append(f"events: {len(after)} selected event(s) after end={last:%Y-%m}")
+    for c in cells:
+        if c is not None and ((c["month"] < first) | (c["month"] > last)).any():
+            problems.append(f"survey cells outside the grid {first:%Y-%m}..{last:%Y-%m}: set "
+                            "start/end to include them or filter the rows")
+            break
+    grid = pd.date_range(first, last + pd.DateOffset(months=config.forecast_months), freq="MS")
+    return grid, int(grid.get_loc(last)), problems
 
 
-def days_to_next_election(members: pd.DataFrame, elections: pd.DataFrame,
-                          dates: pd.DatetimeIndex) -> np.ndarray:
-    """(member, date) days from each date to the member's next election on or after it;
-    ``inf`` when the calendar has none (the election term is then zero)."""
-    out = np.full((len(members), len(dates)), np.inf)
-    for m, iso in enumerate(members["iso2"]):
-        own = np.sort(elections.loc[elections["iso2"] == iso, "date"].to_numpy())
-        for t, date in enumerate(dates):
-            ahead = own[own >= np.datetime64(date)]
-            if len(ahead):
-                out[m, t] = (ahead[0] - np.datetime64(date)) / np.timedelta64(1, "D")
-    return out
+# ----------------------------------------------------------------------------- cells
+def one_response_per_question(rows: pd.DataFrame) -> pd.DataFrame:
+    """Keep, per survey, wave, country and question, the response reported most often across
+    the panel (its complement, e.g. 'disagree' beside 'agree', would count a sample twice)."""
+    question = (rows["question_wording"].astype(str) if "question_wording" in rows.columns
+                else rows["item"].astype(str))
+    counts = rows["item"].map(rows["item"].value_counts())
+    ranked = rows.assign(_q=question, _c=counts).sort_values(["_c", "item"],
+                                                             ascending=[False, True])
+    kept = ranked.drop_duplicates(["survey", "wave", "iso2", "_q"])
+    return kept.drop(columns=["_q", "_c"]).sort_index()
 
 
-# ----------------------------------------------------------------------------- weights
-def aid_weights(members: pd.DataFrame) -> np.ndarray:
-    """Shares of calendar-2022 Kiel allocations (EUR bn); members without a figure get 0."""
-    from opinion.datasets import load
-
-    kiel = pd.DataFrame(load("kiel_aid_2022"))
-    kiel = kiel[kiel["measure"].astype(str).str.startswith("allocations in calendar 2022")]
-    by = kiel.dropna(subset=["donor_iso2"]).groupby("donor_iso2")["value"].sum()
-    values = members["iso2"].map(by).fillna(0.0).to_numpy(float)
-    if values.sum() <= 0:
-        raise ModelInputError("weights='aid': no member has a bundled Kiel aid figure")
-    return values / values.sum()
-
-
-def resolve_weights(weights: object, members: pd.DataFrame) -> np.ndarray:
-    """Member weights summing to 1 from a name or a mapping/Series ``iso2 -> weight``."""
-    if isinstance(weights, str):
-        if weights == "equal":
-            return np.full(len(members), 1.0 / len(members))
-        if weights == "aid":
-            return aid_weights(members)
-        raise ModelInputError(
-            f"weights={weights!r}: use 'equal', 'aid' or a Series iso2 -> weight summing to 1 "
-            "(GDP and population figures are not bundled: pass them as a Series)")
-    series = pd.Series(weights, dtype=float)
-    series.index = series.index.astype(str).str.upper()
-    unknown = sorted(set(series.index) - set(members["iso2"]))
-    if unknown:
-        raise ModelInputError(f"weights: unknown country code {unknown[0]!r}")
-    if (series < 0).any() or series.isna().any():
-        raise ModelInputError("weights must be non-negative numbers")
-    if abs(series.sum() - 1) > 1e-6:
-        raise ModelInputError(f"weights must sum to 1 (they sum to {series.sum():.4f})")
-    return members["iso2"].map(series).fillna(0.0).to_numpy(float)
+def effective_sizes(rows: pd.DataFrame, config: Any) -> pd.DataFrame:
+    """``n`` (imputed or dropped when missing), ``n_eff`` = n / deff, counts."""
+    missing = rows["n"].isna()
+    if config.missing_n == "drop":
+        rows = rows[~missing].copy()
+    else:
+        rows = rows.copy()
+        rows.loc[missing, "n"] = float(config.impute_n)
+        rows.loc[missing, "n_basis"] = "imputed"
+    deff = rows["deff"].fillna(config.deff) if "deff" in rows.columns else config.deff
+    rows["n_eff"] = rows["n"] / deff
+    rows["trials"] = np.maximum(np.round(rows["n_eff"]), 1).astype(int)
+    rows["y"] = np.clip(np.round(rows["pct"] / 100 * rows["trials"]), 0,
+                        rows["trials"]).astype(int)
+    return rows
 
 
-def monthly_dates(start: str, end: str) -> pd.DatetimeIndex:
-    """First days of the months from ``start`` to ``end``."""
-    dates = pd.date_range(pd.Timestamp(start).to_period("M").to_timestamp(),
-                          pd.Timestamp(end), freq="MS")
-    if len(dates) == 0:
-        raise ModelInputError(f"no month between start={start!r} and end={end!r}")
-    return dates
+def encode_latent(name: str, rows: pd.DataFrame, reference: str, units: pd.DataFrame,
+                  months: pd.DatetimeIndex, config: Any) -> LatentData:
+    """Cells with unit, item, pair and month indices; the reference item first."""
+    rows = effective_sizes(one_response_per_question(rows), config)
+    unit = {c: i for i, c in enumerate(units["iso2"])}
+    items = [reference, *sorted(set(rows["item"]) - {reference})]
+    q = {c: i for i, c in enumerate(items)}
+    key = rows["item"].astype(str) + "|" + rows["iso2"]
+    rules = GEOMETRY.get(name, GEOMETRY["opinion"])
+    counts = key.value_counts()
+    pairs = sorted(counts.index[counts >= rules["bias_min_cells"]])
+    cells = rows.assign(unit=rows["iso2"].map(unit), q=rows["item"].map(q),
+                        pair=key.map({p: i for i, p in enumerate(pairs)}).fillna(-1).astype(int),
+                        t=[int(months.get_loc(m)) for m in rows["month"]],
+                        member=rows["member"].astype(bool))
+    directions = cells.groupby("q")["direction"].first().reindex(range(len(items)))
+    anchor = int(np.bincount(cells["t"], minlength=len(months)).argmax())
+    countries = cells.groupby("q")["iso2"].nunique().reindex(range(len(items)))
+    free = (countries >= rules["loading_min_countries"]).to_numpy().copy()
+    free[0] = False
+    return LatentData(name, cells[CELL_COLUMNS].reset_index(drop=True), items,
+                      directions.to_numpy(float), pairs, anchor, free)
 
 
-def prepare(polls: object, members: pd.DataFrame | None, elections: pd.DataFrame | None,
-            weights: object, salience: pd.DataFrame | None, config) -> CoalitionData:
-    """Validate and assemble everything the model needs."""
-    original = default_members() if members is None else members
-    members = check_members(original)
-    rows = poll_rows(polls)
-    cells = poll_cells(rows, members, config.items, config.country_n, config.drop_countries)
-    if cells.empty:
-        raise ModelInputError(
-            f"polls: no country-level row measures any item in {list(config.items)}")
-    items = list(config.items)
-    if elections is None:
-        nxt = (original[["iso2", "next_election"]] if "next_election" in original.columns
-               else None)
-        elections = default_elections(members, nxt)
-    elections = check_elections(elections, members, config.calendar_start, config.calendar_end)
-    dates = monthly_dates(config.start, config.end)
-    return CoalitionData(
-        members=members,
-        regions=sorted(members["region"].unique()),
-        cells=cells,
-        items=items,
-        directions=np.array([config.items[i] for i in items], dtype=float),
-        elections=elections,
-        dates=dates,
-        days=days_to_next_election(members, elections, dates),
-        weights=resolve_weights(weights, members),
-        salience=check_salience(salience, members),
-    )
+# ----------------------------------------------------------------------------- prepare
+def _survey_rows(checked: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """Opinion rows (panel + polls) and salience rows, with their months."""
+    parts = [checked["panel"], checked["polls"]]
+    opinion = pd.concat([p for p in parts if p is not None and len(p)], ignore_index=True)
+    opinion["month"] = midpoint_month(opinion["field_start"], opinion["field_end"])
+    salience = checked["salience"]
+    if salience is not None and len(salience):
+        salience = salience.assign(month=midpoint_month(salience["field_start"],
+                                                        salience["field_end"]))
+    else:
+        salience = None
+    return opinion, salience
+
+
+def _terms(config: Any, salience: LatentData | None, events: EventData) -> tuple[
+        tuple[str, ...], list[str]]:
+    terms, notes = list(config.terms), []
+    if salience is None and "salience" in terms:
+        terms.remove("salience")
+        notes.append("no salience data: the event model has no salience term")
+    if np.isinf(events.months_to_election).all() and "election" in terms:
+        terms.remove("election")
+        notes.append("no election dates: the event model has no election term")
+    return tuple(terms), notes
+
+
+def prepare(frame: Any, tables: dict[str, Any], config: Any) -> CoalitionInputs:
+    """Check everything (one error with every problem), then encode."""
+    checked = check_all(frame, tables, config)
+    opinion_rows, salience_rows = _survey_rows(checked)
+    months, end, problems = make_grid([opinion_rows, salience_rows], checked["events"], config)
+    if problems:
+        raise ModelInputError(problems_message("CoalitionPressure inputs", problems))
+    units = make_units(checked["members"], [opinion_rows, salience_rows])
+    opinion = encode_latent("opinion", opinion_rows, config.opinion_reference, units, months,
+                            config)
+    salience = (encode_latent("salience", salience_rows, config.salience_reference, units,
+                              months, config) if salience_rows is not None else None)
+    members = units.loc[units["member"], "iso2"].tolist()
+    events = encode_events(checked, members, months, end)
+    terms, notes = _terms(config, salience, events)
+    for latent in (opinion, salience):
+        if latent is not None and (latent.cells["n_basis"] == "imputed").any():
+            notes.append(f"{latent.name}: {int((latent.cells['n_basis'] == 'imputed').sum())} "
+                         f"cells without a documented n use n = {config.impute_n}")
+    regions = sorted(units["region"].unique())
+    return CoalitionInputs(units=units, regions=regions, months=months, end=end,
+                           opinion=opinion, salience=salience, events=events, terms=terms,
+                           notes=notes)

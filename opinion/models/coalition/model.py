@@ -1,254 +1,257 @@
-r"""Coalition pressure: which members' publics push their governments to negotiate now.
+"""Coalition negotiation pressure from evidence: measured opinion, measured salience and an
+event model of what governments did, fitted in two linked stages.
 
-The model
----------
-Member :math:`m` (region :math:`r(m)`) has a static latent public preference for negotiating
-now, :math:`\theta_m`, on the log-odds scale of the reference item (by default the share of
-ECFR's 'Peace' camp), partially pooled by region:
-
-.. math::
-
-    \theta_m = \mu + \sigma_r z_{r(m)} + \sigma_m z_m, \qquad z \sim N(0, 1).
-
-Heterogeneous poll items measure it. Item :math:`q` (a ``question_id:response``) has an
-intercept :math:`a_q` and a loading :math:`b_q = d_q e^{\ell_q}` whose sign :math:`d_q = \pm 1`
-is given (ECFR 'Justice' and Eurobarometer 'approve EU support' fall as :math:`\theta` rises);
-the reference item has :math:`a = 0, b = 1`. A reported share :math:`y` of item :math:`q` in
-member :math:`m` enters as
-
-.. math::
-
-    \operatorname{logit} y \sim N\!\left(a_q + b_q \theta_m,\;
-        \frac{1}{n\,y(1-y)} + \tau^2\right),
-
-the normal approximation of a binomial on the logit scale with :math:`n` the country's sample
-size (``country_n`` when the poll does not publish it) plus item-by-country non-sampling error
-:math:`\tau`.
-
-Pressure on member :math:`m`'s government at date :math:`t` adds the domestic salience of the
-cost of living against the war and the approach of the member's next government-forming
-election (:math:`D_{m,t}` days away; no election in the calendar: term 0):
-
-.. math::
-
-    P_{m,t} = \theta_m + \gamma (s_m - \mu_s) + \beta \exp(-D_{m,t} / \lambda).
-
-Salience :math:`s_m = \mu_s + \sigma_s z^s_m` (log-odds of domestic issues against the war) is
-measured where a ``salience=`` table gives it (:math:`\operatorname{logit}` of its share, binomial
-error on its ``n``) and pooled otherwise: **with no salience data (the bundled case) it is a
-pooled parameter known only through its prior**, so it widens every member's pressure equally.
-No bundled poll measures :math:`\beta`, :math:`\lambda` or :math:`\gamma` either: they are
-prior-only assumptions, carried into every interval (and varied in ``sensitivity()``).
-
-Priors
-------
-- :math:`\mu \sim N(\text{mu\_center}, \text{mu\_sd})` (logit 35%, 1);
-  :math:`\sigma_r \sim HN(\text{region\_sd})`, :math:`\sigma_m \sim HN(\text{member\_sd})` (0.5);
-- :math:`a_q \sim N(0, 1.5)`, :math:`\ell_q \sim N(0, 0.5)`, :math:`\tau \sim
-  \text{Gamma}(4, 4/\text{poll\_error})` (mean 0.2 log-odds);
-- :math:`\mu_s \sim N(0, 1)`, :math:`\sigma_s \sim HN(0.5)`, :math:`\gamma \sim HN(0.5)`;
-- :math:`\beta \sim HN(\text{election\_effect\_sd})` (0.5), :math:`\lambda \sim
-  \text{LogNormal}(\log \text{decay\_days}, \text{decay\_sd})` (180 days, 0.5).
+Stage 1 (:mod:`.measurement`) is the PyMC model sampled by the shared machinery: each
+member's latent preference for negotiating, and the salience of the economy against the war,
+follow monthly random walks pooled by region and are measured by many survey items (item
+intercepts and direction-signed loadings, item x country bias, beta-binomial likelihood on
+effective n). Stage 2 (:mod:`.events`) is fitted in :meth:`CoalitionPressure.postprocess_posterior`
+on stage 1's posterior: the probability of a defection event in a member-month given
+opinion, salience, election proximity and a change of government, with the member's own
+history as a pooled effect. Its draws join the same posterior (same chains and draws) and
+its divergences count in the fit's diagnostics.
 """
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import pymc as pm
-import pytensor.tensor as pt
 import xarray as xr
 
+from opinion.errors import ModelInputError
+from opinion.models.coalition.compiled import divergences, flat
 from opinion.models.coalition.config import CoalitionConfig
-from opinion.models.coalition.inputs import CoalitionData, prepare
+from opinion.models.coalition.data import CoalitionInputs
+from opinion.models.coalition.events import event_arrays
+from opinion.models.coalition.inputs import prepare
+from opinion.models.coalition.measurement import RAW_NAMES, build_measurement_model
+from opinion.models.coalition.refits import compiled_event_model
 from opinion.models.coalition.results import CoalitionResults
+from opinion.models.coalition.tables import rebuild_tables, stored_tables
 from opinion.models.core.base import BayesianModel
-from opinion.models.core.hashing import records_to_frame
+from opinion.models.core.hashing import frame_to_records
+from opinion.models.core.inputs import as_table
+from opinion.models.core.sampling import SamplerSettings, quiet
+
+STAGE2_MAX_TUNE = 1000
+"""Tuning steps of stage 2 at most (a 40-parameter logistic model adapts well within them;
+its draws are as many as stage 1's)."""
+TABLES = ("members", "salience", "events", "government_changes", "elections", "aid", "polls")
 
 
 class CoalitionPressure(BayesianModel):
-    """Which members' publics push to negotiate, pooled by region, over an election calendar.
+    """Which members' publics push to negotiate, and did it predict what governments did.
 
     Parameters
     ----------
     frame
-        A :class:`~opinion.frames.PollFrame`, a DataFrame in the poll-frame layout (e.g. the
-        Eurobarometer table) or a list of them. Country rows (``country`` set) of the items in
-        ``items`` are used.
+        The opinion panel: one row per country, wave and item with ``iso2, item, direction,
+        pct, field_start, field_end, n`` (the layout of the bundled ``europe_ukraine_panel``;
+        ``n_basis``, ``construct``, ``question_wording``, ``survey``, ``wave``, ``row_id``,
+        ``aggregate``, ``nato_member``, ``region`` are used when present).
     config
         A :class:`CoalitionConfig` or a dict of its fields.
     **overrides
-        Fields of :class:`CoalitionConfig` (``country_n``, priors, dates, ``items``,
-        ``weights``) and the tables ``members``, ``elections``, ``salience``:
+        Fields of :class:`CoalitionConfig` and the tables (DataFrames):
 
     members
-        DataFrame with ``iso2, name, region`` (default: the bundled 30 NATO members of
-        November 2022; a ``next_election`` column extends the default calendar).
-    elections
-        DataFrame ``iso2, date`` of government-forming elections (default: the bundled
-        2022-24 calendar plus each member's next election).
-    weights
-        ``"equal"`` (default), ``"aid"`` (Kiel 2022 allocations) or a Series ``iso2 ->
-        weight`` summing to 1 (e.g. GDP or population shares).
+        Required: ``iso2, name, region`` (+ ``next_election``) of the coalition's members.
+    events
+        Required: dated acts ``date, iso2, event_type, actor_type`` (+ ``actor_types``,
+        ``subtype``, ``event_id``): the ``coalition_events`` layout.
     salience
-        Optional DataFrame ``iso2, pct, n``: share naming domestic issues rather than the war.
+        Issue salience per country and wave (``europe_salience_panel`` layout).
+    polls
+        A poll frame (e.g. U.S. polls) whose ``question_id:response`` items are coded in
+        ``poll_items``.
+    elections
+        Elections ``iso2, date`` (+ ``government_forming``); members' ``next_election``
+        dates are added.
+    government_changes
+        ``iso2, date`` (+ ``election_type``, ``ukraine_position_change``).
+    aid
+        Cumulative aid per donor and cut-off (``kiel_aid_by_period`` layout): the weights of
+        the blocking-share split.
 
     Examples
     --------
-    >>> polls = [opinion.datasets.load("ecfr_peace_justice_2022"),
-    ...          opinion.datasets.load("eurobarometer_support_2022")]  # doctest: +SKIP
-    >>> fit = CoalitionPressure(polls).fit(random_seed=1)  # doctest: +SKIP
-    >>> fit.pressure().head()  # doctest: +SKIP
+    >>> load = opinion.datasets.load                                          # doctest: +SKIP
+    >>> model = CoalitionPressure(load("europe_ukraine_panel"),
+    ...     members=load("nato_members_2022"), events=load("coalition_events"),
+    ...     salience=load("europe_salience_panel"), polls=load("us_ukraine_support"),
+    ...     elections=load("nato_elections_2022_2024"),
+    ...     government_changes=load("government_changes"),
+    ...     aid=load("kiel_aid_by_period"))                                   # doctest: +SKIP
+    >>> fit = model.fit(random_seed=1)                                        # doctest: +SKIP
+    >>> fit.opinion().head()                                                  # doctest: +SKIP
     """
 
     name = "coalition_pressure"
     config_class = CoalitionConfig
     results_class = CoalitionResults
-    table_arguments = ("members", "elections", "salience")
-    inputs: CoalitionData
+    table_arguments = TABLES
+    inputs: CoalitionInputs
 
-    def validate_frame(self, frame: Any) -> Any:
-        return frame  # one or several poll tables, checked by prepare()
+    # ------------------------------------------------------------------ inputs
+    def validate_frame(self, frame: Any) -> pd.DataFrame:
+        if hasattr(frame, "data") and not isinstance(frame, pd.DataFrame):
+            raise ModelInputError(
+                "CoalitionPressure: frame is the opinion panel table (europe_ukraine_panel "
+                "layout); pass poll frames as polls=")
+        return as_table(frame, "frame", "CoalitionPressure")
+
+    def prepare_inputs(self) -> CoalitionInputs:
+        return prepare(self.frame, self.tables, self.config)
+
+    def observations(self) -> pd.DataFrame:
+        parts = [latent.cells.assign(latent=latent.name)
+                 for latent in (self.inputs.opinion, self.inputs.salience) if latent is not None]
+        cells = pd.concat(parts, ignore_index=True)
+        columns = ["latent", "row_id", "survey", "wave", "iso2", "item", "month", "pct", "n",
+                   "n_basis", "n_eff", "trials", "y", "direction", "member"]
+        return cells[columns]
+
+    def code_modules(self) -> list[str]:
+        return [f"opinion.models.coalition.{m}" for m in
+                ("checks", "checks_tables", "inputs", "event_inputs", "data", "measurement",
+                 "events", "compiled")]
 
     @classmethod
-    def rebuild_frame(cls, results: Any) -> Any:
-        return records_to_frame(results.meta["data"], ("end_date",))
+    def rebuild_frame(cls, results: Any) -> pd.DataFrame:
+        return rebuild_tables(results.meta["tables"])["frame"]
 
     @classmethod
     def from_results(cls, results: Any, *, frame: Any = None, **changes: Any
                      ) -> CoalitionPressure:
-        """The model behind ``results`` with its saved tables (members, elections, weights,
-        salience), configuration fields changed by ``changes``."""
-        sal = pd.DataFrame(results.meta["salience_data"])
-        tables = {"members": results.members, "elections": results.elections,
-                  "salience": sal if len(sal) else None}
-        config = {k: v for k, v in results.meta["config"].items() if k != "weights"}
-        config["weights"] = dict(zip(results.iso2, results.weights, strict=True))
-        source = frame if frame is not None else cls.rebuild_frame(results)
-        return cls(source, config={**config, **{k: v for k, v in changes.items()
-                                                if k not in cls.table_arguments}},
-                   **{**tables, **{k: v for k, v in changes.items()
-                                   if k in cls.table_arguments}})
+        """The model behind ``results`` (its tables were saved with it); ``changes`` override
+        configuration fields and tables."""
+        if results.meta.get("model") != cls.name:
+            raise ModelInputError(f"these are results of {results.meta.get('model')!r}")
+        tables = rebuild_tables(results.meta["tables"])
+        source = tables.pop("frame") if frame is None else frame
+        config = cls.config_class.merged(results.meta["config"])
+        tables.update({k: v for k, v in changes.items() if k in TABLES})
+        fields = {k: v for k, v in changes.items() if k not in TABLES}
+        return cls(source, config=config.replace(**fields), **tables)
 
-    def prepare_inputs(self) -> CoalitionData:
-        inputs = prepare(self.frame, self.tables.get("members"), self.tables.get("elections"),
-                         self.config.weights, self.tables.get("salience"), self.config)
-        if not isinstance(self.config.weights, str):
-            self.config = self.config.replace(weights=dict(zip(
-                inputs.members["iso2"], inputs.weights.tolist(), strict=True)))
-        return inputs
+    # ------------------------------------------------------------------ stage 1
+    def build_model(self) -> Any:
+        return build_measurement_model(self.inputs, self.config)
 
-    # ------------------------------------------------------------------ protocol
-    def observations(self) -> pd.DataFrame:
-        return self.inputs.cells.copy()
+    def quiet_messages(self) -> tuple[str, ...]:
+        # the likelihoods are Potentials: prior draws of the parameters are exact
+        return ("The effect of Potentials on other parameters is ignored",)
 
-    def code_modules(self) -> list[str]:
-        return ["opinion.models.coalition.inputs"]
+    def default_target_accept(self) -> float:
+        # measured on the bundled panels, 4 x 1,000 draws: 0.9 left 2 divergences of 4,000
+        return 0.95
+
+    def default_sampler_settings(self, **given: Any) -> SamplerSettings:
+        """Also remembered for stage 2, which samples the same chains and draws."""
+        settings = super().default_sampler_settings(**given)
+        self._settings = settings
+        return settings
 
     def summary_var_names(self) -> list[str]:
-        return ["mu", "sigma_region", "sigma_member", "theta", "tau", "item_intercept",
-                "item_log_loading"]
+        names = []
+        for latent in ("opinion", "salience"):
+            if getattr(self.inputs, latent) is not None:
+                names += [latent, f"{latent}_mean", f"{latent}_region_sd",
+                          f"{latent}_country_sd", f"{latent}_common_sd", f"{latent}_walk_sd",
+                          f"{latent}_bias_sd", f"{latent}_poll_error", f"{latent}_intercept",
+                          f"{latent}_loading"]
+        return names + ["event_base", "history_sd", "history", *self._event_terms()]
+
+    def _event_terms(self) -> list[str]:
+        names = {"opinion": ["beta_opinion"], "salience": ["beta_salience"],
+                 "election": ["beta_election", "decay_months"], "change": ["beta_change"],
+                 "partisanship": ["beta_partisanship"]}
+        return [n for term in self.inputs.terms for n in names.get(term, [])]
+
+    # ------------------------------------------------------------------ stage 2
+    def postprocess_posterior(self, idata: xr.DataTree, rng: np.random.Generator
+                              ) -> xr.DataTree:
+        """Fit the event model on stage 1's posterior and join its draws (see module doc)."""
+        post = idata["posterior"].to_dataset()
+        opinion = flat(post, "opinion")
+        salience = flat(post, "salience") if "salience" in post else None
+        arrays = event_arrays(self.inputs, opinion, salience, self.config)
+        settings = getattr(self, "_settings", None) or self.default_sampler_settings()
+        start = time.perf_counter()
+        compiled = compiled_event_model(arrays, self.inputs, self.config)
+        tree = compiled.sample(arrays, draws=post.sizes["draw"],
+                               tune=min(settings.tune, STAGE2_MAX_TUNE),
+                               chains=post.sizes["chain"], cores=settings.cores,
+                               seed=int(rng.integers(2**31 - 1)),
+                               target_accept=settings.target_accept)
+        prior = _event_prior(compiled.model, arrays, idata, int(rng.integers(2**31 - 1)))
+        self._stage2 = {"seconds": time.perf_counter() - start,
+                        "divergences": divergences(tree),
+                        "tune": min(settings.tune, STAGE2_MAX_TUNE)}
+        self._arrays = arrays
+        return _joined(idata, tree, prior)
 
     def results_metadata(self) -> dict[str, Any]:
         d = self.inputs
-        polled = sorted(set(d.cells["country"]))
+        arrays = getattr(self, "_arrays", None)
         return {
-            "members": d.members.to_dict(orient="list"),
-            "regions": d.regions,
-            "items": d.items,
-            "dates": [f"{t:%Y-%m-%d}" for t in d.dates],
-            "weights": d.weights.tolist(),
-            "elections": {"iso2": d.elections["iso2"].tolist(),
-                          "date": [f"{t:%Y-%m-%d}" for t in d.elections["date"]]},
-            "polled_members": polled,
-            "salience_data": d.salience.to_dict(orient="list"),
+            "units": frame_to_records(d.units), "regions": d.regions,
+            "months": [f"{m:%Y-%m-%d}" for m in d.months], "end": d.end,
+            "terms": list(d.terms), "notes": d.notes,
+            "latents": {lat.name: {"items": lat.items, "directions": lat.directions.tolist(),
+                                   "pairs": lat.pairs, "anchor": lat.anchor}
+                        for lat in (d.opinion, d.salience) if lat is not None},
+            "events": frame_to_records(d.events.events.drop(columns=["t"])),
+            "aid": None if d.events.aid is None else d.events.aid.tolist(),
+            "aid_date": d.events.aid_date,
+            "arrays": None if arrays is None else {k: np.asarray(v).tolist()
+                                                   for k, v in arrays.items()},
+            "stage2": getattr(self, "_stage2", {}),
+            "tables": stored_tables(self.frame, self.tables),
         }
 
-    # ------------------------------------------------------------------ model
-    def coords(self) -> dict[str, list]:
-        d = self.inputs
-        return {"member": d.members["iso2"].tolist(), "region": d.regions,
-                "item": d.items[1:], "cell": list(range(len(d.cells)))}
 
-    def build_model(self) -> pm.Model:
-        d, c = self.inputs, self.config
-        region_idx = d.members["region"].map({r: i for i, r in enumerate(d.regions)}).to_numpy()
-        member_idx = d.cells["country"].map(
-            {m: i for i, m in enumerate(d.members["iso2"])}).to_numpy()
-        item_idx = d.cells["item"].map({q: i for i, q in enumerate(d.items)}).to_numpy()
-        share = d.cells["pct"].to_numpy(float) / 100
-        y = np.log(share / (1 - share))
-        se2 = 1.0 / (d.cells["n"].to_numpy(float) * share * (1 - share))
-        with pm.Model(coords=self.coords()) as model:
-            mu = pm.Normal("mu", c.mu_center, c.mu_sd)
-            sigma_region = pm.HalfNormal("sigma_region", c.region_sd)
-            sigma_member = pm.HalfNormal("sigma_member", c.member_sd)
-            z_region = pm.Normal("z_region", 0, 1, dims="region")
-            z_member = pm.Normal("z_member", 0, 1, dims="member")
-            theta = pm.Deterministic(
-                "theta", mu + sigma_region * z_region[region_idx] + sigma_member * z_member,
-                dims="member")
-            n_other = len(d.items) - 1
-            if n_other:
-                a_free = pm.Normal("item_intercept", 0, c.item_intercept_sd, dims="item")
-                l_free = pm.Normal("item_log_loading", 0, c.item_loading_sd, dims="item")
-                a = pt.concatenate([pt.zeros(1), a_free])
-                b = pt.concatenate([pt.ones(1), d.directions[1:] * pt.exp(l_free)])
-            else:
-                a, b = pt.zeros(1), pt.ones(1)
-            tau = pm.Gamma("tau", alpha=4.0, beta=4.0 / c.poll_error)
-            mean = a[item_idx] + b[item_idx] * theta[member_idx]
-            pm.Normal("y", mean, pt.sqrt(se2 + tau**2), observed=y, dims="cell")
-            if len(d.salience):
-                self._salience_block(d)
-        return model
+def _event_prior(model: Any, arrays: dict[str, np.ndarray], idata: xr.DataTree, seed: int
+                 ) -> xr.Dataset:
+    """Prior draws of the event model (its data set to ``arrays``: the compiled model is
+    shared), as many as stage 1's prior draws."""
+    import pymc as pm
 
-    def _salience_block(self, d: CoalitionData) -> None:
-        """Salience of domestic issues against the war (log-odds), measured where given."""
-        c = self.config
-        mu_s = pm.Normal("salience_mean", 0, 1)
-        sigma_s = pm.HalfNormal("salience_sd", c.salience_sd)
-        z_s = pm.Normal("z_salience", 0, 1, dims="member")
-        salience = pm.Deterministic("salience", mu_s + sigma_s * z_s, dims="member")
-        s_share = d.salience["pct"].to_numpy(float) / 100
-        s_idx = d.salience["iso2"].map({m: i for i, m in enumerate(d.members["iso2"])}).to_numpy()
-        s_se = np.sqrt(1 / (d.salience["n"].to_numpy(float) * s_share * (1 - s_share)))
-        pm.Normal("salience_obs", salience[s_idx], s_se, observed=np.log(s_share / (1 - s_share)))
+    n = idata["prior"].sizes["draw"] if "prior" in idata.children else 500
+    with model, quiet(("The effect of Potentials on other parameters is ignored",)):
+        pm.set_data(arrays)
+        prior = pm.sample_prior_predictive(n, random_seed=seed)
+    return prior["prior"].to_dataset()
 
-    # ------------------------------------------------------------------ sampling
-    def _prior_only(self, n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
-        """Exact draws of the parameters no data inform (independent of the posterior)."""
-        c, m = self.config, len(self.inputs.members)
-        out = {
-            "salience_effect": np.abs(rng.normal(0, c.salience_effect_sd, n)),
-            "election_effect": np.abs(rng.normal(0, c.election_effect_sd, n)),
-            "decay_days": np.exp(rng.normal(np.log(c.decay_days), c.decay_sd, n)),
-        }
-        if not len(self.inputs.salience):
-            mu_s = rng.normal(0, 1, n)
-            sd_s = np.abs(rng.normal(0, c.salience_sd, n))
-            out["salience_mean"] = mu_s
-            out["salience_sd"] = sd_s
-            out["salience"] = mu_s[:, None] + sd_s[:, None] * rng.standard_normal((n, m))
-        return out
 
-    def postprocess_posterior(self, idata: xr.DataTree, rng: np.random.Generator
-                              ) -> xr.DataTree:
-        """Add exact prior draws of the prior-only parameters (election effect and decay,
-        salience effect, and salience when no salience data are given) to the posterior."""
-        post = idata["posterior"]
-        chains, draws = post.sizes["chain"], post.sizes["draw"]
-        members = self.inputs.members["iso2"].tolist()
-        new = {}
-        for name, values in self._prior_only(chains * draws, rng).items():
-            if name in post:
-                continue
-            shape = (chains, draws) + values.shape[1:]
-            dims = ("chain", "draw") + (("member",) if values.ndim > 1 else ())
-            new[name] = (dims, values.reshape(shape))
-        ds = post.to_dataset().assign(**{k: v for k, v in new.items()})
-        ds = ds.assign_coords(member=members)
-        idata["posterior"] = xr.DataTree(ds)
-        return idata
+def _joined(idata: xr.DataTree, events: xr.DataTree, prior: xr.Dataset) -> xr.DataTree:
+    """Stage 2's draws added to the posterior and prior; raw variables dropped; the latent
+    series kept in single precision; divergences of both stages counted together."""
+    post = idata["posterior"].to_dataset()
+    extra = events["posterior"].to_dataset()
+    joined = post.merge(extra.assign_coords(chain=post["chain"], draw=post["draw"]),
+                        compat="override", join="override")
+    idata["posterior"] = xr.DataTree(_trim(joined))
+    if "prior" in idata.children:
+        base = idata["prior"].to_dataset()
+        idata["prior"] = xr.DataTree(_trim(base.merge(
+            prior.assign_coords(chain=base["chain"], draw=base["draw"]), compat="override",
+            join="override")))
+    stats = idata["sample_stats"].to_dataset()
+    stage2 = events["sample_stats"]["diverging"].values.astype(bool)
+    stats["diverging_events"] = (("chain", "draw"), stage2)
+    stats["diverging"] = stats["diverging"] | stats["diverging_events"]
+    idata["sample_stats"] = xr.DataTree(stats)
+    return idata
+
+
+def _trim(ds: xr.Dataset) -> xr.Dataset:
+    drop = [v for v in ds.data_vars if v.endswith(RAW_NAMES) or v == "history_z"]
+    ds = ds.drop_vars(drop)
+    for name in ("opinion", "salience"):
+        if name in ds:
+            ds[name] = ds[name].astype("float32")
+    return ds

@@ -1,4 +1,5 @@
-"""Figures for coalition pressure, drawn from tidy tables: small multiples by member, the
+"""Figures for coalition pressure, drawn from tidy tables (never results objects): latent
+series by member, the opinion heat map with events, the back-test calibration plot and the
 split curve. Each draws in the toolkit's theme only when it makes its own figure."""
 
 from __future__ import annotations
@@ -15,77 +16,118 @@ if TYPE_CHECKING:
 
 
 @themed
-def plot_pressure(pressure: pd.DataFrame, *, order: list[str], names: dict[str, str],
-                  polled: set[str], ax: Axes | None = None, level: float = 0.9,
-                  title: str = "Pressure to negotiate now") -> Axes:
-    """Pressure (percent) over time, one panel per member.
-
-    Parameters
-    ----------
-    pressure
-        ``member, date, mean, lower, upper`` (percent).
-    order
-        Members to draw, in order.
-    names
-        Member code -> display name.
-    polled
-        Members with survey data (drawn in colour; the others in grey).
-    ax
-        With an Axes, all members are drawn on it as lines; with ``None`` a grid of small
-        multiples is created.
-    level
-        Width of the credible band (for the title).
-
-    Returns
-    -------
-    matplotlib.axes.Axes
-        The first panel (or ``ax``).
-    """
+def plot_series(series: pd.DataFrame, *, order: list[str], names: dict[str, str],
+                ax: Axes | None = None, title: str, ylabel: str, level: float = 0.9,
+                ncol: int = 6) -> Axes:
+    """Small multiples of ``member, date, mean, lower, upper, surveyed`` (percent);
+    members without survey data are grey and labelled so. With ``ax``, the means of all
+    members are drawn on it as lines. Returns the first panel (or ``ax``)."""
     import matplotlib.pyplot as plt
 
-    colours = palette()
+    colour = palette()[0]
     if ax is not None:
-        for k, iso in enumerate(order):
-            t = pressure[pressure["member"] == iso]
-            ax.plot(t["date"], t["mean"], color=colours[k % len(colours)], lw=1.5, label=iso)
+        for iso in order:
+            own = series[series["member"] == iso]
+            ax.plot(own["date"], own["mean"], lw=1, label=iso)
         percent_axis(ax)
-        ax.legend(ncol=3, fontsize=7, frameon=False)
         return ax
-    ncol = 6
     nrow = int(np.ceil(len(order) / ncol))
-    fig, axes = plt.subplots(nrow, ncol, figsize=(2.2 * ncol, 1.7 * nrow + 0.6), sharex=True,
+    fig, axes = plt.subplots(nrow, ncol, figsize=(2.2 * ncol, 1.6 * nrow + 0.7), sharex=True,
                              sharey=True, layout="constrained", squeeze=False)
     for k, a in enumerate(axes.ravel()):
         if k >= len(order):
             a.set_visible(False)
             continue
-        iso = order[k]
-        t = pressure[pressure["member"] == iso]
-        colour = colours[0] if iso in polled else "#888888"
-        a.fill_between(t["date"], t["lower"], t["upper"], color=colour, alpha=0.25, lw=0)
-        a.plot(t["date"], t["mean"], color=colour, lw=1.5)
-        a.axhline(50, color="#b2182b", lw=0.7, ls="--")
-        a.set_title(f"{names.get(iso, iso)}{'' if iso in polled else ' (no data)'}",
-                    fontsize=8)
-        a.tick_params(labelsize=7)
+        own = series[series["member"] == order[k]]
+        seen = bool(own["surveyed"].iloc[0])
+        c = colour if seen else "#999999"
+        a.fill_between(own["date"], own["lower"], own["upper"], color=c, alpha=0.25, lw=0)
+        a.plot(own["date"], own["mean"], color=c, lw=1.4)
+        a.set_title(names.get(order[k], order[k]) + ("" if seen else " (no survey data)"),
+                    fontsize=7.5)
+        a.tick_params(labelsize=6.5)
         percent_axis(a)
         for label in a.get_xticklabels():
             label.set_rotation(45)
-    fig.suptitle(f"{title} ({level:.0%} band; grey = no data)", fontsize=10)
+    fig.suptitle(f"{title} ({level:.0%} band; grey: no survey data)", fontsize=10)
+    fig.supylabel(ylabel, fontsize=8)
     return axes.ravel()[0]
 
 
 @themed
-def plot_split_curve(curve: pd.DataFrame, *, ax: Axes | None = None, xlabel: str,
-                     ylabel: str, title: str, note: str = "") -> Axes:
-    """Probability of a split by coalition size: ``n_members, member, probability`` (0-1)."""
+def plot_heatmap(series: pd.DataFrame, events: pd.DataFrame, *, order: list[str],
+                 names: dict[str, str], ax: Axes | None = None, title: str,
+                 colour_label: str, note: str = "") -> Axes:
+    """Member x month heat map of ``mean`` (percent), members without survey data hatched,
+    with the months of defection events marked (``member, date`` of ``events``)."""
+    ax = get_ax(ax, figsize=(10, 0.28 * len(order) + 1.5))
+    wide = series.pivot(index="member", columns="date", values="mean").loc[order]
+    dates = list(wide.columns)
+    image = ax.imshow(wide.to_numpy(), aspect="auto", cmap="RdYlBu_r", interpolation="nearest")
+    ax.figure.colorbar(image, ax=ax, label=colour_label, fraction=0.025, pad=0.01)
+    surveyed = series.groupby("member")["surveyed"].first()
+    ax.set_yticks(range(len(order)))
+    ax.set_yticklabels([names.get(m, m) + ("" if surveyed.get(m, True) else " *")
+                        for m in order], fontsize=7)
+    step = max(1, len(dates) // 12)
+    ax.set_xticks(range(0, len(dates), step))
+    ax.set_xticklabels([f"{d:%b %y}" for d in dates[::step]], fontsize=7, rotation=45)
+    col = {d: i for i, d in enumerate(dates)}
+    row = {m: i for i, m in enumerate(order)}
+    marks = events[events["member"].isin(row) & events["date"].isin(col)]
+    ax.scatter([col[d] for d in marks["date"]], [row[m] for m in marks["member"]],
+               marker="o", s=14, facecolor="black", edgecolor="white", lw=0.5,
+               label="defection event", zorder=3)
+    ax.legend(loc="upper left", bbox_to_anchor=(0, -0.12), fontsize=7, frameon=False)
+    ax.set_title(title, fontsize=10, loc="left")
+    if note:
+        source_note(ax, note)
+    return ax
+
+
+@themed
+def plot_calibration(predictions: pd.DataFrame, *, models: list[str], ax: Axes | None = None,
+                     bins: tuple[float, ...] = (0, 0.01, 0.03, 0.1, 0.3, 1.0),
+                     note: str = "") -> Axes:
+    """Observed event frequency against predicted probability (binned), per model, from
+    back-test predictions ``model, p, y``; marker area = member-months in the bin."""
+    ax = get_ax(ax, figsize=(6, 5))
+    colours = palette()
+    edges = np.asarray(bins)
+    for k, model in enumerate(models):
+        own = predictions[predictions["model"] == model]
+        which = np.clip(np.digitize(own["p"], edges[1:-1]), 0, len(edges) - 2)
+        g = own.groupby(which).agg(p=("p", "mean"), y=("y", "mean"), n=("y", "size"))
+        ax.plot(100 * g["p"], 100 * g["y"], "-", color=colours[k % len(colours)], lw=1.2,
+                label=model.replace("_", " "))
+        ax.scatter(100 * g["p"], 100 * g["y"], s=8 + 2 * np.sqrt(g["n"]),
+                   color=colours[k % len(colours)], zorder=3)
+    top = 100 * float(predictions["p"].max()) if len(predictions) else 100
+    ax.plot([0, max(top, 1)], [0, max(top, 1)], color="#777777", lw=0.8, ls="--")
+    ax.set_xlabel("Predicted monthly probability of a defection event")
+    ax.set_ylabel("Observed frequency")
+    percent_axis(ax, "x")
+    percent_axis(ax)
+    ax.legend(fontsize=8, frameon=False)
+    ax.set_title("Back-test calibration (out of sample)", fontsize=10, loc="left")
+    if note:
+        source_note(ax, note)
+    return ax
+
+
+@themed
+def plot_split_curve(curve: pd.DataFrame, *, ax: Axes | None = None, title: str,
+                     xlabel: str, ylabel: str, note: str = "") -> Axes:
+    """``n_members, mean, lower, upper`` (probabilities 0-1) as a line with its band."""
     ax = get_ax(ax)
     colour = palette()[0]
-    ax.step(curve["n_members"], 100 * curve["probability"], where="mid", color=colour, lw=2)
-    ax.scatter(curve["n_members"], 100 * curve["probability"], color=colour, s=12, zorder=3)
-    for r in curve.iloc[:: max(1, len(curve) // 10)].itertuples():
-        ax.annotate(r.member, (r.n_members, 100 * r.probability), fontsize=7,
-                    xytext=(0, 5), textcoords="offset points", ha="center")
+    ax.fill_between(curve["n_members"], 100 * curve["lower"], 100 * curve["upper"],
+                    color=colour, alpha=0.2, lw=0)
+    ax.plot(curve["n_members"], 100 * curve["mean"], color=colour, lw=2, marker="o", ms=3)
+    if "member" in curve and curve["member"].astype(bool).any():
+        for r in curve.iloc[:: max(1, len(curve) // 10)].itertuples():
+            ax.annotate(r.member, (r.n_members, 100 * r.mean), fontsize=7, xytext=(0, 5),
+                        textcoords="offset points", ha="center")
     ax.set_ylim(0, 100)
     percent_axis(ax)
     ax.set_xlabel(xlabel)

@@ -1,77 +1,91 @@
-"""Simulate coalitions with known preferences (for recovery and coverage tests)."""
+"""Panels and events simulated from the model itself, for recovery and coverage studies.
+
+A truth is one draw from the priors of both stages (every parameter, the latent series,
+the item and event parameters); survey counts are beta-binomial on the design's cells and
+effective sizes, events Bernoulli on the design's member-months with the design's
+covariates. Drawing the truth from the priors is what makes nominal coverage the right
+target: averaged over such truths, 90% posterior intervals cover 90% of true values.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
-import pandas as pd
+import pymc as pm
 
-from opinion.models.coalition.config import DEFAULT_ITEMS, CoalitionConfig
+from opinion.models.coalition.events import build_event_model, event_arrays, probability_draws
+from opinion.models.coalition.measurement import build_measurement_model, saturated
+from opinion.models.core.sampling import quiet
+
+POTENTIAL_NOTE = ("The effect of Potentials on other parameters is ignored",)
 
 
 @dataclass
-class SimulatedCoalition:
-    """Simulated polls and the truth behind them."""
+class Truth:
+    """One simulated truth and the data it generates."""
 
-    polls: pd.DataFrame
-    salience: pd.DataFrame
-    theta: np.ndarray  # (member,)
-    salience_true: np.ndarray  # (member,) log-odds
-    salience_mean: float
-    salience_effect: float
-    election_effect: float
-    decay_days: float
-
-    def pressure(self, days: np.ndarray) -> np.ndarray:
-        """True pressure (member, date) for a days-to-election matrix."""
-        sal = self.salience_effect * (self.salience_true - self.salience_mean)
-        return (self.theta + sal)[:, None] + self.election_effect * np.exp(
-            -days / self.decay_days)
+    values: dict[str, np.ndarray]  # every prior variable of stage 1 and stage 2 (one draw)
+    data: dict[str, np.ndarray]  # stage-1 data containers ({latent}_y, quasi: _saturated)
+    events: np.ndarray  # (member, month) simulated event indicators
 
 
-def simulate(members: pd.DataFrame, *, seed: int, polled_share: float = 0.7,
-             n: int = 1000, config: CoalitionConfig | None = None) -> SimulatedCoalition:
-    """Draw a coalition from the model's priors and polls of it.
+def prior_draws(model: pm.Model, n: int, seed: int) -> dict[str, np.ndarray]:
+    """``n`` prior draws of every variable of ``model``: ``name -> (n, ...)``."""
+    with model, quiet(POTENTIAL_NOTE):
+        prior = pm.sample_prior_predictive(n, random_seed=seed)["prior"]
+    return {k: np.asarray(prior[k].values)[0] for k in prior.data_vars}
 
-    Every parameter is drawn from its prior (so 90% intervals should cover the truth about
-    90% of the time). About ``polled_share`` of members are asked each non-reference item;
-    about half the polled members are also asked the reference item; salience is measured
-    in half the members. Shares are rounded to whole percent, as published.
-    """
-    c = config or CoalitionConfig()
+
+def cell_counts(values: dict[str, np.ndarray], latent: Any, k: int,
+                rng: np.random.Generator) -> np.ndarray:
+    """Beta-binomial counts of ``latent``'s cells under draw ``k``."""
+    cells, name = latent.cells, latent.name
+    u, t, q, pair = (cells[c].to_numpy() for c in ("unit", "t", "q", "pair"))
+    bias = np.r_[values[f"{name}_bias"][k], 0.0]
+    eta = (values[f"{name}_intercept"][k][q] + values[f"{name}_loading"][k][q]
+           * values[name][k][u, t] + bias[pair])
+    p = 1 / (1 + np.exp(-eta))
+    phi = max(0.25 / float(values[f"{name}_poll_error"][k]) ** 2 - 1.0, 1e-3)
+    share = rng.beta(np.maximum(p * phi, 1e-9), np.maximum((1 - p) * phi, 1e-9))
+    return rng.binomial(cells["trials"].to_numpy(), share).astype(float)
+
+
+def simulate(inputs: Any, config: Any, *, n: int, seed: int) -> list[Truth]:
+    """``n`` truths on the design of ``inputs`` (its cells, sizes, members, covariates)."""
     rng = np.random.default_rng(seed)
-    regions = sorted(members["region"].unique())
-    r_idx = members["region"].map({r: i for i, r in enumerate(regions)}).to_numpy()
-    m = len(members)
-    mu = rng.normal(c.mu_center, c.mu_sd * 0.5)
-    theta = (mu + abs(rng.normal(0, c.region_sd)) * rng.standard_normal(len(regions))[r_idx]
-             + abs(rng.normal(0, c.member_sd)) * rng.standard_normal(m))
-    items = list(c.items) if c.items else list(DEFAULT_ITEMS)
-    a = np.r_[0.0, rng.normal(0, 1.0, len(items) - 1)]
-    b = np.r_[1.0, np.array([c.items[i] for i in items[1:]]) * np.exp(
-        rng.normal(0, c.item_loading_sd, len(items) - 1))]
-    tau = rng.gamma(4.0, c.poll_error / 4.0)
-    rows = []
-    iso = members["iso2"].to_numpy()
-    for q, item in enumerate(items):
-        share = polled_share * (0.5 if q == 0 else 1.0)
-        asked = rng.random(m) < share
-        qid, resp = item.split(":", 1)
-        for j in np.flatnonzero(asked):
-            p = 1 / (1 + np.exp(-(a[q] + b[q] * theta[j] + rng.normal(0, tau))))
-            pct = round(100 * rng.binomial(n, p) / n)
-            pct = min(max(pct, 1), 99)
-            rows.append({"country": iso[j], "question_id": qid, "response": resp, "pct": pct,
-                         "subgroup_n": n, "end_date": "2022-11-01"})
-    mu_s = rng.normal(0, 1)
-    sal = mu_s + abs(rng.normal(0, c.salience_sd)) * rng.standard_normal(m)
-    measured = rng.random(m) < 0.5
-    s_pct = [min(max(round(100 * rng.binomial(n, 1 / (1 + np.exp(-s))) / n), 1), 99)
-             for s in sal[measured]]
-    salience = pd.DataFrame({"iso2": iso[measured], "pct": s_pct, "n": n})
-    return SimulatedCoalition(
-        polls=pd.DataFrame(rows), salience=salience, theta=theta, salience_true=sal,
-        salience_mean=mu_s, salience_effect=abs(rng.normal(0, c.salience_effect_sd)),
-        election_effect=abs(rng.normal(0, c.election_effect_sd)),
-        decay_days=float(np.exp(rng.normal(np.log(c.decay_days), c.decay_sd))))
+    stage1 = prior_draws(build_measurement_model(inputs, config), n, seed)
+    latents = [lat for lat in (inputs.opinion, inputs.salience) if lat is not None]
+    truths = []
+    for k in range(n):
+        data: dict[str, np.ndarray] = {}
+        for latent in latents:
+            y = cell_counts(stage1, latent, k, rng)
+            trials = latent.cells["trials"].to_numpy(float)
+            data[f"{latent.name}_y"] = y
+            if config.likelihood == "quasi":
+                data[f"{latent.name}_saturated"] = saturated(y, trials)
+        truths.append(Truth({key: v[k] for key, v in stage1.items()}, data,
+                            np.zeros((inputs.n_members, len(inputs.months)))))
+    _simulate_events(inputs, config, truths, rng, seed)
+    return truths
+
+
+def _simulate_events(inputs: Any, config: Any, truths: list[Truth], rng: np.random.Generator,
+                     seed: int) -> None:
+    """Event indicators from each truth's latent series and a prior draw of stage 2 (each
+    truth centred at its own member-month mean, as a fit centres at its estimates)."""
+    def series(truth: Truth, name: str) -> np.ndarray | None:
+        return truth.values[name][None] if name in truth.values else None
+
+    first = event_arrays(inputs, series(truths[0], "opinion"), series(truths[0], "salience"),
+                         config)
+    stage2 = prior_draws(build_event_model(first, inputs, config), len(truths), seed + 1)
+    for k, truth in enumerate(truths):
+        opinion, salience = series(truth, "opinion"), series(truth, "salience")
+        arrays = event_arrays(inputs, opinion, salience, config)
+        params = {key: v[k:k + 1] for key, v in stage2.items()}
+        p = probability_draws(params, arrays, opinion, salience, inputs.n_members)[0]
+        truth.values.update({key: v[k] for key, v in stage2.items()})
+        truth.events = (rng.random(p.shape) < p).astype(float)
