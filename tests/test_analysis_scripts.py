@@ -4,7 +4,7 @@ Each analysis runs twice, in a private copy of the working tree (so that other w
 real tree cannot disturb the file listings, and the copy is first on ``PYTHONPATH``):
 
 1. ``python <copy>/analyses/NAME.py`` from an unrelated folder, with the session's shared
-   fit cache: the only file that may change in the copy is ``reports/NAME.html``, nothing
+   fit cache: the only files that may change in the copy are ``reports/NAME.html`` and its JSON twin, nothing
    is written to the working directory, and the script says where the report went;
 2. ``opinion report NAME --out DIR`` from an unrelated folder, with an empty fit cache of
    its own (so every model is sampled again): nothing in the copy changes, DIR gets the
@@ -53,7 +53,7 @@ def test_script_runs_from_any_cwd_and_writes_only_its_report(
     run, changed = _first_run(name, repo_copy, tmp_path,
                               harness.session_fit_cache(tmp_path_factory))
     assert run.returncode == 0, run.explain()
-    assert changed == [f"reports/{name}.html"], run.explain()
+    assert sorted(changed) == [f"reports/{name}.html", f"reports/{name}.json"], run.explain()
     assert f"{name}.html" in run.stdout + run.stderr, \
         "the script should say where it wrote the report"
     report = repo_copy / "reports" / f"{name}.html"
@@ -77,7 +77,8 @@ def test_cli_report_is_deterministic_without_the_cache(
     assert harness.changed_files(before, harness.snapshot(repo_copy)) == [], \
         "opinion report --out wrote into the repository"
     assert list(cwd.iterdir()) == []
-    assert sorted(p.name for p in out.iterdir()) == sorted(["index.html", f"{name}.html"])
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        ["index.html", f"{name}.html", f"{name}.json"])
     assert f"[1/1] {name}: wrote" in run.stderr, run.explain()  # progress line
     second = harness.normalise_report((out / f"{name}.html").read_text("utf-8"))
     assert harness.report_differences(_FIRST_RUNS[name], second) == []
