@@ -4,8 +4,9 @@ Each analysis runs twice, in a private copy of the working tree (so that other w
 real tree cannot disturb the file listings, and the copy is first on ``PYTHONPATH``):
 
 1. ``python <copy>/analyses/NAME.py`` from an unrelated folder, with the session's shared
-   fit cache: the only files that may change in the copy are ``reports/NAME.html`` and its JSON twin, nothing
-   is written to the working directory, and the script says where the report went;
+   fit cache: the only files that may change in the copy are ``reports/NAME.html`` and
+   its JSON twin, nothing is written to the working directory, and the script says where
+   the report went;
 2. ``opinion report NAME --out DIR`` from an unrelated folder, with an empty fit cache of
    its own (so every model is sampled again): nothing in the copy changes, DIR gets the
    report and an index, the command prints a progress line, and the report is identical to
