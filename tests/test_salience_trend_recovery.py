@@ -42,6 +42,9 @@ QUESTIONS = [
 ]
 
 
+# 1,500 draws: with 1,000, seed 20 ended at R-hat 1.011 on the mention slope (a chance
+# exceedance of the 1.01 gate that longer chains remove)
+DRAWS = 1500
 # the simulated questions measure one construct (no construct offsets in the truth)
 ONE_CONSTRUCT = {q.question_id: "issue salience" for q in QUESTIONS}
 
@@ -73,11 +76,11 @@ def test_trend_recovery_centred_quasi() -> None:
         pd.testing.assert_frame_equal(  # same design: only the counts differ
             model.inputs.blocks[["poll_id", "question_id", "group", "N"]],
             base.inputs.blocks[["poll_id", "question_id", "group", "N"]])
-        trace = nutpie.sample(compiled.with_data(**model.observed_data()), draws=1000,
+        trace = nutpie.sample(compiled.with_data(**model.observed_data()), draws=DRAWS,
                               tune=model.default_tune("nutpie"), chains=4, cores=2,
                               seed=seed, progress_bar=False,
                               target_accept=model.default_target_accept())
-        settings = SamplerSettings(draws=1000, tune=model.default_tune("nutpie"))
+        settings = SamplerSettings(draws=DRAWS, tune=model.default_tune("nutpie"))
         fit = model.results_from_idata(trace, settings=settings, random_seed=seed)
         assert fit.diagnostics.ok, (seed, fit.diagnostics.status())
         for knot in fit.knots:
