@@ -16,7 +16,7 @@ from mocked_sampling import mocked_fit
 
 import opinion
 from opinion.errors import OpinionError
-from opinion.models import IssueSalience, IssueVote, PollAverage, VoteMRP
+from opinion.models import CoalitionPressure, IssueSalience, IssueVote, PollAverage, VoteMRP
 from opinion.models.election.simulate import draw_truth, simulate_exit_poll
 from opinion.models.election.simulate_mrp import simulate_mrp
 
@@ -56,8 +56,17 @@ def _vote_mrp() -> VoteMRP:
                    weight="weight")
 
 
-MODELS = {"poll_average": _poll_average, "issue_salience": _issue_salience,
-          "issue_vote": _issue_vote, "vote_mrp": _vote_mrp}
+def _coalition_pressure() -> CoalitionPressure:
+    load = opinion.datasets.load
+    return CoalitionPressure(
+        load("europe_ukraine_panel"), members=load("nato_members_2022"),
+        events=load("coalition_events"), salience=load("europe_salience_panel"),
+        polls=load("us_ukraine_support"), elections=load("nato_elections_2022_2024"),
+        government_changes=load("government_changes"), aid=load("kiel_aid_by_period"))
+
+
+MODELS = {"coalition_pressure": _coalition_pressure, "poll_average": _poll_average,
+          "issue_salience": _issue_salience, "issue_vote": _issue_vote, "vote_mrp": _vote_mrp}
 
 
 @pytest.mark.parametrize("name", sorted(MODELS))
