@@ -106,11 +106,16 @@ class ModelResults:
         Every derived quantity a results object computes from ``draws(...)`` is then computed
         from the prior, by the same code.
         """
+        cached = self.__dict__.get("_prior_view_cache")
+        if cached is not None:
+            return cached
         if "prior" not in self.idata.children:
             raise OpinionError("this fit kept no prior draws")
         tree = xr.DataTree()
         tree["posterior"] = self.idata["prior"]
-        return type(self)(tree, self.meta)
+        view = type(self)(tree, self.meta)
+        self.__dict__["_prior_view_cache"] = view  # one view: its derived draws are cached too
+        return view
 
     # ------------------------------------------------------------- contraction
     def contraction(self, quantity: str | Quantity) -> float:
