@@ -29,12 +29,14 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from opinion.errors import OpinionError
 
 if TYPE_CHECKING:
+    import pandas as pd
     import xarray as xr
 
 CACHE_ENV = "OPINION_CACHE_DIR"
@@ -194,6 +196,63 @@ class FitCache:
               request: dict[str, Any]) -> Path:
         """Store a fit with its manifest (replacing a bad entry under the same key)."""
         return write_fit(self.folder(model_name, key), idata, meta, request=request)
+
+
+class DerivedTables:
+    """Tables computed from a cached fit (a back-test, held-out refits), kept in the fit's
+    entry under ``derived/`` and verified like it: each file holds the request it answers
+    and the SHA-256 of its tables; a mismatch or damage means the tables are computed again
+    (never returned), a folder that cannot be written means they are not kept.
+
+    Parameters
+    ----------
+    folder
+        The fit's cache entry (:meth:`FitCache.folder`).
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = Path(folder) / "derived"
+
+    def get(self, name: str, request: dict[str, Any],
+            compute: Callable[[], list[pd.DataFrame]]) -> list[pd.DataFrame]:
+        """The tables ``compute()`` returns for ``request``, from disk when verified."""
+        path = self.folder / f"{name}-{hashlib.sha256(_dump(request).encode()).hexdigest()}.json"
+        stored = self._read(path, request)
+        if stored is not None:
+            return stored
+        tables = compute()
+        texts = [table.to_json(orient="table", date_format="iso", double_precision=15)
+                 for table in tables]
+        payload = {"request": _canonical(request), "tables": texts,
+                   "sha256": hashlib.sha256("\n".join(texts).encode()).hexdigest()}
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            temporary = path.with_suffix(f".{os.getpid()}.tmp")
+            temporary.write_text(json.dumps(payload), encoding="utf-8")
+            os.replace(temporary, path)
+        except OSError:
+            pass  # a read-only cache still answers; the tables are just not kept
+        return tables
+
+    @staticmethod
+    def _read(path: Path, request: dict[str, Any]) -> list[pd.DataFrame] | None:
+        import io
+
+        import pandas as pd
+
+        try:
+            payload = json.loads(path.read_text(encoding="utf-8"))
+            texts = payload["tables"]
+            if (payload["request"] != _canonical(request) or payload["sha256"]
+                    != hashlib.sha256("\n".join(texts).encode()).hexdigest()):
+                return None
+            return [pd.read_json(io.StringIO(text), orient="table") for text in texts]
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+
+def _dump(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str)
 
 
 def cached_fit_folder(cache_dir: Path, model_name: str, key: str) -> Path:

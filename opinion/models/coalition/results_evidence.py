@@ -23,6 +23,13 @@ from opinion.models.coalition.refits import RefitSettings, Refitter
 BASELINES = ("base_rate", "country_history")
 
 
+def _setting_text(value: Any) -> str:
+    """A changed setting as the sensitivity table shows it (a tuple of terms joined)."""
+    if isinstance(value, tuple | list):
+        return ", ".join(map(str, value))
+    return "" if value is None else str(value)
+
+
 class EvidenceMixin:
     """Back-test, held-out cells and sensitivity."""
 
@@ -67,9 +74,13 @@ class EvidenceMixin:
                 dropped = () if leave_one_out is False else tuple(leave_one_out)
                 models = {k: v for k, v in models.items() if not k.startswith("without_")
                           or k.removeprefix("without_") in dropped}
-            runs[key] = run_backtest(self.refitter(), chosen, horizon,
-                                     self.refit_settings(draws, tune, chains, cores),
-                                     self.random_seed if seed is None else seed, models)
+            seed = self.random_seed if seed is None else seed
+            request = {"origins": [str(o) for o in chosen], "horizon": horizon,
+                       "draws": draws, "tune": tune, "chains": chains, "seed": seed,
+                       "models": {k: str(v) for k, v in models.items()}}
+            runs[key] = tuple(self.derived_tables("backtest", request, lambda: list(
+                run_backtest(self.refitter(), chosen, horizon,
+                             self.refit_settings(draws, tune, chains, cores), seed, models))))
         return runs[key][0].copy()
 
     def backtest_predictions(self, **kwargs: Any) -> pd.DataFrame:
@@ -106,9 +117,12 @@ class EvidenceMixin:
         key = (fraction, folds, draws, tune, chains, seed)
         runs = self.__dict__.setdefault("_holdouts", {})
         if key not in runs:
-            runs[key] = run_holdout(self.refitter(), fraction, folds,
-                                    self.refit_settings(draws, tune, chains, cores),
-                                    self.random_seed if seed is None else seed)
+            seed = self.random_seed if seed is None else seed
+            request = {"fraction": fraction, "folds": folds, "draws": draws, "tune": tune,
+                       "chains": chains, "seed": seed}
+            runs[key] = self.derived_tables("holdout", request, lambda: [run_holdout(
+                self.refitter(), fraction, folds,
+                self.refit_settings(draws, tune, chains, cores), seed)])[0]
         return runs[key].copy()
 
     def holdout_summary(self, latent: str = "opinion", **kwargs: Any) -> dict[str, float]:
@@ -141,12 +155,19 @@ class EvidenceMixin:
                               "decay_months": [1.5, 6.0], "base_rate_sd": [0.75, 3.0],
                               "change_window": [3, 12],
                               "terms": [(*self.terms, "partisanship")]}
-        rows = [self._sensitivity_row("fitted", "", None, None, window)]
-        for name, values in changes.items():
-            for value in values:
-                params, arrays = self.refit_events(**{name: value}, **fit)
-                rows.append(self._sensitivity_row(name, value, params, arrays, window))
-        return pd.DataFrame(rows)
+        def compute() -> list[pd.DataFrame]:
+            rows = [self._sensitivity_row("fitted", "", None, None, window)]
+            for name, values in changes.items():
+                for value in values:
+                    params, arrays = self.refit_events(**{name: value}, **fit)
+                    rows.append(self._sensitivity_row(name, value, params, arrays, window))
+            table = pd.DataFrame(rows)
+            table["value"] = table["value"].map(_setting_text)
+            return [table]
+
+        request = {"changes": {k: [_setting_text(v) for v in vs] for k, vs in changes.items()},
+                   "window": list(window) if window else None, "fit": fit}
+        return self.derived_tables("sensitivity", request, compute)[0]
 
     def _sensitivity_row(self, name: str, value: Any, params: dict[str, Any] | None,
                          arrays: dict[str, Any] | None, window: tuple[str, str] | None

@@ -271,13 +271,15 @@ class BayesianModel(ABC):
                 warnings.warn(f"{exc}; sampling again", stacklevel=2)
             else:
                 results = self.results_class(idata, meta)
+                results.cache_folder = store.folder(self.name, key)
                 warn_if_unconverged(results.diagnostics, self.name)
                 return results
         idata, seconds = sample_model(self, settings, random_seed, progressbar)
         results = self.results_from_idata(idata, settings=settings, random_seed=random_seed,
                                           sampling_seconds=seconds, content_hash=key)
         if store is not None:
-            store.write(self.name, key, idata, results.meta, request=request)
+            results.cache_folder = store.write(self.name, key, idata, results.meta,
+                                               request=request)
         warn_if_unconverged(results.diagnostics, self.name)
         return results
 

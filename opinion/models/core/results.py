@@ -84,6 +84,20 @@ class ModelResults:
     def __init__(self, idata: xr.DataTree, meta: dict[str, Any]) -> None:
         self.idata = idata
         self.meta = meta
+        self.cache_folder: Path | None = None  # the fit's cache entry, when it has one
+
+    def derived_tables(self, name: str, request: dict[str, Any],
+                       compute: Callable[[], list[pd.DataFrame]]) -> list[pd.DataFrame]:
+        """Tables computed from this fit (a back-test, refits), kept in the fit's cache entry
+        and verified on reuse (:class:`~opinion.io.cache.DerivedTables`); computed afresh
+        when the fit has no cache entry. ``request`` must name everything the tables depend
+        on besides the fit itself."""
+        if self.cache_folder is None:
+            return compute()
+        from opinion.io.cache import DerivedTables
+
+        full = {"fit": self.meta.get("content_hash"), **request}
+        return DerivedTables(self.cache_folder).get(name, full, compute)
 
     # ------------------------------------------------------------- draws
     def draws(self, name: str, group: str = "posterior") -> np.ndarray:
