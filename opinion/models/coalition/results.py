@@ -65,10 +65,17 @@ class CoalitionResults(ChecksMixin, EvidenceMixin, PlotsMixin, ModelResults):
         return {name: self.draws(name) for name in PARAMETERS if name != "history_sd"}
 
     def probability_draws(self, terms_on: np.ndarray | None = None) -> np.ndarray:
-        """``(draw, member, month)`` monthly probabilities of a defection event."""
+        """``(draw, member, month)`` monthly probabilities of a defection event (the
+        fitted terms' array is computed once per results object; treat it as read-only)."""
+        if terms_on is None and "_probability_memo" in self.__dict__:
+            return self.__dict__["_probability_memo"]
         salience = self.latent_draws("salience") if self.has_salience() else None
-        return probability_draws(self.event_params(), self.arrays, self.latent_draws("opinion"),
-                                 salience, len(self.iso2), terms_on)
+        out = probability_draws(self.event_params(), self.arrays, self.latent_draws("opinion"),
+                                salience, len(self.iso2), terms_on)
+        if terms_on is None:
+            out.flags.writeable = False
+            self.__dict__["_probability_memo"] = out
+        return out
 
     def pressure_draws(self) -> np.ndarray:
         """``(draw, member, month)``: log-odds shift from the public (opinion + salience)."""

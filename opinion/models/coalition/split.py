@@ -40,15 +40,20 @@ def blocking(quiet: np.ndarray, weights: np.ndarray, share: float,
     units = np.rint(np.asarray(weights, float) / np.sum(weights) * resolution).astype(int)
     need = int(np.ceil(share * resolution - 1e-9))
     q = 1.0 - quiet  # (draw, member): P(defects)
-    dist = np.zeros((q.shape[0], resolution + units.sum() + 1))
+    # dist[:, j]: P(defecting weight = j units) for j < need; dist[:, need]: P(>= need)
+    dist = np.zeros((q.shape[0], need + 1))
     dist[:, 0] = 1.0
     for m, w in enumerate(units):
         if w == 0:
             continue
-        shifted = np.zeros_like(dist)
-        shifted[:, w:] = dist[:, :-w]
-        dist = dist * (1.0 - q[:, m:m + 1]) + shifted * q[:, m:m + 1]
-    return dist[:, need:].sum(axis=1)
+        moved = dist * q[:, m:m + 1]
+        dist *= 1.0 - q[:, m:m + 1]
+        if w <= need:
+            dist[:, w:need] += moved[:, :need - w]
+            dist[:, need] += moved[:, need - w:].sum(axis=1)
+        else:
+            dist[:, need] += moved.sum(axis=1)
+    return dist[:, need]
 
 
 def curve(quiet: np.ndarray, orders: np.ndarray) -> np.ndarray:
