@@ -87,9 +87,12 @@ def convergence_table(idata: xr.DataTree, var_names: list[str] | None = None) ->
     frames = []
     for name in names:
         da = posterior[name]
-        rhat = az.rhat(da.to_dataset(name=name))[name]
-        ess_b = az.ess(da.to_dataset(name=name), method="bulk")[name]
-        ess_t = az.ess(da.to_dataset(name=name), method="tail")[name]
+        # an element constant within chains (a fixed reference entry) has no R-hat or ESS:
+        # NaN without a warning (a chain stuck elsewhere still fails: its ESS is tiny)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rhat = az.rhat(da.to_dataset(name=name))[name]
+            ess_b = az.ess(da.to_dataset(name=name), method="bulk")[name]
+            ess_t = az.ess(da.to_dataset(name=name), method="tail")[name]
         frame = pd.DataFrame({
             "ess_bulk": np.atleast_1d(ess_b.values).ravel(),
             "ess_tail": np.atleast_1d(ess_t.values).ravel(),
@@ -118,8 +121,10 @@ def draw_diagnostics(values: np.ndarray, chains: int) -> tuple[float, float, flo
     ds = xr.Dataset({"q": da})
     if not np.isfinite(values).all() or np.ptp(values) == 0:
         return float("nan"), float("nan"), float("nan")
-    return (float(az.rhat(ds)["q"]), float(az.ess(ds, method="bulk")["q"]),
-            float(az.ess(ds, method="tail")["q"]))
+    # a quantity constant within a chain (a rank indicator) has no R-hat: NaN, not a warning
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (float(az.rhat(ds)["q"]), float(az.ess(ds, method="bulk")["q"]),
+                float(az.ess(ds, method="tail")["q"]))
 
 
 def diagnose(idata: xr.DataTree, var_names: list[str] | None = None,
