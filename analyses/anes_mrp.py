@@ -21,6 +21,7 @@ import statsmodels.api as sm
 from opinion.models.election import VoteMRP
 from opinion.models.election.plots import plot_vote_by_issue
 from opinion.report import Report, report_path
+from opinion.survey import proportion_ci
 
 SEED = 1996
 SAMPLING = dict(draws=1500, tune=1500, chains=4, target_accept=0.98)
@@ -111,8 +112,11 @@ report.headline(
     value=ind["mean"], lower=ind["lower"], upper=ind["upper"], level=0.9,
     contraction=main.contraction(dole_in("independent")))
 s = shift.iloc[0]
+sample_lo, sample_hi = (100 * x for x in proportion_ci(
+    sample_dole / 100, len(anes), method="wilson", level=0.9))
 report.headline(
-    f"The sample expected {sample_dole:.1f}% Dole against {official_dole:.1f}% counted: "
+    f"The sample expected {sample_dole:.1f}% Dole ({sample_lo:.1f}-{sample_hi:.1f}%, 90% "
+    f"Wilson interval of the unweighted sample) against {official_dole:.1f}% counted: "
     f"calibration shifts every cell's log-odds of Dole by {s['mean']:+.2f} "
     f"({s['lower']:+.2f} to {s['upper']:+.2f}).",
     value=s["mean"], lower=s["lower"], upper=s["upper"], level=0.9,

@@ -167,7 +167,8 @@ split_block = fit.split_draws(None, "blocking")
 share = fit.meta["config"]["blocking_share"]
 report.headline(
     f"P(members holding at least {share:.0%} of allocated aid defect, {window}) = "
-    f"{format_probability(split_block.mean())} (the United States alone holds "
+    f"{format_probability(split_block.mean())} ({interval_of(100 * split_block, '.0f', '%')} "
+    "over the posterior; the United States alone holds "
     f"{100 * fit.aid[fit.iso2.index('US')]:.0f}% of Kiel's allocations).",
     value=float(split_block.mean()), lower=float(np.quantile(split_block, 0.05)),
     upper=float(np.quantile(split_block, 0.95)), level=LEVEL,

@@ -38,6 +38,7 @@ from opinion.formatting import format_probability, ordinal
 from opinion.frames.pollframe import PollFrame
 from opinion.models.salience import IssueSalience
 from opinion.report import Report, format_interval, report_path
+from opinion.survey import proportion_ci
 
 DATASET, CHECK_DATASET = "us_issues_2022", "poll_figures_incomplete"
 RATED = "gallup_issue_importance_2022"  # the only vote-scale item that measures the war
@@ -284,9 +285,13 @@ report.headline(
     value=war_row["mean_rank"], lower=rank_lo, upper=rank_hi, level=LEVEL,
     contraction=fit.contraction(war_rank))
 war_rated = float(rated.loc[rated["issue"] == WAR, "pct"].max())
+rated_n = int(rated.loc[rated["issue"] == WAR, "n"].max())
+rated_lo, rated_hi = (100 * x for x in proportion_ci(war_rated / 100, rated_n,
+                                                      method="wilson", level=0.9))
 report.headline(
     f"In Gallup's October rating itself (the only vote-scale item that measures the war; "
-    f"published figures, no model), {war_rated:.0f}% of registered voters called relations "
+    f"published figures, no model), {war_rated:.0f}% ({rated_lo:.0f}-{rated_hi:.0f}%, 90% "
+    f"Wilson interval, n = {rated_n:,}) of registered voters called relations "
     f"with Russia extremely important to their vote: {ordinal(rated_rank)} of the "
     f"{len(rated)} issues Gallup asked about.",
     value=war_rated, contraction=None)
