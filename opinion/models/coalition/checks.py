@@ -190,17 +190,25 @@ def check_panel(frame: Any, members: pd.DataFrame, config: Any
     table, more = _directions(table, ids)
     problems += more
     ids = ids[table.index]
-    for check in (_dates, _shares):
-        problems += check(table, "europe panel", ids)
-    problems += _sample_sizes(table, "europe panel", ids, config.missing_n)
-    table["row_id"] = ids
-    for column in ("survey", "wave"):
-        if column not in table.columns:
-            table[column] = ""
+    problems += _cell_checks(table, "europe panel", ids, config)
     if config.opinion_reference not in set(table["item"]):
         problems.append(f"opinion_reference {config.opinion_reference!r} is not an item of the "
                         "panel's rows with a direction")
     return _dedupe(table, ["survey", "wave", "iso2", "item"]), problems
+
+
+def _cell_checks(table: pd.DataFrame, label: str, ids: pd.Series, config: Any) -> list[str]:
+    """Dates, shares and sample sizes of a panel's cells (all problems); adds ``row_id`` and
+    empty ``survey``/``wave`` columns where the table has none."""
+    problems = []
+    for check in (_dates, _shares):
+        problems += check(table, label, ids)
+    problems += _sample_sizes(table, label, ids, config.missing_n)
+    table["row_id"] = ids
+    for column in ("survey", "wave"):
+        if column not in table.columns:
+            table[column] = ""
+    return problems
 
 
 def check_salience(salience: Any, members: pd.DataFrame, config: Any
@@ -222,13 +230,7 @@ def check_salience(salience: Any, members: pd.DataFrame, config: Any
     table["item"] = table["item"].astype(str) + ":" + table["issue"].astype(str)
     # every issue's share is its own measure (several issues come from one question)
     table["question_wording"] = table["item"]
-    for check in (_dates, _shares):
-        problems += check(table, "salience", ids)
-    problems += _sample_sizes(table, "salience", ids, config.missing_n)
-    table["row_id"] = ids
-    for column in ("survey", "wave"):
-        if column not in table.columns:
-            table[column] = ""
+    problems += _cell_checks(table, "salience", ids, config)
     if config.salience_reference not in set(table["item"]):
         problems.append(f"salience_reference {config.salience_reference!r} is not an "
                         "item:issue of the salience rows modelled")
