@@ -15,10 +15,13 @@ def list_datasets() -> None:
     """List bundled datasets with their kind, rows and number of sources."""
     from opinion import datasets
 
+    listing = datasets.list()
     table = Table(title="Bundled datasets")
-    for column in ("name", "kind", "rows", "sources", "title"):
+    table.add_column("name", no_wrap=True, min_width=max(
+        [len(n) for n in listing["name"]] + [4]))  # names are typed: never cut
+    for column in ("kind", "rows", "sources", "title"):
         table.add_column(column)
-    for row in datasets.list().itertuples():
+    for row in listing.itertuples():
         table.add_row(row.name, row.kind, str(row.rows or ""), str(row.sources), row.title)
     console.print(table)
 
