@@ -132,6 +132,7 @@ def run_cli(args: list[str], *, cwd: Path, env: dict[str, str],
 
 # --------------------------------------------------------------------------- comparing
 _VOLATILE = re.compile(r'<dd data-provenance="(?:generated|runtime)">.*?</dd>', re.S)
+_SAMPLING_TIME = re.compile(r"sampling took [\d,.]+ s")  # wall time in the methodology
 _IMG = re.compile(r'data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)')
 
 
@@ -150,11 +151,13 @@ def normalise_svg(svg: str) -> str:
 def normalise_report(html_text: str) -> str:
     """The report without the parts allowed to change between runs.
 
-    Drops the provenance's generation time and runtime; decodes inline SVG figures and
+    Drops the provenance's generation time and runtime and the sampling wall time the
+    generated methodology states; decodes inline SVG figures and
     renumbers their ids. Everything else, every number in text, tables and figure
     coordinates included, must match exactly.
     """
     text = _VOLATILE.sub("<dd>(volatile)</dd>", html_text)
+    text = _SAMPLING_TIME.sub("sampling took (volatile)", text)
 
     def svg(m: re.Match) -> str:
         decoded = base64.b64decode(m.group(1)).decode("utf-8", "replace")
