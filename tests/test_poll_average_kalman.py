@@ -329,9 +329,18 @@ def test_kalman_arm_agrees_with_sampled_path_and_binomial_daily_fits(tmp_path):
                       "status": fit.diagnostics.status()}
     print(f"\nKalman arm ({kalman.diagnostics.status()}) against:\n"
           f"{pd.DataFrame(rows).T.to_string()}")
-    assert kalman.diagnostics.ok
-    for name, row in rows.items():
+    assert kalman.diagnostics.ok and sampled.diagnostics.ok
+    checked = ["normal (path sampled)"] + (["binomial daily"] if binomial.diagnostics.ok
+                                           else [])
+    for name in checked:
+        row = rows[name]
         assert row["max_diff_pp"] < 0.5, (name, row)
         assert 0.9 < row["width_ratio"] < 1.1, (name, row)
         assert row["house_diff_pp"] < 0.3, (name, row)
     assert rows["normal (path sampled)"]["mean_diff_pp"] < 0.1
+    if not binomial.diagnostics.ok:
+        # Known and open: the reference arm (binomial likelihood, daily walk sampled by NUTS)
+        # does not converge at this density (measured: R-hat 1.53 on sigma_house, bulk ESS
+        # 7), so it cannot judge the Kalman arm; the exact comparison above passed.
+        pytest.xfail("binomial daily reference fit not converged: "
+                     + binomial.diagnostics.status())
