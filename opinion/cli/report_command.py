@@ -115,11 +115,9 @@ def report(
 
 
 def _files_only_backend() -> None:
-    """A command-line run draws into files only (the user's MPLBACKEND wins)."""
-    if "MPLBACKEND" not in os.environ:
-        import matplotlib
-
-        matplotlib.use("Agg")
+    """A command-line run draws into files only: it asks for Agg through ``MPLBACKEND`` (as a
+    user would) unless the user set that variable; it never calls ``matplotlib.use``."""
+    os.environ.setdefault("MPLBACKEND", "Agg")
 
 
 def _run_one(analysis: str, i: int, total: int, folder: Path) -> tuple[str, float, str]:
