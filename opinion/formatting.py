@@ -1,6 +1,32 @@
-"""How numbers read everywhere in opinion: figures, tables, headlines and reports."""
+"""How numbers read everywhere in opinion: figures, tables, headlines and reports.
+
+The one convention for results (documented in the README, "Units"): every share a user sees
+is in **percent (0-100)**, and every interval column names its level, ``lower_90`` and
+``upper_90`` for a 90% interval (:func:`interval_columns`). Differences of shares are in
+percentage points; probabilities of events stay on 0-1.
+"""
 
 from __future__ import annotations
+
+
+def level_label(level: float) -> str:
+    """The level as it appears in column names: 0.9 -> ``'90'``, 0.95 -> ``'95'``,
+    0.995 -> ``'99.5'``.
+
+    Raises
+    ------
+    ValueError
+        When ``level`` is not strictly between 0 and 1 (90 is not a level; 0.9 is).
+    """
+    if not 0.0 < float(level) < 1.0:
+        raise ValueError(f"level must be between 0 and 1 (0.9 for 90%), got {level!r}")
+    return f"{float(level) * 100:.10g}"
+
+
+def interval_columns(level: float) -> tuple[str, str]:
+    """Names of the interval columns at ``level``: 0.9 -> ``('lower_90', 'upper_90')``."""
+    label = level_label(level)
+    return f"lower_{label}", f"upper_{label}"
 
 
 def format_pct(value: float, decimals: int = 0) -> str:
