@@ -6,6 +6,9 @@ Each analysis is a script in the analyses folder (see :mod:`opinion.report.paths
 index, prints each report's time and exits 1 if any failed. ``--jobs N`` runs up to N
 analyses at once, each in its own process with its output in ``<out>/logs/<name>.log``
 (PyMC compiles in one thread, so two analyses on two cores overlap compiling with sampling).
+A report whose inputs (package source, analysis script, datasets, package versions,
+``OPINION_*`` settings) did not change since it was written is reused, not rendered again
+(:mod:`opinion.report.freshness`); ``--force`` renders it anyway.
 """
 
 from __future__ import annotations
@@ -79,6 +82,8 @@ def report(
     list_: bool = typer.Option(False, "--list", help="List the analyses and exit."),
     jobs: int = typer.Option(1, "--jobs", "-j", min=1, max=16,
                              help="Analyses run at once, each in its own process."),
+    force: bool = typer.Option(False, "--force",
+                               help="Render even the reports whose inputs did not change."),
 ) -> int:
     """Render HTML (and JSON) reports from the bundled data."""
     from opinion.report import reports_dir, write_index
@@ -95,11 +100,21 @@ def report(
     folder = Path(out).resolve() if out is not None else reports_dir()
     _check_output(folder)
     start = time.perf_counter()
-    if all_ and jobs > 1:
-        timings = _run_parallel(known, folder, jobs)
+    wanted = known if all_ else [name]
+    fresh = _freshness(wanted, folder)
+    stale = [n for n in wanted if force or not fresh[n].up_to_date]
+    for i, analysis in enumerate(wanted, start=1):
+        if analysis not in stale:
+            console.print(f"[{i}/{len(wanted)}] {analysis}: {fresh[analysis].reason}; "
+                          "--force renders it again", highlight=False, soft_wrap=True)
+    if all_ and jobs > 1 and len(stale) > 1:
+        ran = _run_parallel(stale, folder, jobs)
     else:
-        timings = [_run_one(analysis, i, len(known) if all_ else 1, folder)
-                   for i, analysis in enumerate(known if all_ else [name], start=1)]
+        ran = [_run_one(analysis, i, len(stale), folder)
+               for i, analysis in enumerate(stale, start=1)]
+    _record_builds(ran, fresh, folder)
+    outcome = {analysis: (analysis, seconds, status) for analysis, seconds, status in ran}
+    timings = [outcome.get(n, (n, 0.0, "up to date")) for n in wanted]
     console.print(f"index: {write_index(folder)}", highlight=False)
     failed = [analysis for analysis, _, status in timings if status == "failed"]
     if len(timings) > 1:
@@ -112,6 +127,31 @@ def report(
                       highlight=False)
         return 1
     return 0
+
+
+def _freshness(names: list[str], folder: Path) -> dict:
+    """Each report's :class:`~opinion.report.freshness.Freshness` (its build key and whether
+    the report in ``folder`` was built from the same inputs)."""
+    from opinion.io.datasets import datasets_dir
+    from opinion.report import freshness
+    from opinion.report.paths import analyses_dir
+
+    analyses = analyses_dir()
+    shared = freshness.shared_inputs_digest(analyses, datasets_dir())
+    return {n: freshness.check(n, freshness.build_key(n, analyses, shared), folder)
+            for n in names}
+
+
+def _record_builds(ran: list[tuple[str, float, str]], fresh: dict, folder: Path) -> None:
+    """Record the reports that were rendered successfully (key computed before the run)."""
+    from datetime import UTC, datetime
+
+    from opinion.report import freshness
+
+    built = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    for analysis, _, status in ran:
+        if status == "ok":
+            freshness.record(analysis, fresh[analysis].key, folder, built)
 
 
 def _files_only_backend() -> None:
@@ -153,7 +193,7 @@ def _run_parallel(names: list[str], folder: Path, jobs: int) -> list[tuple[str, 
             name = waiting.pop(0)
             log = (logs / f"{name}.log").open("w", encoding="utf-8")
             command = [sys.executable, "-m", "opinion", "--debug", "report", name,
-                       "--out", str(folder)]
+                       "--out", str(folder), "--force"]
             process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
             running[name] = (process, log, time.perf_counter())
             console.print(f"[{len(done) + len(running)}/{total}] {name}: started "
