@@ -8,6 +8,7 @@ One test runs the console entry point in a subprocess.
 from __future__ import annotations
 
 import hashlib
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -178,11 +179,33 @@ def test_every_command_is_walked() -> None:
     assert {"", "validate", "report", "datasets", "datasets list", "datasets show"} <= found
 
 
+@pytest.mark.parametrize("flag", ["--help", "-h"])
 @pytest.mark.parametrize("path", _command_paths(), ids=lambda p: " ".join(p) or "opinion")
-def test_help_on_every_command(capsys, path) -> None:
-    code, out, err = _run(capsys, *path, "--help")
+def test_help_on_every_command(capsys, path, flag) -> None:
+    code, out, err = _run(capsys, *path, flag)
     assert code == 0, err
     assert "Usage: opinion" in out
+
+
+def test_version(capsys) -> None:
+    from importlib.metadata import version
+
+    code, out, err = _run(capsys, "--version")
+    assert code == 0, err
+    assert out.strip() == f"opinion {version('opinion')}"
+    assert out.strip() == f"opinion {__import__('opinion').__version__}"  # one version number
+
+
+def test_version_falls_back_to_the_package_attribute(monkeypatch) -> None:
+    import importlib.metadata
+
+    from opinion.cli.app import version
+
+    def not_installed(name: str) -> str:
+        raise importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(importlib.metadata, "version", not_installed)
+    assert version() == __import__("opinion").__version__
 
 
 @pytest.mark.parametrize("argv", [["validate"], ["bogus"], ["validate", "x.csv", "--nope"]])
@@ -291,3 +314,41 @@ def test_datasets_list_shows_a_broken_datapackage(capsys, monkeypatch, datasets_
     code, _, err = _run(capsys, "datasets", "show", "us_issues_2022")
     assert code == 2
     _assert_one_line_error(err, "not valid JSON")
+
+
+# ---------------------------------------------------------------- each fact once (issue 21)
+def test_report_prints_each_line_once(tmp_path) -> None:
+    """`opinion report NAME` as a user runs it: the script's own ``wrote ...`` line is not
+    repeated beside the runner's progress line, and no line appears twice."""
+    out = tmp_path / "out"
+    result = subprocess.run(
+        [sys.executable, "-m", "opinion", "report", "ipsos_two_thirds", "--out", str(out)],
+        capture_output=True, text=True, timeout=300, cwd=tmp_path,
+        env={**os.environ, "MPLBACKEND": "Agg"},
+    )
+    assert result.returncode == 0, result.stderr
+    lines = [line.strip() for line in (result.stdout + result.stderr).splitlines()
+             if line.strip()]
+    repeated = {line for line in lines if lines.count(line) > 1}
+    assert not repeated, lines
+    wrote = [line for line in lines if "wrote" in line]
+    assert len(wrote) == 1 and str(out / "ipsos_two_thirds.html") in wrote[0], lines
+    assert "[1/1] ipsos_two_thirds: wrote" in wrote[0]
+    assert (out / "ipsos_two_thirds.json").exists()
+
+
+def test_dropping_the_scripts_wrote_line_keeps_everything_else() -> None:
+    import io
+
+    from opinion.cli.report_command import _WithoutLine
+
+    sink = io.StringIO()
+    stream = _WithoutLine(sink, "wrote /r/x.html")
+    print("fitting a ...", file=stream)
+    stream.write("wro")
+    stream.write("te /r/x.html\npartial")
+    print("", file=stream)
+    print("wrote /r/x.html.bak", file=stream)
+    stream.write("wrote /r/x.html")  # unfinished last line: still the dropped one
+    stream.finish()
+    assert sink.getvalue() == "fitting a ...\npartial\nwrote /r/x.html.bak\n"

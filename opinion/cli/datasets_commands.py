@@ -7,7 +7,8 @@ from rich.console import Console
 from rich.table import Table
 
 console = Console()
-datasets_app = typer.Typer(help="Browse the bundled, checksummed datasets.", no_args_is_help=True)
+datasets_app = typer.Typer(help="Browse the bundled, checksummed datasets.", no_args_is_help=True,
+                           context_settings={"help_option_names": ["-h", "--help"]})
 
 
 @datasets_app.command("list")
