@@ -84,9 +84,59 @@ def test_validate_bad_file_names_every_bad_row(capsys, bad_poll_file) -> None:
     out, _ = capsys.readouterr()
     for kind, (rows, column) in bad_poll_file.expected.items():
         for row in rows:
-            assert f"row {row}, column {column}:" in out, f"{kind} not printed"
+            assert f"line {row}, column {column}:" in out, f"{kind} not printed"
     n_bad = len({r for rows, _ in bad_poll_file.expected.values() for r in rows})
     assert f"{bad_poll_file.rows - n_bad} valid rows, {n_bad} rejected" in out
+
+
+def _problem_lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines()
+            if line.strip().split(" ")[0] in ("line", "row", "record", "index")]
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx", "json", "parquet"])
+def test_validate_and_the_python_api_name_the_same_row(capsys, tmp_path, kind) -> None:
+    """One row-numbering convention (issue 21): the same corrupted file through `opinion
+    validate` and through `read_polls(path).validation_report()` / `.problems` names the
+    same row, in the source's own numbering (file line with header = line 1, Excel row,
+    JSON/Parquet record), and both say which numbering that is."""
+    from opinion import read_polls
+
+    rows = [["p1", "Gallup", "2022-03-01", "2022-03-05", "a", "1000", "q1", "Support", "55"],
+            ["p1", "Gallup", "2022-03-01", "2022-03-05", "a", "1000", "q1", "Oppose", "45"],
+            ["p2", "YouGov", "2022-04-10", "2022-04-12", "rv", "abc", "q1", "Support", "60"]]
+    frame = pd.DataFrame(rows, columns=["poll_id", "pollster", "start_date", "end_date",
+                                        "population", "n", "question_id", "response", "pct"])
+    path = tmp_path / f"bad.{kind}"
+    {"csv": lambda: frame.to_csv(path, index=False),
+     "xlsx": lambda: frame.to_excel(path, index=False),
+     "json": lambda: frame.to_json(path, orient="records"),
+     "parquet": lambda: frame.to_parquet(path)}[kind]()
+    expected = {"csv": "line 4", "xlsx": "row 4", "json": "record 3", "parquet": "record 3"}
+    code, out, err = _run(capsys, "validate", str(path))
+    assert code == 1, err
+    polls = read_polls(path)
+    api = polls.validation_report()
+    assert _problem_lines(out) == _problem_lines(api) == [
+        f"{expected[kind]}, column n: n is not a number [value: 'abc']"]
+    assert polls.problems["row"].tolist() == [int(expected[kind].split()[1])]
+    assert polls.rejects["row"].tolist() == polls.problems["row"].tolist()
+    meaning = polls.row_numbering.meaning
+    assert meaning.startswith(expected[kind].split()[0] + " = ") and meaning in out
+    if kind == "csv":
+        assert "header = line 1" in out
+    # a DataFrame has no file lines: its rows are its index labels, and say so
+    from_frame = read_polls(frame).validation_report()
+    assert _problem_lines(from_frame) == ["index 2, column n: n is not a number [value: 'abc']"]
+    assert "index = the DataFrame's index label" in from_frame
+
+
+def test_rows_named_inside_reasons_use_the_same_numbering(bad_poll_file) -> None:
+    from opinion import read_polls
+
+    reasons = " ".join(read_polls(bad_poll_file.path).rejects["reasons"])
+    assert "duplicate of line 21" in reasons and "differs from line 24" in reasons
+    assert " row " not in reasons
 
 
 def test_validate_bad_file_exits_1(capsys, bad_poll_file) -> None:
