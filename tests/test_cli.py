@@ -57,7 +57,76 @@ def test_datasets_show(capsys, monkeypatch) -> None:
     digest = hashlib.sha256((ROOT / "datasets/us_ukraine_support/data.csv").read_bytes())
     assert f"sha256: {digest.hexdigest()} (verified)" in out
     assert "US opinion on aiding and arming Ukraine" in out
-    assert "0 rejected rows" in out
+    assert "valid, 0 rejected" in out
+
+
+def _table_lines(out: str) -> tuple[list[str], str]:
+    """The printed table (its header line and rows) and the 'columns not shown' line."""
+    lines = out.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(("first ", "all rows")))
+    end = next((i for i in range(start + 1, len(lines))
+                if "columns not shown" in lines[i]), len(lines))
+    return lines[start + 1:end], (lines[end] if end < len(lines) else "")
+
+
+def test_datasets_show_fits_a_wide_dataset_to_80_columns(capsys, monkeypatch) -> None:
+    """A 25-column dataset on an 80-column terminal: no line of the table is wrapped or
+    longer than the terminal, and the columns left out are named with how to see them."""
+    from opinion import datasets
+
+    monkeypatch.setattr(datasets_commands, "console", Console(width=300))
+    monkeypatch.setenv("COLUMNS", "80")
+    frame = datasets.load("us_ukraine_support").data
+    assert frame.shape[1] == 25
+    code, out, err = _run(capsys, "datasets", "show", "us_ukraine_support", "--rows", "4")
+    assert code == 0, err
+    table, left_out = _table_lines(out)
+    assert len(table) == 1 + 4  # header and four rows, none wrapped
+    assert all(len(line) <= 80 for line in table), table
+    shown = table[0].split()
+    assert shown == [str(c) for c in frame.columns[:len(shown)]] and len(shown) >= 3
+    hidden = [str(c) for c in frame.columns[len(shown):]]
+    assert left_out.startswith(f"{len(hidden)} columns not shown: {', '.join(hidden)}.")
+    assert "--columns" in left_out and "--all-columns" in left_out and "--csv" in left_out
+    assert f"({len(shown)} of 25 columns)" in out
+    for fact in ("rows: 73 valid, 0 rejected", "columns: 25", "sha256: "):
+        assert fact in out
+
+
+def test_datasets_show_columns_all_columns_and_csv(capsys, monkeypatch) -> None:
+    import io
+
+    from opinion import datasets
+
+    monkeypatch.setattr(datasets_commands, "console", Console(width=300))
+    monkeypatch.setenv("COLUMNS", "80")
+    frame = datasets.load("us_ukraine_support").data
+    code, out, _ = _run(capsys, "datasets", "show", "us_ukraine_support", "--rows", "2",
+                        "--columns", "question_id, pct,response")
+    assert code == 0
+    table, left_out = _table_lines(out)
+    assert table[0].split() == ["question_id", "pct", "response"] and len(table) == 3
+    assert left_out.startswith("22 columns not shown")
+    code, out, _ = _run(capsys, "datasets", "show", "us_ukraine_support", "--rows", "2",
+                        "--all-columns")
+    table, left_out = _table_lines(out)
+    assert table[0].split() == [str(c) for c in frame.columns] and left_out == ""
+    code, out, _ = _run(capsys, "datasets", "show", "us_ukraine_support", "--csv",
+                        "--rows", "0")
+    assert code == 0
+    parsed = pd.read_csv(io.StringIO(out))
+    assert list(parsed.columns) == list(frame.columns) and len(parsed) == len(frame)
+
+
+@pytest.mark.parametrize("columns", ["pct,nope", ","])
+def test_datasets_show_unknown_column_is_one_line_listing_the_valid_ones(capsys,
+                                                                          columns) -> None:
+    code, out, err = _run(capsys, "datasets", "show", "us_ukraine_support",
+                          "--columns", columns)
+    assert code == 2 and out == ""
+    _assert_one_line_error(err, "--columns", "(columns: poll_id, pollster,", "n_eff")
+    if "nope" in columns:
+        assert "no column named 'nope'" in err
 
 
 def test_datasets_show_unknown(capsys) -> None:
