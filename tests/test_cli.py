@@ -327,11 +327,32 @@ def test_version_falls_back_to_the_package_attribute(monkeypatch) -> None:
     assert version() == __import__("opinion").__version__
 
 
-@pytest.mark.parametrize("argv", [["validate"], ["bogus"], ["validate", "x.csv", "--nope"]])
+@pytest.mark.parametrize("argv", [["validate"], ["bogus"], ["validate", "x.csv", "--nope"],
+                                  ["datasets", "show", "x", "--rows", "-1"]])
 def test_usage_errors_exit_2(capsys, argv) -> None:
     code, _, err = _run(capsys, *argv)
     assert code == 2
-    assert "Traceback" not in err
+    _assert_one_line_error(err, "-h')")  # says where the help is
+
+
+@pytest.mark.parametrize("argv", [[], ["datasets"]])
+def test_a_group_alone_prints_its_help(capsys, argv) -> None:
+    code, out, err = _run(capsys, *argv)
+    assert code == 2
+    assert "Usage: opinion" in out + err and "error:" not in err
+
+
+def test_help_and_version_import_nothing_heavy() -> None:
+    """`opinion --help` / `--version` stay fast: no pandas, numpy, scipy, PyMC or matplotlib
+    at start-up (the commands import them when they run)."""
+    code = ("import sys; from opinion.cli import main; main(['--help']); main(['-h']); "
+            "main(['--version']); main(['datasets', '-h']); "
+            "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'pandas', 'numpy', "
+            "'scipy', 'pymc', 'matplotlib', 'pytensor', 'distributed'}); "
+            "print('HEAVY', heavy, file=sys.stderr)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=120, cwd=ROOT)
+    assert "HEAVY []" in result.stderr, result.stderr
 
 
 def test_console_script_help_subprocess() -> None:

@@ -43,6 +43,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
     context_settings=CONTEXT_SETTINGS,
+    rich_markup_mode=None,  # plain click help: conventional, and half the start-up time
 )
 err_console = Console(stderr=True, soft_wrap=True, highlight=False)
 _state = {"debug": False}
@@ -127,7 +128,7 @@ def _error(message: str, exc: BaseException) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return the exit code instead of raising (for tests and scripts)."""
     from typer import Abort
-    from typer._click.exceptions import ClickException
+    from typer._click.exceptions import ClickException, NoArgsIsHelpError
 
     _state["debug"] = False
     try:
@@ -140,8 +141,13 @@ def main(argv: list[str] | None = None) -> int:
     except (KeyboardInterrupt, Abort):
         err_console.print("interrupted")
         return EXIT_INTERRUPTED
-    except ClickException as exc:  # usage errors: one line, exit 2
+    except NoArgsIsHelpError as exc:  # `opinion` or a group alone: its help, exit 2
         exc.show()
+        return exc.exit_code
+    except ClickException as exc:  # usage errors: one line, exit 2
+        ctx = getattr(exc, "ctx", None)
+        hint = f" (see '{ctx.command_path} -h')" if ctx is not None else ""
+        _error(one_line(Exception(exc.format_message())) + hint, exc)
         return exc.exit_code
     except OSError as exc:  # a file or folder the user named: missing, locked, full disk
         _error(one_line(exc), exc)

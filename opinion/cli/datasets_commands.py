@@ -22,7 +22,8 @@ CELL_WIDTH = 24
 GAP = 2
 """Spaces between two columns of a printed table."""
 datasets_app = typer.Typer(help="Browse the bundled, checksummed datasets.", no_args_is_help=True,
-                           context_settings={"help_option_names": ["-h", "--help"]})
+                           context_settings={"help_option_names": ["-h", "--help"]},
+                           rich_markup_mode=None)
 
 
 @datasets_app.command("list")
