@@ -13,6 +13,7 @@ A report whose inputs (package source, analysis script, datasets, package versio
 
 from __future__ import annotations
 
+import io
 import os
 import runpy
 import subprocess
@@ -20,13 +21,14 @@ import sys
 import time
 import traceback
 from pathlib import Path
+from typing import TextIO
 
 import typer
 from rich.console import Console
 
 from opinion.errors import OpinionError
 
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)  # a long path is not hard-wrapped
 
 
 def available_analyses() -> list[str]:
@@ -52,17 +54,67 @@ def run_analysis(name: str, out: Path | None = None) -> Path:
     previous = os.environ.get(REPORTS_ENV)
     if out is not None:
         os.environ[REPORTS_ENV] = str(Path(out).resolve())
+    folder = Path(out).resolve() if out is not None else reports_dir()
+    html = folder / f"{name}.html"
     mark_analysis_start()
+    stdout = sys.stdout
+    filtered = _WithoutLine(stdout, f"wrote {html}")  # the runner says it, with the time
+    sys.stdout = filtered
     try:
         runpy.run_path(str(script), run_name="__main__")
     finally:
+        sys.stdout = stdout
+        filtered.finish()
         if out is not None:
             if previous is None:
                 os.environ.pop(REPORTS_ENV, None)
             else:
                 os.environ[REPORTS_ENV] = previous
-    folder = Path(out).resolve() if out is not None else reports_dir()
-    return folder / f"{name}.html"
+    return html
+
+
+class _WithoutLine(io.TextIOBase):
+    """``stream`` minus the lines equal to ``line``: an analysis run as a script ends with
+    ``wrote <its report>``; under ``opinion report`` the runner states that fact itself (with
+    the JSON twin and the time), so the script's own copy is dropped and each fact is printed
+    once. Everything else passes through unchanged, line by line."""
+
+    def __init__(self, stream: TextIO, line: str) -> None:
+        self._stream, self._line, self._pending = stream, line, ""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        self._pending += text
+        *complete, self._pending = self._pending.split("\n")
+        for part in complete:
+            if part.rstrip("\r") != self._line:
+                self._stream.write(part + "\n")
+        if self._pending and not self._line.startswith(self._pending):
+            self._stream.write(self._pending)  # a partial line that cannot be the dropped one
+            self._pending = ""
+        return len(text)
+
+    def flush(self) -> None:
+        self._stream.flush()
+
+    def finish(self) -> None:
+        """Write what is left of an unfinished last line (unless it is the dropped line)."""
+        if self._pending and self._pending.rstrip("\r") != self._line:
+            self._stream.write(self._pending)
+        self._pending = ""
+        self._stream.flush()
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return getattr(self._stream, "encoding", "utf-8")
+
+    def isatty(self) -> bool:
+        return self._stream.isatty()
+
+    def fileno(self) -> int:
+        return self._stream.fileno()
 
 
 def _check_output(folder: Path) -> None:
