@@ -179,8 +179,9 @@ class CoalitionResults(ChecksMixin, EvidenceMixin, PlotsMixin, ModelResults):
         """Per draw, the probability of a split within ``window``.
 
         ``rule="any"``: at least one of ``members`` (default all) has a defection event;
-        ``"blocking"``: the members with one hold at least ``blocking_share`` (default from
-        the configuration) of cumulative aid.
+        ``"blocking"``: the members with one hold at least ``blocking_share`` (a proportion
+        of cumulative aid, 0-1; default from the configuration). Returns probabilities
+        (0-1), one per draw.
         """
         quiet = splitting.no_event(self.probability_draws(), self.window(window))
         if rule == "any":
