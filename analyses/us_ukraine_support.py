@@ -77,10 +77,10 @@ shares = fit.daily_shares()[:, 0, fit._day_index(ipsos_date)]
 at_least = at_least_on_ipsos_day(fit)
 not_too_much = 100 - shares[:, idx["too much"]]
 ipsos_deff = float(deff_from_moe(1005, 3.8))  # Ipsos' stated precision for n = 1,005
-ipsos_lo, ipsos_hi = proportion_ci(0.66, 1005, deff=ipsos_deff, level=0.9)
+ipsos_lo, ipsos_hi = proportion_ci(0.66, 1005, deff=ipsos_deff, level=0.9)  # percent
 comparison = pd.DataFrame([
     {"measure": f"Ipsos: continue providing weapons (one poll, 90% CI, deff {ipsos_deff:.2f})",
-     "estimate": 66.0, "lower": 100 * ipsos_lo, "upper": 100 * ipsos_hi},
+     "estimate": 66.0, "lower": ipsos_lo, "upper": ipsos_hi},
     {"measure": "Average: right amount or not enough (90% band)",
      "estimate": at_least.mean(), "lower": np.quantile(at_least, 0.05),
      "upper": np.quantile(at_least, 0.95)},

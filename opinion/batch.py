@@ -478,14 +478,18 @@ def _submit(todo: list[dict[str, Any]], client: Any, *, retries: int, progress: 
 def headline_outputs(results: Any) -> dict[str, float]:
     """Headline numbers of a fitted model, flat (for one row of a sweep).
 
-    Poll average: the last day's ``mean/lower/upper`` per response (``support_mean``, ...).
-    Other models: the posterior mean of each headline quantity, else of each row of their
-    ``summary()``.
+    Poll average: the last day's mean and interval per response, in percent, named after the
+    table's columns (``support_mean``, ``support_lower_90``, ``support_upper_90``). Other
+    models: the posterior mean of each headline quantity (shares in percent), else of each
+    row of their ``summary()``.
     """
     if hasattr(results, "latest"):
+        latest = results.latest()
+        stats = [c for c in latest.columns
+                 if c == "mean" or str(c).split("_")[0] in ("lower", "upper")]
         out = {}
-        for _, r in results.latest().iterrows():
-            for stat in ("mean", "lower", "upper"):
+        for r in latest.to_dict("records"):
+            for stat in stats:
                 out[f"{r['response']}_{stat}"] = float(r[stat])
         return out
     quantities = results.headline_quantities()

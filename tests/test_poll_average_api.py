@@ -112,7 +112,7 @@ def test_summary_names_parameters(fitted) -> None:
     assert "house effect of Alpha: yes (pp)" in names
     assert any(n.startswith("random-walk sd per month") for n in names)
     assert not any("[" in n for n in names)  # never "h[3]"
-    assert {"mean", "lower", "upper"} <= set(summary.columns)
+    assert {"mean", "lower_90", "upper_90"} <= set(summary.columns)  # summary: core table
 
 
 def test_diagnostics_are_surfaced(fitted) -> None:

@@ -29,6 +29,7 @@ import pandas as pd
 import xarray as xr
 
 from opinion.errors import ModelInputError, OpinionError
+from opinion.formatting import interval_columns
 from opinion.io.cache import read_fit, write_fit
 from opinion.models.core.diagnostics import Diagnostics, convergence_table, draw_diagnostics
 from opinion.models.core.hashing import records_to_frame
@@ -157,7 +158,16 @@ class ModelResults:
 
     def contraction_table(self, level: float = DEFAULT_LEVEL) -> pd.DataFrame:
         """Every headline quantity: posterior mean and interval, prior mean and interval,
-        contraction and the 'mostly assumption' flag."""
+        contraction and the 'mostly assumption' flag.
+
+        Columns ``quantity, mean, lower_90, upper_90, prior_mean, prior_lower_90,
+        prior_upper_90, contraction, flag`` (the interval columns name ``level``,
+        :func:`opinion.formatting.interval_columns`); values are in each quantity's unit
+        (shares in percent, see :meth:`headline_quantities`).
+        """
+        lower, upper = interval_columns(level)
+        columns = ["quantity", "mean", lower, upper, "prior_mean", f"prior_{lower}",
+                   f"prior_{upper}", "contraction", "flag"]
         rows = []
         prior = self.prior_view()
         for name, fn in self.headline_quantities().items():
@@ -165,12 +175,9 @@ class ModelResults:
             m, lo, hi = interval(post, level)
             pm_, plo, phi = interval(pri, level)
             c = contraction_of(pri, post)
-            rows.append({"quantity": name, "mean": m, "lower": lo, "upper": hi,
-                         "prior_mean": pm_, "prior_lower": plo, "prior_upper": phi,
-                         "contraction": c, "flag": flag_for(c)})
-        return pd.DataFrame(rows, columns=["quantity", "mean", "lower", "upper", "prior_mean",
-                                           "prior_lower", "prior_upper", "contraction",
-                                           "flag"])
+            rows.append(dict(zip(columns, [name, m, lo, hi, pm_, plo, phi, c, flag_for(c)],
+                                 strict=True)))
+        return pd.DataFrame(rows, columns=columns)
 
     def _quantity(self, quantity: str | Quantity) -> Quantity:
         if callable(quantity):
@@ -202,7 +209,9 @@ class ModelResults:
         return []
 
     def summary(self, level: float = DEFAULT_LEVEL) -> pd.DataFrame:
-        """Named parameters: mean, central ``level`` interval, R-hat, bulk and tail ESS."""
+        """Named parameters: ``mean``, the central ``level`` interval (``lower_90``,
+        ``upper_90`` at the default level), ``r_hat``, ``ess_bulk`` and ``ess_tail``, indexed by
+        ``parameter``. Shares are in percent (the parameter's name says its unit otherwise)."""
         rows = self.summary_rows(level)
         if not rows:
             return self.convergence()
@@ -213,8 +222,8 @@ class ModelResults:
             m, lo, hi = interval(values, level)
             rhat, ess_bulk, ess_tail = draw_diagnostics(values, chains)
             out.append((name, m, lo, hi, rhat, ess_bulk, ess_tail))
-        table = pd.DataFrame(out, columns=["parameter", "mean", "lower", "upper", "r_hat",
-                                           "ess_bulk", "ess_tail"])
+        table = pd.DataFrame(out, columns=["parameter", "mean", *interval_columns(level),
+                                           "r_hat", "ess_bulk", "ess_tail"])
         return table.set_index("parameter")
 
     def headline(self) -> str:
