@@ -37,8 +37,8 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 import pandas as pd
 
-from opinion.errors import OpinionError
-from opinion.formatting import format_interval, format_pct
+from opinion.errors import OpinionError, unknown_name_message
+from opinion.formatting import format_interval, format_pct, interval_columns
 from opinion.versions import package_versions
 
 if TYPE_CHECKING:
@@ -174,13 +174,15 @@ class Report:
         ``{mean}``, ``{lower}``, ``{upper}`` (formatted ``.0f``) and ``{interval}``."""
         table = results.contraction_table(level).set_index("quantity")
         if quantity not in table.index:
-            raise OpinionError(f"unknown quantity {quantity!r} of {type(results).__name__}")
+            raise OpinionError(unknown_name_message(quantity, list(table.index),
+                                                    f"quantity of {type(results).__name__}"))
         row = table.loc[quantity]
-        interval = format_interval(row["mean"], row["lower"], row["upper"], level=level)
+        lo, hi = interval_columns(level)
+        interval = format_interval(row["mean"], row[lo], row[hi], level=level)
         return self.headline(
-            text.format(mean=f"{row['mean']:.0f}", lower=f"{row['lower']:.0f}",
-                        upper=f"{row['upper']:.0f}", interval=interval),
-            value=row["mean"], lower=row["lower"], upper=row["upper"], level=level,
+            text.format(mean=f"{row['mean']:.0f}", lower=f"{row[lo]:.0f}",
+                        upper=f"{row[hi]:.0f}", interval=interval),
+            value=row["mean"], lower=row[lo], upper=row[hi], level=level,
             contraction=row["contraction"])
 
     # ------------------------------------------------------------------ content
