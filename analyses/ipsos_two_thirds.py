@@ -17,12 +17,14 @@ import numpy as np
 import pandas as pd
 
 import opinion
+from opinion.formatting import interval_columns
 from opinion.models.core.theme import palette, percent_axis, source_note, theme
 from opinion.report import Report, format_interval, report_path
 from opinion.survey import deff_from_moe, difference_test, margin_of_error, proportion_ci
 
 DATASET = "us_ukraine_support"
 LEVEL = 0.95
+LO, HI = interval_columns(LEVEL)  # interval columns named by their level: lower_95
 polls = opinion.datasets.load(DATASET)
 polls
 
@@ -42,8 +44,8 @@ rows = []
 for label, deff in (("simple random sample (deff 1)", 1.0),
                     (f"Ipsos' stated precision (deff {DEFF:.2f})", DEFF)):
     lo, hi = proportion_ci(SHARE, N, method="wilson", deff=deff, level=LEVEL)
-    rows.append({"assumption": label, "estimate": 100 * SHARE, "lower": 100 * lo,
-                 "upper": 100 * hi, "margin of error (pts)": margin_of_error(N, SHARE, deff=deff),
+    rows.append({"assumption": label, "estimate": 100 * SHARE, LO: 100 * lo,
+                 HI: 100 * hi, "margin of error (pts)": margin_of_error(N, SHARE, deff=deff),
                  "effective n": N / deff})
 intervals = pd.DataFrame(rows)
 intervals
@@ -57,7 +59,7 @@ intervals
 lo_r, hi_r = proportion_ci(SHARE, N, method="wilson", deff=DEFF, level=LEVEL)
 z = (SHARE - 0.5) / np.sqrt(SHARE * (1 - SHARE) * DEFF / N)
 methods = pd.DataFrame([
-    {"method": m, "lower": 100 * a, "upper": 100 * b}
+    {"method": m, LO: 100 * a, HI: 100 * b}
     for m in ("wilson", "jeffreys", "agresti_coull", "clopper_pearson")
     for a, b in [proportion_ci(SHARE, N, method=m, deff=DEFF, level=LEVEL)]
 ])
@@ -95,7 +97,7 @@ for row in pick.sort_values("end_date").itertuples():
     same_poll = row.poll_id == base["poll_id"]
     entry = {
         "poll": f"{row.pollster} ({row.end_date:%b %Y})", "question": row.question_text,
-        "answer": row.response, "estimate": row.pct, "lower": 100 * lo, "upper": 100 * hi,
+        "answer": row.response, "estimate": row.pct, LO: 100 * lo, HI: 100 * hi,
         "n": row.n, "deff": deff,
         "deff source": "Ipsos' stated precision" if row.deff_source == "assumed 1"
         else row.deff_source,
@@ -119,7 +121,7 @@ with theme():
 y = np.arange(len(comparison))[::-1]
 PALETTE = palette()
 colours = [PALETTE[3] if "headline" in str(n) else PALETTE[0] for n in comparison["note"]]
-ax.hlines(y, comparison["lower"], comparison["upper"], color=colours, lw=3)
+ax.hlines(y, comparison[LO], comparison[HI], color=colours, lw=3)
 ax.scatter(comparison["estimate"], y, color=colours, zorder=3, s=40)
 ax.axvline(200 / 3, color="#666666", lw=1, ls="--")
 ax.text(200 / 3, len(comparison) - 0.4, " two-thirds", color="#444444", fontsize=9)
@@ -142,14 +144,14 @@ real = intervals.iloc[1]
 # One poll's design-based interval: no prior touches it (contraction None).
 report.headline(
     "Ipsos/Reuters (Oct 4-5 2022, n = 1,005): "
-    + format_interval(real["estimate"], real["lower"], real["upper"], 1, LEVEL).replace(
+    + format_interval(real["estimate"], real[LO], real[HI], 1, LEVEL).replace(
         "interval", "confidence interval")
     + f" support continuing to send weapons, allowing for a design effect of {DEFF:.2f}.",
-    value=real["estimate"], lower=real["lower"], upper=real["upper"], level=LEVEL,
+    value=real["estimate"], lower=real[LO], upper=real[HI], level=LEVEL,
     contraction=None)
 report.headline(
     f"“Two-thirds” (66.7%) is inside that interval, but so is anything from "
-    f"{real['lower']:.0f}% to {real['upper']:.0f}%; a bare majority is not "
+    f"{real[LO]:.0f}% to {real[HI]:.0f}%; a bare majority is not "
     f"(z = {z:.1f} against 50%).", value=z, contraction=None)
 other = comparison.dropna(subset=["p-value"])
 indep = other[other["note"] == ""]
@@ -166,21 +168,21 @@ report.text("A single poll's margin of error depends on its design effect: weigh
             f"interval for a poll of the same size (+/-3.8) implies deff = {DEFF:.2f}, an "
             f"effective sample of about {N / DEFF:.0f} rather than 1,005.")
 report.table(intervals, caption="Interval for 66% under two assumptions (Wilson, 95%)",
-             percent_columns=("estimate", "lower", "upper"))
+             percent_columns=("estimate", LO, HI))
 report.table(methods, caption="The same interval by four methods (deff included)",
-             percent_columns=("lower", "upper"))
+             percent_columns=(LO, HI))
 report.section("Against other polls")
 report.figure(fig, alt="Dot-and-interval plot of the share giving a supportive answer in "
               "seven 2022-23 U.S. polls on arming or aiding Ukraine, with the Ipsos 66% "
               "highlighted and a dashed line at two-thirds.",
               caption="Each line is a 95% interval with the poll's design effect. Different "
                       "questions: compare wordings before comparing numbers.")
-report.table(comparison[["poll", "question", "answer", "estimate", "lower", "upper", "n",
+report.table(comparison[["poll", "question", "answer", "estimate", LO, HI, "n",
                          "deff", "deff source", "difference vs Ipsos weapons (pts)", "p",
                          "note"]],
              caption="Supportive answers and difference tests against the Ipsos weapons item "
                      "(two independent samples; statsmodels test_proportions_2indep)",
-             percent_columns=("estimate", "lower", "upper"), decimals=1)
+             percent_columns=("estimate", LO, HI), decimals=1)
 report.note("The article blended two Ipsos items: 66% support continuing to provide weapons; "
             "73% say the U.S. should keep supporting Ukraine despite Russia's nuclear threats.")
 deff_sources = comparison["deff source"].value_counts()

@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from opinion.errors import OpinionError
+from opinion.formatting import interval_columns
 
 CONNECT_TIMEOUT = 10.0
 """Seconds to wait for a named scheduler before giving up."""
@@ -385,14 +386,15 @@ def _submit(todo: list[dict[str, Any]], client: Any, *, retries: int, progress: 
 def headline_outputs(results: Any) -> dict[str, float]:
     """Headline numbers of a fitted model, flat (for one row of a sweep).
 
-    Poll average: the last day's ``mean/lower/upper`` per response (``support_mean``, ...).
+    Poll average: the last day's mean and 90% interval per response (``support_mean``,
+    ``support_lower_90``, ``support_upper_90``, ...).
     Other models: the posterior mean of each headline quantity, else of each row of their
     ``summary()``.
     """
     if hasattr(results, "latest"):
         out = {}
         for _, r in results.latest().iterrows():
-            for stat in ("mean", "lower", "upper"):
+            for stat in ("mean", *interval_columns(0.9)):
                 out[f"{r['response']}_{stat}"] = float(r[stat])
         return out
     quantities = results.headline_quantities()
