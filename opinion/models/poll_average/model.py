@@ -435,9 +435,10 @@ class PollAverage(BayesianModel):
                 init_dist=pm.Normal.dist(start[None, :], level_sd, shape=(n_series, n_free)),
                 dims=("series", "category", "knot"),
             )
-        n_knots = len(self.inputs.knot_dates)
+        model = pm.modelcontext(None)
+        model.add_coord("knot_step", list(model.coords["knot"])[1:])  # the step into each knot
         init = pm.Normal("eta_init", start[None, :], level_sd, dims=("series", "category"))
-        steps = pm.Normal("eta_steps_z", 0.0, 1.0, shape=(n_series, n_free, n_knots - 1))
+        steps = pm.Normal("eta_steps_z", 0.0, 1.0, dims=("series", "category", "knot_step"))
         path = pt.concatenate(
             [init[..., None], init[..., None] + pt.cumsum(steps * step_sd[None, :, None],
                                                           axis=-1)], axis=-1)
