@@ -70,3 +70,14 @@ def check_name(name: object, valid: list[str] | tuple[str, ...] | set[str] | dic
     if name in valid:
         return
     raise (error or ModelInputError)(unknown_name_message(name, valid, what))
+
+
+def unknown_names_message(names: list | tuple | set, valid: list[str] | tuple[str, ...] | set[str]
+                          | dict, what: str = "name(s)") -> str:
+    """Several unknown names at once: ``unknown question_id(s): 'fr_r2' (did you mean
+    'fr2022_r2'?), 'x'; valid: ...`` (``what`` as it should read: ``"question_id(s)"``)."""
+    listed = [str(v) for v in valid]
+    shown = ", ".join(listed[:30]) + (f", ... ({len(listed)} in all)" if len(listed) > 30
+                                      else "")
+    parts = [f"{n!r}{did_you_mean(n, listed)}" for n in names]
+    return f"unknown {what}: {', '.join(parts)}; valid: {shown or 'none'}"

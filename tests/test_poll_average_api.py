@@ -248,5 +248,5 @@ def test_config_validation() -> None:
         PollAverage(polls, house_effects="anchored")
     with pytest.raises(ModelInputError, match="grid_days"):
         PollAverage(polls, grid_days=0)
-    with pytest.raises(ModelInputError, match="not in the data"):
+    with pytest.raises(ModelInputError, match="unknown question_id.*'nope'.*valid"):
         PollAverage(polls, questions=["nope"])

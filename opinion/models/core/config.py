@@ -23,7 +23,7 @@ from typing import Any, ClassVar, Self
 
 import numpy as np
 
-from opinion.errors import ModelInputError
+from opinion.errors import ModelInputError, unknown_names_message
 from opinion.models.core.inputs import problems_message
 
 
@@ -81,9 +81,8 @@ class ModelConfig:
         """Build from a dict such as :meth:`to_dict` wrote (unknown names are refused)."""
         unknown = sorted(set(values) - set(cls.field_names()))
         if unknown:
-            raise ModelInputError(
-                f"unknown {cls.model_label} setting(s): {', '.join(unknown)} "
-                f"(known: {', '.join(cls.field_names())})")
+            raise ModelInputError(unknown_names_message(unknown, cls.field_names(),
+                                                        f"{cls.model_label} setting(s)"))
         return cls(**values)
 
     @classmethod

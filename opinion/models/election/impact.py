@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from opinion.errors import ModelInputError, OpinionError
+from opinion.errors import ModelInputError, OpinionError, unknown_name_message
 from opinion.models.core.results import DEFAULT_LEVEL, ModelResults
 from opinion.models.core.results import interval as _interval
 
@@ -206,7 +206,7 @@ class VoteImpactResults(ModelResults):
 
     def _check_party(self, party: str) -> int:
         if party not in self.parties:
-            raise OpinionError(f"unknown party {party!r} (have: {', '.join(self.parties)})")
+            raise OpinionError(unknown_name_message(party, self.parties, "party"))
         return self.parties.index(party)
 
     # ------------------------------------------------------------------ counterfactuals
@@ -241,7 +241,7 @@ class VoteImpactResults(ModelResults):
         _, c = self._quantities(new)
         name = quantity or labels[-1]
         if name not in labels:
-            raise ModelInputError(f"unknown quantity {name!r} (have: {labels})")
+            raise ModelInputError(unknown_name_message(name, labels, "quantity"))
         return name, (c - b)[:, labels.index(name)]
 
     def shift_curve(self, issue: str, shifts: np.ndarray | list[float] | None = None,
@@ -261,7 +261,7 @@ class VoteImpactResults(ModelResults):
             _, c = self._quantities(new)
             name = quantity or labels[-1]
             if name not in labels:
-                raise ModelInputError(f"unknown quantity {name!r} (have: {labels})")
+                raise ModelInputError(unknown_name_message(name, labels, "quantity"))
             mean, lower, upper = _interval((c - b)[:, labels.index(name)], level)
             rows.append({"shift": 100 * float(delta), "mean": float(mean),
                          "lower": float(lower), "upper": float(upper)})

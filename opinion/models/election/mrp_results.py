@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from opinion.errors import ModelInputError
+from opinion.errors import ModelInputError, unknown_name_message
 from opinion.models.core.hashing import records_to_frame
 from opinion.models.core.results import DEFAULT_LEVEL, Quantity
 from opinion.models.core.results import interval as _interval
@@ -299,7 +299,7 @@ class VoteMRPResults(VoteImpactResults):
         lower = [i.lower() for i in self.issues]
         if str(name).lower() in lower:
             return lower.index(str(name).lower())
-        raise ModelInputError(f"unknown issue {name!r} (have: {', '.join(self.issues)})")
+        raise ModelInputError(unknown_name_message(name, self.issues, "issue"))
 
     def _cell_labels(self) -> list[str]:
         if not self.base_cols:

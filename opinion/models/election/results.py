@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from opinion.errors import ModelInputError
+from opinion.errors import ModelInputError, unknown_name_message
 from opinion.models.core.hashing import records_to_frame
 from opinion.models.core.results import DEFAULT_LEVEL, Quantity
 from opinion.models.core.results import interval as _interval
@@ -158,8 +158,8 @@ class IssueVoteResults(VoteImpactResults):
         lower = [c.lower() for c in cats]
         if str(name).lower() in lower:
             return lower.index(str(name).lower())
-        raise ModelInputError(f"unknown issue {name!r} (have: {', '.join(cats)}); add an issue "
-                              "missing from the exit poll with extra_issues=")
+        raise ModelInputError(unknown_name_message(name, cats, "issue")
+                              + "; add an issue missing from the exit poll with extra_issues=")
 
     # ------------------------------------------------------------------ tables
     def vote_by_issue(self, level: float = DEFAULT_LEVEL) -> pd.DataFrame:

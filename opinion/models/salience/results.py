@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from opinion.errors import OpinionError
+from opinion.errors import OpinionError, unknown_name_message
 from opinion.formatting import format_probability, ordinal
 from opinion.models.core.results import DEFAULT_LEVEL, ModelResults, Quantity
 from opinion.models.core.results import interval as _interval
@@ -66,8 +66,7 @@ class IssueSalienceResults(ModelResults):
     def _construct(self, construct: str | None) -> dict[str, Any]:
         name = self.reference_construct if construct is None else construct
         if name not in self._constructs:
-            raise OpinionError(f"unknown construct {name!r} (have: "
-                               f"{', '.join(self._constructs)})")
+            raise OpinionError(unknown_name_message(name, list(self._constructs), "construct"))
         return self._constructs[name]
 
     def construct_info(self, construct: str | None = None) -> dict[str, Any]:
@@ -83,7 +82,9 @@ class IssueSalienceResults(ModelResults):
         for name, info in self._constructs.items():
             if question in info["questions"]:
                 return name
-        raise OpinionError(f"unknown question {question!r}")
+        raise OpinionError(unknown_name_message(
+            question, [q for info in self._constructs.values() for q in info["questions"]],
+            "question"))
 
     # ------------------------------------------------------------------ draws
     def theta_draws(self) -> np.ndarray:
@@ -183,7 +184,7 @@ class IssueSalienceResults(ModelResults):
     def _group_index(self, group: str | None) -> int:
         group = self.groups[0] if group is None else group
         if group not in self.groups:
-            raise OpinionError(f"unknown group {group!r} (have: {', '.join(self.groups)})")
+            raise OpinionError(unknown_name_message(group, self.groups, "group"))
         return self.groups.index(group)
 
     def _issue_index(self, issue: str, construct: str | None = None) -> int:
