@@ -50,6 +50,9 @@ def did_you_mean(name: object, valid: list[str] | tuple[str, ...] | set[str] | d
     close = difflib.get_close_matches(str(name), [str(v) for v in valid], n=3, cutoff=0.6)
     if not close:
         return ""
+    # only the ones as close as the closest (a typo has one answer; a tie has two)
+    score = [difflib.SequenceMatcher(None, str(name), c).ratio() for c in close]
+    close = [c for c, r in zip(close, score, strict=True) if r >= score[0] - 0.02]
     return f" (did you mean {' or '.join(repr(c) for c in close)}?)"
 
 
