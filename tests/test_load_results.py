@@ -118,3 +118,22 @@ def test_a_results_class_refuses_another_models_fit(tmp_path) -> None:
         tmp_path / "poll_average")
     with pytest.raises(OpinionError, match="poll_average|PollAverage"):
         IssueVoteResults.load(folder)
+
+
+@pytest.mark.parametrize("name", ["issue_salience", "issue_vote", "poll_average", "vote_mrp"])
+def test_headline_names_the_focus_the_user_sets(name: str) -> None:
+    """Each results object names what its headline is about; the user can choose it, and an
+    unknown name is refused with the valid ones."""
+    fitted = _fitted(name)
+    choices = fitted.focus_choices()
+    assert len(choices) >= 2
+    chosen = choices[-1]
+    fitted.focus = chosen
+    try:
+        assert chosen in fitted.headline() and chosen in repr(fitted)
+        with pytest.raises(OpinionError, match=f"unknown {fitted.focus_label} .*valid: "):
+            fitted.focus = chosen + "x"
+        assert fitted.focus == chosen
+    finally:
+        fitted.focus = None
+    assert fitted.focus == fitted.default_focus()

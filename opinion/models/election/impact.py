@@ -154,6 +154,22 @@ class VoteImpactResults(ModelResults):
     """
 
     parties: list[str]
+    focus_label = "party"
+
+    def focus_choices(self) -> list[str]:
+        """The parties: set ``fit.focus = "Dole"`` to headline that party's vote."""
+        return list(self.parties)
+
+    def default_focus(self) -> str | None:
+        """No party by default (the headline covers them all)."""
+        saved = self.meta.get("focus")
+        return saved if saved in self.parties else None
+
+    def _focus_vote(self) -> str:
+        """``Dole 41% (38-44%, 90%)``: the vote of :attr:`focus`."""
+        draws = 100 * self.vote_draws()[:, self.parties.index(self.focus)]
+        mean, lower, upper = _interval(draws, DEFAULT_LEVEL)
+        return f"{self.focus} {mean:.0f}% ({lower:.0f}-{upper:.0f}%, 90%)"
 
     def vote_draws(self) -> np.ndarray:  # pragma: no cover - abstract
         """The vote (draws, party), proportions."""

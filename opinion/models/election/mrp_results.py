@@ -623,6 +623,8 @@ class VoteMRPResults(VoteImpactResults):
                 "contraction_table()"]
 
     def headline(self) -> str:
+        if self.focus is not None:
+            return "Poststratified vote: " + self._focus_vote()
         vote = self.vote().sort_values("mean", ascending=False)
         parts = [f"{r.party} {r.mean:.0f}% ({r.lower:.0f}-{r.upper:.0f}%)"
                  for r in vote.itertuples(index=False)]

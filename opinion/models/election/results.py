@@ -560,6 +560,8 @@ class IssueVoteResults(VoteImpactResults):
                 "heldout_check()", "counterfactual(shift={...})", "contraction_table()"]
 
     def headline(self) -> str:
+        if self.focus is not None:
+            return "Vote: " + self._focus_vote()
         q = self.vote_by_issue()
         top = self.salience().sort_values("mean", ascending=False)
         parts = []

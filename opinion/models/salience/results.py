@@ -533,7 +533,23 @@ class IssueSalienceResults(ModelResults):
         return ["constructs()", "ranks()", "pairwise()", "where_ranks(issue)", "contrasts()",
                 "plot_ranks()", "compare_baseline()", "contraction_table()"]
 
+    focus_label = "issue"
+
+    def focus_choices(self) -> list[str]:
+        """The issues measured on the reference construct."""
+        return self.construct_issues() if self._constructs else list(self.issues)
+
+    def default_focus(self) -> str | None:
+        """No issue by default (the headline names the top issue); ``fit.focus = "russia"``
+        makes the headline say where that issue ranks."""
+        saved = self.meta.get("focus")
+        return saved if saved in self.focus_choices() else None
+
     def headline(self) -> str:
+        """The top issue, or where :attr:`focus` ranks when it is set."""
+        if self.focus is not None:
+            return (f"{self.where_ranks(self.focus, group=self.groups[0])} "
+                    f"({self.reference_construct}, {self.reference_date:%Y-%m-%d})")
         table = self.rank_summary(group=self.groups[0])
         top = table.iloc[0]
         return (f"top issue ({self.groups[0]}, {self.reference_construct}, "
