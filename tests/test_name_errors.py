@@ -50,6 +50,9 @@ def test_unknown_question_id_and_setting(france) -> None:
     with pytest.raises(ModelInputError, match=r"'housepp' \(did you mean 'house_pp'\?\).*"
                                               r"valid: questions, "):
         PollAverage(france, questions="fr2022_r2_macron_le_pen", housepp=1.0)
+    with pytest.raises(ModelInputError, match=r"likelihood must be .* not 'kalmn' \(did you "
+                                              r"mean 'kalman'\?\)"):
+        PollAverage(france, questions="fr2022_r2_macron_le_pen", likelihood="kalmn")
     with pytest.raises(ModelInputError, match=r"did you mean 'Ipsos'"):
         PollAverage(france, questions="fr2022_r2_macron_le_pen", house_effects="anchored",
                     anchor_pollsters=["Ipsso"])
