@@ -4,7 +4,9 @@ Every ``analyses/*.py`` is a ``# %%`` script that jupytext opens as a notebook. 
 tests check the conversion and the display methods (``__repr__`` one short line,
 ``_repr_html_`` a real HTML table); the slow test executes each notebook in a fresh
 ``python3`` kernel with nbclient, with reports written to a temporary folder and the fit
-cache shared with the script runs of the same session.
+cache shared with the script runs of the same session. One fast notebook (about 16 s) runs
+the Kalman quick look in a real kernel with ``%matplotlib inline``: its plot and the user's
+next plot both display.
 """
 
 from __future__ import annotations

@@ -14,8 +14,12 @@ ZeroSumNormal covariance :math:`\sigma_h^2 (I - J/P)`) and population / mode / i
 are constant states. Polls sit on their field-period midpoint day (or end day).
 
 This is the model's exact cross-check (``likelihood="normal"``, daily grid, polls on their
-end date give the same model) and a quick-look mode: :func:`kalman_trend` estimates the three
-variances by maximum likelihood when they are not given.
+end date give the same model) and the quick-look mode, ``PollAverage(...).kalman()``:
+:func:`kalman_smooth` estimates the three variances by maximum likelihood when they are not
+given and returns a :class:`KalmanResult` (``trend()``, ``summary()``, ``change()``,
+``house_effects()``, ``plot_trend()``, notebook views). Shares are percent, intervals named
+by their level (``lower_90``, ``upper_90``). No MCMC: no R-hat or ESS, and the intervals
+leave out the variances' uncertainty; the full model is ``PollAverage(...).fit()``.
 """
 
 from __future__ import annotations
