@@ -166,7 +166,7 @@ def test_other_input_errors() -> None:
         IssueSalience(frame(over))  # a DataFrame: PollFrame validation rejects it
     with pytest.raises(ModelInputError, match=r"5 row\(s\) .*rejected.*sum"):
         IssueSalience(polls_of(over))
-    with pytest.raises(ModelInputError, match="not in the data: nope"):
+    with pytest.raises(ModelInputError, match="unknown question_id.*nope"):
         IssueSalience(polls_of(SINGLE), questions=["nope"])
     no_format = frame(SINGLE).drop(columns="question_format")
     with pytest.raises(ModelInputError, match="question_formats"):

@@ -11,7 +11,7 @@ from typing import Any, NotRequired, TypedDict, Unpack
 import numpy as np
 import pandas as pd
 
-from opinion.errors import DataValidationError
+from opinion.errors import DataValidationError, unknown_name_message
 from opinion.frames.aliases import merge_aliases
 from opinion.frames.effective_n import add_effective_n
 from opinion.frames.layouts import (
@@ -231,7 +231,8 @@ class PollFrame:
         mask = pd.Series(True, index=self.data.index)
         for column, wanted in conditions.items():
             if column not in self.data:
-                raise DataValidationError(f"cannot filter on unknown column '{column}'")
+                raise DataValidationError("cannot filter: " + unknown_name_message(
+                    column, list(self.data.columns), "column"))
             if isinstance(wanted, (list, tuple, set, frozenset)):
                 mask &= self.data[column].isin(list(wanted))
             else:

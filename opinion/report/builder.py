@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 import pandas as pd
 
-from opinion.errors import OpinionError
+from opinion.errors import OpinionError, unknown_name_message
 from opinion.formatting import format_interval, format_pct, interval_columns
 from opinion.versions import package_versions
 
@@ -174,7 +174,8 @@ class Report:
         ``{mean}``, ``{lower}``, ``{upper}`` (formatted ``.0f``) and ``{interval}``."""
         table = results.contraction_table(level).set_index("quantity")
         if quantity not in table.index:
-            raise OpinionError(f"unknown quantity {quantity!r} of {type(results).__name__}")
+            raise OpinionError(unknown_name_message(quantity, list(table.index),
+                                                    f"quantity of {type(results).__name__}"))
         row = table.loc[quantity]
         lo_col, hi_col = interval_columns(level)
         lower, upper = row[lo_col], row[hi_col]

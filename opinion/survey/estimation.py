@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from opinion.errors import DataValidationError
+from opinion.errors import DataValidationError, did_you_mean
 from opinion.formatting import interval_columns
 from opinion.survey import linearization as lin
 from opinion.survey import replicates as rep
@@ -64,7 +64,11 @@ def column_of(data: pd.DataFrame, name: str, role: str) -> pd.Series:
     if not isinstance(name, str):
         raise DataValidationError(f"{role} must be a column name, got {type(name).__name__}")
     if name not in data.columns:
-        raise DataValidationError(f"{role} column {name!r} is not in the data")
+        columns = list(map(str, data.columns))
+        more = ", ..." if len(columns) > 30 else ""
+        raise DataValidationError(f"{role} column {name!r} is not in the data"
+                                  f"{did_you_mean(name, columns)} (columns: "
+                                  f"{', '.join(columns[:30])}{more})")
     return data[name]
 
 

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from opinion.errors import ModelInputError
+from opinion.errors import ModelInputError, unknown_names_message
 from opinion.formatting import interval_columns
 from opinion.models.coalition import split as splitting
 from opinion.models.coalition.events import PARAMETERS, probability_draws
@@ -94,8 +94,7 @@ class CoalitionResults(ChecksMixin, EvidenceMixin, PlotsMixin, ModelResults):
         codes = [codes] if isinstance(codes, str) else list(codes)
         unknown = [c for c in codes if str(c).upper() not in self.iso2]
         if unknown:
-            raise ModelInputError(f"unknown member(s) {unknown} (members: "
-                                  f"{', '.join(self.iso2)})")
+            raise ModelInputError(unknown_names_message(unknown, self.iso2, "member(s)"))
         return np.array([self.iso2.index(str(c).upper()) for c in codes], dtype=int)
 
     def window(self, window: tuple[str, str] | None = None) -> np.ndarray:

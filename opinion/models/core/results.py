@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from opinion.errors import ModelInputError, OpinionError
+from opinion.errors import ModelInputError, OpinionError, check_name, unknown_name_message
 from opinion.formatting import interval_columns
 from opinion.io.cache import read_fit, write_fit
 from opinion.models.core.diagnostics import Diagnostics, convergence_table, draw_diagnostics
@@ -81,6 +81,8 @@ class ModelResults:
     model_label: ClassVar[str] = "model"
     date_columns: ClassVar[tuple[str, ...]] = ()
     """Columns of the stored observations that hold dates."""
+    focus_label: ClassVar[str] = "response"
+    """What :attr:`focus` names (a response, an issue, a party)."""
 
     def __init__(self, idata: xr.DataTree, meta: dict[str, Any]) -> None:
         self.idata = idata
@@ -100,11 +102,44 @@ class ModelResults:
         full = {"fit": self.meta.get("content_hash"), **request}
         return DerivedTables(self.cache_folder).get(name, full, compute)
 
+    # ------------------------------------------------------------- focus
+    def focus_choices(self) -> list[str]:
+        """The names :attr:`focus` can take (override; empty: the model has no focus)."""
+        return []
+
+    def default_focus(self) -> str | None:
+        """The focus chosen at fit time (saved as ``meta["focus"]``: the response the user
+        asked about), else the first of :meth:`focus_choices`."""
+        choices = self.focus_choices()
+        saved = self.meta.get("focus")
+        if saved in choices:
+            return saved
+        return choices[0] if choices else None
+
+    @property
+    def focus(self) -> str | None:
+        """The response (issue, party) the headline and the default of per-response
+        methods are about. Set it to change them: ``fit.focus = "too much"`` (an unknown
+        name is refused with the valid ones); ``None`` restores the default."""
+        return self.__dict__.get("_focus") or self.default_focus()
+
+    @focus.setter
+    def focus(self, value: str | None) -> None:
+        if value is None:
+            self.__dict__.pop("_focus", None)
+            return
+        check_name(value, self.focus_choices(), self.focus_label)
+        self.__dict__["_focus"] = value
+
     # ------------------------------------------------------------- draws
     def draws(self, name: str, group: str = "posterior") -> np.ndarray:
         """Draws of ``name`` stacked over chains: shape ``(chains x draws, ...)``."""
-        if group not in self.idata.children or name not in self.idata[group]:
-            raise OpinionError(f"no {group} draws of {name!r} in this fit")
+        if group not in self.idata.children:
+            raise OpinionError(f"no {group} draws in this fit (groups: "
+                               f"{', '.join(self.idata.children)})")
+        if name not in self.idata[group]:
+            raise OpinionError(unknown_name_message(name, list(self.idata[group].data_vars),
+                                                    f"{group} variable"))
         values = np.asarray(self.idata[group][name].values)
         return values.reshape((-1,) + values.shape[2:])
 
@@ -184,9 +219,8 @@ class ModelResults:
             return quantity
         known = self.headline_quantities()
         if quantity not in known:
-            raise ModelInputError(f"unknown quantity {quantity!r} (known: "
-                                  f"{', '.join(known) or 'none'}); or pass a callable "
-                                  "results -> draws")
+            raise ModelInputError(unknown_name_message(quantity, list(known), "quantity")
+                                  + "; or pass a callable results -> draws")
         return known[quantity]
 
     # ------------------------------------------------------------- diagnostics

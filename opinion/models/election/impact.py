@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from opinion.errors import ModelInputError, OpinionError
+from opinion.errors import ModelInputError, OpinionError, unknown_name_message
 from opinion.formatting import interval_columns
 from opinion.models.core.results import DEFAULT_LEVEL, ModelResults
 from opinion.models.core.results import interval as _interval
@@ -155,6 +155,22 @@ class VoteImpactResults(ModelResults):
     """
 
     parties: list[str]
+    focus_label = "party"
+
+    def focus_choices(self) -> list[str]:
+        """The parties: set ``fit.focus = "Dole"`` to headline that party's vote."""
+        return list(self.parties)
+
+    def default_focus(self) -> str | None:
+        """No party by default (the headline covers them all)."""
+        saved = self.meta.get("focus")
+        return saved if saved in self.parties else None
+
+    def _focus_vote(self) -> str:
+        """``Dole 41% (38-44%, 90%)``: the vote of :attr:`focus`."""
+        draws = 100 * self.vote_draws()[:, self.parties.index(self.focus)]
+        mean, lower, upper = _interval(draws, DEFAULT_LEVEL)
+        return f"{self.focus} {mean:.0f}% ({lower:.0f}-{upper:.0f}%, 90%)"
 
     def vote_draws(self) -> np.ndarray:  # pragma: no cover - abstract
         """The vote (draws, party), proportions."""
@@ -208,7 +224,7 @@ class VoteImpactResults(ModelResults):
 
     def _check_party(self, party: str) -> int:
         if party not in self.parties:
-            raise OpinionError(f"unknown party {party!r} (have: {', '.join(self.parties)})")
+            raise OpinionError(unknown_name_message(party, self.parties, "party"))
         return self.parties.index(party)
 
     # ------------------------------------------------------------------ counterfactuals
@@ -247,7 +263,7 @@ class VoteImpactResults(ModelResults):
         _, c = self._quantities(new)
         name = quantity or labels[-1]
         if name not in labels:
-            raise ModelInputError(f"unknown quantity {name!r} (have: {labels})")
+            raise ModelInputError(unknown_name_message(name, labels, "quantity"))
         return name, (c - b)[:, labels.index(name)]
 
     def shift_curve(self, issue: str, shifts: np.ndarray | list[float] | None = None,
@@ -269,7 +285,7 @@ class VoteImpactResults(ModelResults):
             _, c = self._quantities(new)
             name = quantity or labels[-1]
             if name not in labels:
-                raise ModelInputError(f"unknown quantity {name!r} (have: {labels})")
+                raise ModelInputError(unknown_name_message(name, labels, "quantity"))
             mean, lower, upper = _interval((c - b)[:, labels.index(name)], level)
             rows.append({"shift": 100 * float(delta), "mean": float(mean),
                          lo: float(lower), hi: float(upper)})

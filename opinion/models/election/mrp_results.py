@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from opinion.errors import ModelInputError
+from opinion.errors import ModelInputError, unknown_name_message
 from opinion.formatting import interval_columns
 from opinion.models.core.hashing import records_to_frame
 from opinion.models.core.results import DEFAULT_LEVEL, Quantity
@@ -303,7 +303,7 @@ class VoteMRPResults(VoteImpactResults):
         lower = [i.lower() for i in self.issues]
         if str(name).lower() in lower:
             return lower.index(str(name).lower())
-        raise ModelInputError(f"unknown issue {name!r} (have: {', '.join(self.issues)})")
+        raise ModelInputError(unknown_name_message(name, self.issues, "issue"))
 
     def _cell_labels(self) -> list[str]:
         if not self.base_cols:
@@ -631,6 +631,8 @@ class VoteMRPResults(VoteImpactResults):
                 "contraction_table()"]
 
     def headline(self) -> str:
+        if self.focus is not None:
+            return "Poststratified vote: " + self._focus_vote()
         vote = self.vote().sort_values("mean", ascending=False)
         lo, hi = interval_columns(DEFAULT_LEVEL)
         parts = [f"{r['party']} {r['mean']:.0f}% ({r[lo]:.0f}-{r[hi]:.0f}%)"

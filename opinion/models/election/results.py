@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from opinion.errors import ModelInputError
+from opinion.errors import ModelInputError, unknown_name_message
 from opinion.formatting import interval_columns
 from opinion.models.core.hashing import records_to_frame
 from opinion.models.core.results import DEFAULT_LEVEL, Quantity
@@ -161,8 +161,8 @@ class IssueVoteResults(VoteImpactResults):
         lower = [c.lower() for c in cats]
         if str(name).lower() in lower:
             return lower.index(str(name).lower())
-        raise ModelInputError(f"unknown issue {name!r} (have: {', '.join(cats)}); add an issue "
-                              "missing from the exit poll with extra_issues=")
+        raise ModelInputError(unknown_name_message(name, cats, "issue")
+                              + "; add an issue missing from the exit poll with extra_issues=")
 
     # ------------------------------------------------------------------ tables
     def vote_by_issue(self, level: float = DEFAULT_LEVEL) -> pd.DataFrame:
@@ -574,6 +574,8 @@ class IssueVoteResults(VoteImpactResults):
                 "heldout_check()", "counterfactual(shift={...})", "contraction_table()"]
 
     def headline(self) -> str:
+        if self.focus is not None:
+            return "Vote: " + self._focus_vote()
         q = self.vote_by_issue()
         lo, hi = interval_columns(DEFAULT_LEVEL)
         top = self.salience().sort_values("mean", ascending=False)

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from opinion.errors import OpinionError
+from opinion.errors import OpinionError, unknown_name_message
 from opinion.formatting import format_probability, interval_columns, ordinal
 from opinion.models.core.results import DEFAULT_LEVEL, ModelResults, Quantity
 from opinion.models.core.results import interval as _interval
@@ -66,8 +66,7 @@ class IssueSalienceResults(ModelResults):
     def _construct(self, construct: str | None) -> dict[str, Any]:
         name = self.reference_construct if construct is None else construct
         if name not in self._constructs:
-            raise OpinionError(f"unknown construct {name!r} (have: "
-                               f"{', '.join(self._constructs)})")
+            raise OpinionError(unknown_name_message(name, list(self._constructs), "construct"))
         return self._constructs[name]
 
     def construct_info(self, construct: str | None = None) -> dict[str, Any]:
@@ -83,7 +82,9 @@ class IssueSalienceResults(ModelResults):
         for name, info in self._constructs.items():
             if question in info["questions"]:
                 return name
-        raise OpinionError(f"unknown question {question!r}")
+        raise OpinionError(unknown_name_message(
+            question, [q for info in self._constructs.values() for q in info["questions"]],
+            "question"))
 
     # ------------------------------------------------------------------ draws
     def theta_draws(self) -> np.ndarray:
@@ -183,7 +184,7 @@ class IssueSalienceResults(ModelResults):
     def _group_index(self, group: str | None) -> int:
         group = self.groups[0] if group is None else group
         if group not in self.groups:
-            raise OpinionError(f"unknown group {group!r} (have: {', '.join(self.groups)})")
+            raise OpinionError(unknown_name_message(group, self.groups, "group"))
         return self.groups.index(group)
 
     def _issue_index(self, issue: str, construct: str | None = None) -> int:
@@ -544,7 +545,23 @@ class IssueSalienceResults(ModelResults):
         return ["constructs()", "ranks()", "pairwise()", "where_ranks(issue)", "contrasts()",
                 "plot_ranks()", "compare_baseline()", "contraction_table()"]
 
+    focus_label = "issue"
+
+    def focus_choices(self) -> list[str]:
+        """The issues measured on the reference construct."""
+        return self.construct_issues() if self._constructs else list(self.issues)
+
+    def default_focus(self) -> str | None:
+        """No issue by default (the headline names the top issue); ``fit.focus = "russia"``
+        makes the headline say where that issue ranks."""
+        saved = self.meta.get("focus")
+        return saved if saved in self.focus_choices() else None
+
     def headline(self) -> str:
+        """The top issue, or where :attr:`focus` ranks when it is set."""
+        if self.focus is not None:
+            return (f"{self.where_ranks(self.focus, group=self.groups[0])} "
+                    f"({self.reference_construct}, {self.reference_date:%Y-%m-%d})")
         table = self.rank_summary(group=self.groups[0])
         top = table.iloc[0]
         return (f"top issue ({self.groups[0]}, {self.reference_construct}, "
