@@ -28,16 +28,8 @@ from opinion.report import Report, format_interval, report_path
 SEED = 20221115
 LEVEL = 0.9
 LO, HI = interval_columns(LEVEL)  # the interval columns of every table below
-DATASETS = ["europe_ukraine_panel", "europe_salience_panel", "coalition_events",
-            "government_changes", "kiel_aid_by_period", "nato_members_2022",
-            "nato_elections_2022_2024", "us_ukraine_support"]
-load = opinion.datasets.load
-tables = {"members": load("nato_members_2022"), "events": load("coalition_events"),
-          "salience": load("europe_salience_panel"), "polls": load("us_ukraine_support"),
-          "elections": load("nato_elections_2022_2024"),
-          "government_changes": load("government_changes"),
-          "aid": load("kiel_aid_by_period")}
-panel = load("europe_ukraine_panel")
+DATASETS = [opinion.datasets.COALITION_PANEL, *opinion.datasets.COALITION_TABLES.values()]
+panel, tables = opinion.datasets.coalition_inputs()
 started = time.perf_counter()
 
 # %% [markdown]

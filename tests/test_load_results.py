@@ -61,12 +61,8 @@ def _vote_mrp() -> VoteMRP:
 
 
 def _coalition_pressure() -> CoalitionPressure:
-    load = opinion.datasets.load
-    return CoalitionPressure(
-        load("europe_ukraine_panel"), members=load("nato_members_2022"),
-        events=load("coalition_events"), salience=load("europe_salience_panel"),
-        polls=load("us_ukraine_support"), elections=load("nato_elections_2022_2024"),
-        government_changes=load("government_changes"), aid=load("kiel_aid_by_period"))
+    panel, tables = opinion.datasets.coalition_inputs()
+    return CoalitionPressure(panel, **tables)
 
 
 MODELS = {"coalition_pressure": _coalition_pressure, "poll_average": _poll_average,
