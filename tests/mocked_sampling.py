@@ -4,6 +4,7 @@ post-processing, the cache), only ``pymc.sample`` is replaced."""
 
 from __future__ import annotations
 
+import functools
 import warnings
 from pathlib import Path
 from typing import Any
@@ -47,3 +48,14 @@ def mocked_fit(model: Any, cache: Path | str | None, **settings: Any):
         warnings.simplefilter("ignore", ConvergenceWarning)
         patch.setattr(pymc, "sample", prior_as_posterior)
         return model.fit(cache=cache, **settings)
+
+
+@functools.cache
+def mocked_coalition_fit():
+    """One mocked fit of the coalition model on the bundled panel (about 15 s to build),
+    shared by every test module that needs a coalition results object."""
+    import opinion
+    from opinion.models import CoalitionPressure
+
+    panel, tables = opinion.datasets.coalition_inputs()
+    return mocked_fit(CoalitionPressure(panel, **tables), False, draws=40, tune=10, chains=2)

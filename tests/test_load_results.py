@@ -16,7 +16,7 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
-from mocked_sampling import mocked_fit
+from mocked_sampling import mocked_coalition_fit, mocked_fit
 
 import opinion
 from opinion.errors import OpinionError
@@ -79,6 +79,8 @@ AUTO_DIM = re.compile(r"_dim_\d+$")
 @functools.cache
 def _fitted(name: str):
     """One mocked fit per model (shared by the tests of this module)."""
+    if name == "coalition_pressure":
+        return mocked_coalition_fit()
     model = {**MODELS, **VARIANTS}[name]()
     return mocked_fit(model, False, draws=40, tune=10, chains=2)
 

@@ -30,9 +30,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from mocked_sampling import mocked_fit
+from mocked_sampling import mocked_coalition_fit, mocked_fit
 
-import opinion
 import opinion.survey as survey
 from opinion.errors import ModelInputError
 from opinion.formatting import interval_columns
@@ -218,20 +217,17 @@ def _issue_salience():
     return IssueSalience(polls, group_time="off")
 
 
-def _coalition():
-    from opinion.models import CoalitionPressure
-
-    panel, tables = opinion.datasets.coalition_inputs()
-    return CoalitionPressure(panel, **tables)
-
-
 MODELS = {"IssueVoteResults": _issue_vote, "VoteMRPResults": _vote_mrp,
-          "IssueSalienceResults": _issue_salience, "CoalitionResults": _coalition}
+          "IssueSalienceResults": _issue_salience,
+          "CoalitionResults": None}  # the shared mocked_coalition_fit()
 
 
 @pytest.fixture(scope="module", params=sorted(MODELS))
 def fitted(request) -> tuple[str, Any]:
-    fit = mocked_fit(MODELS[request.param](), False, draws=30, tune=10, chains=2)
+    if request.param == "CoalitionResults":
+        fit = mocked_coalition_fit()  # shared with test_load_results (the costly one)
+    else:
+        fit = mocked_fit(MODELS[request.param](), False, draws=30, tune=10, chains=2)
     assert type(fit).__name__ == request.param
     return request.param, fit
 
