@@ -74,6 +74,8 @@ def percent_axis(ax: Axes, axis: str = "y", decimals: int = 0) -> None:
 
 
 def source_note(ax: Axes, text: str) -> None:
-    """Small source line under the plot area."""
-    ax.annotate(text, xy=(0, 0), xycoords="axes fraction", xytext=(0, -44),
-                textcoords="offset points", fontsize=8, color="#555555", ha="left", va="top")
+    """Small source line under the plot area, below the x-axis label (it moves down when
+    the label or the tick labels take more lines, so they never overlap)."""
+    ax.annotate(text, xy=(0, 0), xycoords=("axes fraction", ax.xaxis.label),
+                xytext=(0, -6), textcoords="offset points", fontsize=8, color="#555555",
+                ha="left", va="top", gid="source-note")
