@@ -328,8 +328,12 @@ class Report:
 
         self._datasets[name] = datasets.checksum(name)
         for source in datasets.info(name).get("sources", []):
+            date = source.get("date")
+            # a source without a publication date shows none (never "(None)" or "(nan)")
+            date = "" if date is None or str(date).strip().lower() in {"", "none", "nan",
+                                                                         "nat"} else str(date)
             entry = {"title": str(source.get("title", "")), "path": str(source.get("path", "")),
-                     "date": str(source.get("date", ""))}
+                     "date": date}
             if entry not in self._sources:
                 self._sources.append(entry)
         return self

@@ -79,3 +79,16 @@ def source_note(ax: Axes, text: str) -> None:
     ax.annotate(text, xy=(0, 0), xycoords=("axes fraction", ax.xaxis.label),
                 xytext=(0, -6), textcoords="offset points", fontsize=8, color="#555555",
                 ha="left", va="top", gid="source-note")
+
+
+def points_axis(ax: Axes, axis: str = "y") -> None:
+    """Label an axis holding differences in percentage points: ``+2 pp``, ``0``, ``-3 pp``
+    (never "%": a change from 40% to 42% is 2 points, not 2 percent)."""
+    from matplotlib.ticker import FuncFormatter
+
+    def label(v: float, _pos: int) -> str:
+        if round(v, 6) == 0:
+            return "0"
+        return f"{round(v, 2):+g} pp".replace("-", "\u2212")
+
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(FuncFormatter(label))

@@ -19,7 +19,7 @@ import pandas as pd
 import xarray as xr
 
 from opinion.errors import OpinionError
-from opinion.formatting import format_probability, ordinal
+from opinion.formatting import ordinal
 from opinion.models.core.results import DEFAULT_LEVEL, ModelResults, Quantity
 from opinion.models.core.results import interval as _interval
 from opinion.models.salience import checks
@@ -297,10 +297,14 @@ class IssueSalienceResults(ModelResults):
                     construct: str | None = None) -> str:
         """One line: where ``issue`` ranks among the construct's issues, with probabilities.
 
-        Example: ``"relations with russia ranks 6th of 7 with probability 0.80; P(below
-        economy) > 0.99"``. The comparison is with the most salient other issue (or, for the
-        top issue, with the runner-up).
+        Example: ``"relations with russia ranks 6th of 7 with probability 0.80; the
+        probability that it ranks below economy is above 0.99 (among Democratic
+        identifiers)"``. The comparison is with the most salient other issue (or, for the
+        top issue, with the runner-up); the group is named in words when the model has
+        several.
         """
+        from opinion.models.core.wording import group_phrase, probability_words
+
         k = self._issue_index(issue, construct)
         issues = self.construct_issues(construct)
         name = issues[k]
@@ -313,11 +317,13 @@ class IssueSalienceResults(ModelResults):
                 f"probability {row['p_modal']:.2f}")
         p_above = self.prob_above(name, best, date=date, group=group, construct=construct)
         if row["mean_rank"] <= others["mean_rank"].min():
-            line += f"; P(above {best}) {format_probability(p_above)}"
+            line += (f"; the probability that it ranks above {best} is "
+                     f"{probability_words(p_above)}")
         else:
-            line += f"; P(below {best}) {format_probability(1 - p_above)}"
+            line += (f"; the probability that it ranks below {best} is "
+                     f"{probability_words(1 - p_above)}")
         if len(self.groups) > 1:
-            line += f" ({g})"
+            line += f" ({group_phrase(g)})"
         return line
 
     def contrasts(self, group_a: str | None = None, group_b: str | None = None, *,
@@ -533,11 +539,14 @@ class IssueSalienceResults(ModelResults):
                 "plot_ranks()", "compare_baseline()", "contraction_table()"]
 
     def headline(self) -> str:
+        from opinion.models.core.wording import group_phrase, probability_words
+
         table = self.rank_summary(group=self.groups[0])
         top = table.iloc[0]
-        return (f"top issue ({self.groups[0]}, {self.reference_construct}, "
-                f"{self.reference_date:%Y-%m-%d}): {top['issue']} "
-                f"(P(rank 1) = {top['p_top']:.2f})")
+        scale = str(self.reference_construct).replace("_", " ")
+        return (f"Top issue {group_phrase(self.groups[0])} on the {scale} scale on "
+                f"{self.reference_date:%d %B %Y}: {top['issue']} (probability "
+                f"{probability_words(top['p_top'])} of ranking first)")
 
     # ------------------------------------------------------------------ plots
     def plot_ranks(self, ax: Axes | None = None, *, group: str | None = None,
