@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from opinion.models.core.theme import (
+    date_axis,
     get_ax,
     palette,
     percent_axis,
@@ -61,6 +62,7 @@ def plot_trend(trend: pd.DataFrame, polls: pd.DataFrame | None = None, *,
             ax.scatter(mid, 100 * p["share"], s=sizes, color=colour, alpha=0.55,
                        edgecolor="white", linewidth=0.5, zorder=3)
     percent_axis(ax)
+    date_axis(ax)
     ax.set_ylabel("Share")
     ax.set_xlabel("")
     direct_labels(ax, ends, colours)
@@ -144,7 +146,7 @@ def direct_labels(ax: Axes, ends: dict[str, tuple[Any, float]], colours: dict[st
     from opinion.models.core.layout import wrap_text
 
     low, high = ax.get_ylim()
-    step = 0.06 * (high - low)  # about one line of text
+    step = 0.085 * (high - low)  # a little over one line of text, wide or narrow
     previous: tuple[float, int] | None = None
     for resp in sorted(ends, key=lambda r: ends[r][1]):
         x, y = ends[resp]
