@@ -108,7 +108,7 @@ report.headline(
     f"Pure independents voted {ind['mean']:.0f}% Dole ({ind['lower']:.0f}-{ind['upper']:.0f}%, "
     f"90% interval) and independents leaning Republican {lean['mean']:.0f}% "
     f"({lean['lower']:.0f}-{lean['upper']:.0f}%), after calibrating the poststratified vote to "
-    f"the official two-party result ({official_dole:.1f}% Dole).",
+    f"the official two-party result ({official_dole:.1f}% Dole in the official count).",
     value=ind["mean"], lower=ind["lower"], upper=ind["upper"], level=0.9,
     contraction=main.contraction(dole_in("independent")))
 s = shift.iloc[0]

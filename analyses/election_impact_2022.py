@@ -198,17 +198,20 @@ report = Report("Issue priorities and the 2022 U.S. House vote",
                 subtitle="The published tables of the 2022 national exit poll as margins of "
                          "one sample; a held-out check; accounting counterfactuals.", seed=SEED)
 inf_r, ab_d = q(main, "inflation", "rep"), q(main, "abortion", "dem")
+top_share = main.salience(0.9).set_index("issue")
+inf_s, ab_s = top_share.loc["inflation"], top_share.loc["abortion"]
 report.headline(
-    f"Inflation voters (31% of voters) went {fmt(inf_r['mean'], inf_r['lower'], inf_r['upper'])}"
-    f" Republican and abortion voters (27%) {fmt(ab_d['mean'], ab_d['lower'], ab_d['upper'])} "
-    "Democratic for the House.",
+    f"Inflation voters ({fmt(inf_s['mean'], inf_s['lower'], inf_s['upper'])} of voters) went "
+    f"{fmt(inf_r['mean'], inf_r['lower'], inf_r['upper'])} Republican and abortion voters "
+    f"({fmt(ab_s['mean'], ab_s['lower'], ab_s['upper'])}) "
+    f"{fmt(ab_d['mean'], ab_d['lower'], ab_d['upper'])} Democratic for the House.",
     value=inf_r["mean"], lower=inf_r["lower"], upper=inf_r["upper"], level=0.9,
     contraction=main.contraction(share_of("rep", "inflation")))
 ind = main.issue_shares(0.9)
 ind_inf = ind[(ind["group"] == "ind") & (ind["issue"] == "inflation")].iloc[0]
 ind_ab = ind[(ind["group"] == "ind") & (ind["issue"] == "abortion")].iloc[0]
 report.headline(
-    f"Independents (31% of voters), whose issue mix the exit poll did not publish, named "
+    "Independents, whose issue mix the exit poll did not publish, named "
     f"inflation {fmt(ind_inf['mean'], ind_inf['lower'], ind_inf['upper'])} and abortion "
     f"{fmt(ind_ab['mean'], ind_ab['lower'], ind_ab['upper'])} as their top issue "
     "(estimated from the other tables).",
@@ -218,13 +221,16 @@ held = checks["heldout_vote_by_issue"]
 strict_check = checks["heldout_issue_vote_margin"]
 infl_pred = next(f for f in held["figures"] if f["issue"] == "inflation"
                  and f["party"] == "rep")
+where_published = ("inside" if infl_pred["lower"] <= infl_pred["published"]
+                   <= infl_pred["upper"] else "outside")
 report.headline(
     f"Left out of the fit, the vote-by-issue table is predicted with a mean absolute error of "
     f"{held['mae_rep_inflation_abortion_immigration']:.1f} points for the Republican share of "
     f"inflation, abortion and immigration voters "
     f"({held['inside_90_rep_inflation_abortion_immigration']} of 3 inside their 90% "
-    f"intervals; inflation: {infl_pred['mean']:.0f}% predicted, {infl_pred['lower']:.0f}-"
-    f"{infl_pred['upper']:.0f}%, published {infl_pred['published']:.0f}%). With no table "
+    f"intervals; inflation voters: "
+    f"{fmt(infl_pred['mean'], infl_pred['lower'], infl_pred['upper'])} predicted, and the "
+    f"published figure is {where_published} that interval). With no table "
     f"crossing issue and vote in the fit the error is "
     f"{strict_check['mae_rep_inflation_abortion_immigration']:.1f} points.")
 ab_cf = main.counterfactual({"abortion": -0.05}, "proportional", 0.9)

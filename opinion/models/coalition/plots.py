@@ -18,11 +18,17 @@ if TYPE_CHECKING:
 @themed
 def plot_series(series: pd.DataFrame, *, order: list[str], names: dict[str, str],
                 ax: Axes | None = None, title: str, ylabel: str, level: float = 0.9,
-                ncol: int = 6) -> Axes:
+                ncol: int = 6, panel: tuple[float, float] = (2.2, 1.6)) -> Axes:
     """Small multiples of ``member, date, mean, lower, upper, surveyed`` (percent);
-    members without survey data are grey and labelled so. With ``ax``, the means of all
-    members are drawn on it as lines. Returns the first panel (or ``ax``)."""
+    members without survey data are grey and labelled so. Every panel has its own date
+    axis (a few compact year/month labels). ``ncol`` panels per row, each ``panel``
+    inches (width, height): e.g. ``ncol=3, panel=(1.25, 1.2)`` for a phone. With ``ax``,
+    the means of all members are drawn on it as lines. Returns the first panel (or
+    ``ax``)."""
     import matplotlib.pyplot as plt
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+
+    from opinion.models.core.layout import wrap_text
 
     colour = palette()[0]
     if ax is not None:
@@ -32,8 +38,8 @@ def plot_series(series: pd.DataFrame, *, order: list[str], names: dict[str, str]
         percent_axis(ax)
         return ax
     nrow = int(np.ceil(len(order) / ncol))
-    fig, axes = plt.subplots(nrow, ncol, figsize=(2.2 * ncol, 1.6 * nrow + 0.7), sharex=True,
-                             sharey=True, layout="constrained", squeeze=False)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(panel[0] * ncol, panel[1] * nrow + 0.9),
+                             sharex=True, sharey=True, layout="constrained", squeeze=False)
     for k, a in enumerate(axes.ravel()):
         if k >= len(order):
             a.set_visible(False)
@@ -43,14 +49,16 @@ def plot_series(series: pd.DataFrame, *, order: list[str], names: dict[str, str]
         c = colour if seen else "#999999"
         a.fill_between(own["date"], own["lower"], own["upper"], color=c, alpha=0.25, lw=0)
         a.plot(own["date"], own["mean"], color=c, lw=1.4)
-        a.set_title(names.get(order[k], order[k]) + ("" if seen else " (no survey data)"),
-                    fontsize=7.5)
-        a.tick_params(labelsize=6.5)
+        name = names.get(order[k], order[k]) + ("" if seen else " (no survey data)")
+        a.set_title(wrap_text(name, max(int(panel[0] * 72 / 4.6), 12)), fontsize=8)
+        a.tick_params(labelsize=7.5, labelbottom=True)
         percent_axis(a)
-        for label in a.get_xticklabels():
-            label.set_rotation(45)
-    fig.suptitle(f"{title} ({level:.0%} band; grey: no survey data)", fontsize=10)
-    fig.supylabel(ylabel, fontsize=8)
+        locator = AutoDateLocator(minticks=2, maxticks=3)
+        a.xaxis.set_major_locator(locator)
+        a.xaxis.set_major_formatter(ConciseDateFormatter(locator, show_offset=False))
+    fig.suptitle(wrap_text(f"{title} ({level:.0%} band; grey: no survey data)",
+                           int(panel[0] * ncol * 72 / 6)), fontsize=10)
+    fig.supylabel(wrap_text(ylabel, int((panel[1] * nrow) * 72 / 5)), fontsize=8)
     return axes.ravel()[0]
 
 

@@ -69,7 +69,7 @@ def _wrap_categories(ax: Axes, which: str, width_pt: float) -> None:
 def _fewer_ticks(ax: Axes) -> None:
     """At most ~4 date ticks (compact labels) or ~5 numeric ticks on the x axis."""
     from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
-    from matplotlib.ticker import AutoLocator, MaxNLocator
+    from matplotlib.ticker import AutoLocator, FixedLocator, MaxNLocator
 
     locator = ax.xaxis.get_major_locator()
     if isinstance(locator, AutoDateLocator):
@@ -81,6 +81,12 @@ def _fewer_ticks(ax: Axes) -> None:
             label.set_horizontalalignment("center")
     elif isinstance(locator, AutoLocator):
         ax.xaxis.set_major_locator(MaxNLocator(nbins=4, steps=[1, 2, 2.5, 5, 10]))
+    elif isinstance(locator, FixedLocator):  # e.g. month labels of a heat map
+        locs = list(ax.get_xticks())
+        labels = [t.get_text() for t in ax.get_xticklabels()]
+        if len(locs) > 6 and len(labels) == len(locs) and all(labels):
+            step = -(-len(locs) // 5)
+            ax.set_xticks(locs[::step], labels[::step])
 
 
 def narrow_layout(fig: Figure, width_in: float = NARROW_WIDTH_IN) -> Figure:

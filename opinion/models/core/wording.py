@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["group_phrase", "headline_problems", "probability_phrase", "probability_words"]
+__all__ = ["group_label", "group_phrase", "headline_problems", "probability_phrase",
+           "probability_words"]
 
 _PARTY_WORDS = {"dem": "Democratic", "democrat": "Democratic", "d": "Democratic",
                 "rep": "Republican", "republican": "Republican", "r": "Republican",
@@ -35,6 +36,12 @@ def group_phrase(group: str, population: str = "voters") -> str:
     if not value:
         return f"among {token.replace('_', ' ')}"
     return f"among {population} with {key.replace('_', ' ')} {value.replace('_', ' ')}"
+
+
+def group_label(group: str, population: str = "voters") -> str:
+    """``"all"`` -> ``"all voters"``, ``"party:dem"`` -> ``"Democratic identifiers"`` (for
+    legends and labels)."""
+    return group_phrase(group, population).removeprefix("among ")
 
 
 def probability_words(p: float) -> str:

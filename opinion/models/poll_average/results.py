@@ -246,7 +246,7 @@ class PollAverageResults(ModelResults):
     def headline(self) -> str:
         r = self.latest().iloc[0]
         return (f"{r['response']}: {r['mean']:.1f}% ({r['lower']:.1f}%–{r['upper']:.1f}%, 90% "
-                f"interval) on {r['date']:%d %B %Y}")
+                f"interval) on {r['date'].day} {r['date']:%B %Y}")
 
     def display_tables(self) -> list[tuple[str, pd.DataFrame]]:
         return [("Latest estimate", self.latest()), ("House effects (pp)", self.house_effects())]

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from opinion.models.core.theme import get_ax, palette, percent_axis, source_note, themed
+from opinion.models.core.wording import group_label
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -83,7 +84,7 @@ def plot_shares(shares: pd.DataFrame, *, ax: Axes | None = None, level: float = 
         pos = np.array([y[i] for i in sub["issue"]]) + offsets[g]
         colour = colours[g % len(colours)]
         ax.hlines(pos, sub["lower"], sub["upper"], color=colour, lw=2.5, alpha=0.8)
-        ax.plot(sub["mean"], pos, "o", color=colour, label=group, ms=5)
+        ax.plot(sub["mean"], pos, "o", color=colour, label=group_label(group), ms=5)
     ax.set_yticks(range(len(order)), order)
     percent_axis(ax, "x")
     on_scale = f", on the scale of {scale}" if scale else ""
@@ -111,7 +112,7 @@ def plot_baseline(table: pd.DataFrame, *, ax: Axes | None = None, level: float =
         return ax
     poll_id = poll_id or table["poll_id"].iloc[0]
     table = table[table["poll_id"] == poll_id].reset_index(drop=True)
-    labels = [f"{r.issue} ({r.group})" if table["group"].nunique() > 1 else r.issue
+    labels = [f"{r.issue} ({group_label(r.group)})" if table["group"].nunique() > 1 else r.issue
               for r in table.itertuples()]
     ax = get_ax(ax, figsize=(8, 0.5 * len(table) + 1.4))
     colours = palette()
@@ -137,7 +138,8 @@ def plot_predictive(table: pd.DataFrame, *, ax: Axes | None = None, level: float
     drawn as open red circles.
     """
     table = table.reset_index(drop=True)
-    labels = [f"{r.issue} ({r.question_id}, {r.group})" for r in table.itertuples()]
+    labels = [f"{r.issue} ({r.question_id.replace('_', ' ')}, {group_label(r.group)})"
+              for r in table.itertuples()]
     ax = get_ax(ax, figsize=(8.5, 0.32 * len(table) + 1.4))
     colours = palette()
     y = np.arange(len(table))[::-1]

@@ -545,7 +545,7 @@ class IssueSalienceResults(ModelResults):
         top = table.iloc[0]
         scale = str(self.reference_construct).replace("_", " ")
         return (f"Top issue {group_phrase(self.groups[0])} on the {scale} scale on "
-                f"{self.reference_date:%d %B %Y}: {top['issue']} (probability "
+                f"{self.reference_date.day} {self.reference_date:%B %Y}: {top['issue']} (probability "
                 f"{probability_words(top['p_top'])} of ranking first)")
 
     # ------------------------------------------------------------------ plots
@@ -553,14 +553,16 @@ class IssueSalienceResults(ModelResults):
                    date: str | None = None, highlight: str | None = None,
                    construct: str | None = None) -> Axes:
         """Heat map of rank probabilities (issues by mean rank x rank 1..K)."""
+        from opinion.models.core.wording import group_phrase
         from opinion.models.salience.plots import plot_ranks
 
         group = group or self.groups[0]
         order = self.rank_summary(date=date, group=group, construct=construct)["issue"].tolist()
         name = self._construct(construct)["construct"]
         return plot_ranks(self.ranks(date=date, group=group, construct=construct), order=order,
-                          ax=ax, title=f"Rank probabilities, {group}, {name}, "
-                                       f"{self._date(date):%Y-%m-%d}", highlight=highlight)
+                          ax=ax, title=f"Rank probabilities {group_phrase(group)}, {name}, "
+                                       f"{self._date(date).day} {self._date(date):%B %Y}",
+                          highlight=highlight)
 
     def plot_shares(self, ax: Axes | None = None, *, date: str | None = None,
                     level: float = DEFAULT_LEVEL, construct: str | None = None) -> Axes:
