@@ -545,8 +545,8 @@ class IssueSalienceResults(ModelResults):
         top = table.iloc[0]
         scale = str(self.reference_construct).replace("_", " ")
         return (f"Top issue {group_phrase(self.groups[0])} on the {scale} scale on "
-                f"{self.reference_date.day} {self.reference_date:%B %Y}: {top['issue']} (probability "
-                f"{probability_words(top['p_top'])} of ranking first)")
+                f"{self.reference_date.day} {self.reference_date:%B %Y}: {top['issue']} "
+                f"(probability {probability_words(top['p_top'])} of ranking first)")
 
     # ------------------------------------------------------------------ plots
     def plot_ranks(self, ax: Axes | None = None, *, group: str | None = None,
