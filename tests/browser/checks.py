@@ -153,9 +153,31 @@ def _blank(png: bytes) -> bool:
     return all(lo == hi for lo, hi in extrema)
 
 
+# every other rendering of a figure (the <source>s of its <picture>), decoded off-screen:
+# a broken wide rendering must be found on a phone-width page too, and the other way round
+_SOURCES_JS = """async () => {
+  const figures = [...document.querySelectorAll('figure')].filter(f => f.querySelector('img'));
+  const out = [];
+  for (const [i, f] of figures.entries()) {
+    for (const s of f.querySelectorAll('picture source')) {
+      const img = new Image();
+      img.src = s.srcset.trim();
+      let ok = true;
+      try { await img.decode(); ok = img.naturalWidth > 0; } catch (e) { ok = false; }
+      out.push({i, ok, media: s.media});
+    }
+  }
+  return out;
+}"""
+
+
 def figure_problems(page: Page) -> tuple[int, list[str]]:
-    """Every ``figure img``: decoded, visible, non-zero size, non-empty alt, not blank."""
+    """Every ``figure img``: decoded, visible, non-zero size, non-empty alt, not blank; every
+    other rendering of it (``<picture><source>``) decodes."""
     problems = []
+    for source in page.evaluate(_SOURCES_JS):
+        if not source["ok"]:
+            problems.append(f"figure {source['i'] + 1} did not decode (broken image data)")
     figures = page.evaluate(_FIGURES_JS)
     for fig in figures:
         label = f"figure {fig['i'] + 1}"
@@ -163,7 +185,8 @@ def figure_problems(page: Page) -> tuple[int, list[str]]:
         if not alt:
             problems.append(f"{label} has no alt text")
         if not fig["complete"] or fig["naturalWidth"] == 0 or fig["naturalHeight"] == 0:
-            problems.append(f"{label} did not decode (broken image data)")
+            if f"{label} did not decode (broken image data)" not in problems:
+                problems.append(f"{label} did not decode (broken image data)")
         if (fig["width"] < 1 or fig["height"] < 1 or fig["display"] == "none"
                 or fig["visibility"] == "hidden" or fig["opacity"] == 0):
             problems.append(f"{label} is not visible ({fig['width']:.0f}x{fig['height']:.0f}px, "
