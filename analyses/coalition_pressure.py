@@ -186,7 +186,7 @@ report.headline(
 
 # %%
 report.section("Which publics leaned towards negotiating, and when")
-report.figure(fit.plot_heatmap(),
+report.figure(fit.plot_heatmap(), narrow=fit.plot_heatmap(phone=True),
               alt="Heat map of 30 NATO members by month, 2022-2025, coloured by the share not "
                   "backing EU-financed military aid, with dots in the months a government "
                   "defected; members without survey data are starred.",

@@ -20,7 +20,7 @@ class PlotsMixin:
         return last.sort_values("mean", ascending=False)["member"].tolist()
 
     def plot_opinion(self, ax: Any = None, *, level: float = 0.9, latent: str = "opinion",
-                     ncol: int = 6, panel: tuple[float, float] = (2.2, 1.6)) -> Any:
+                     ncol: int = 5, panel: tuple[float, float] = (1.8, 1.45)) -> Any:
         """Small multiples of each member's latent series (percent), highest first;
         ``ncol`` panels per row of ``panel`` inches (``ncol=3, panel=(1.25, 1.2)`` for a
         phone)."""
@@ -33,8 +33,9 @@ class PlotsMixin:
                                  title=title, ylabel=label, level=level, ncol=ncol,
                                  panel=panel)
 
-    def plot_heatmap(self, ax: Any = None) -> Any:
-        """Opinion by member and month with the months of defection events marked."""
+    def plot_heatmap(self, ax: Any = None, *, phone: bool = False) -> Any:
+        """Opinion by member and month with the months of defection events marked
+        (``phone=True``: drawn for a phone screen)."""
         table = self.opinion()
         table = table[~table["forecast"]]
         events = self.event_probability()
@@ -44,7 +45,7 @@ class PlotsMixin:
             title="Which publics leaned towards negotiating, and when governments defected",
             colour_label="% not backing EU-financed military aid",
             note="* no survey data: the region's pooled value. Dots: months with a "
-                 "defection event.")
+                 "defection event.", phone=phone)
 
     def plot_calibration(self, ax: Any = None, *, models: tuple[str, ...] = (
             "model", "opinion_only", "country_history", "base_rate"), **backtest: Any) -> Any:

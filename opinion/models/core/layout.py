@@ -136,7 +136,34 @@ def narrow_layout(fig: Figure, width_in: float = NARROW_WIDTH_IN) -> Figure:
             _wrap_artist(getattr(fig, attr), width_pt * 0.95)
     if getattr(fig, "_supylabel", None) is not None:
         _wrap_artist(fig._supylabel, fig.get_size_inches()[1] * 72 * 0.8)
+    _fit_to_width(fig, width_in)
     return fig
+
+
+def _fit_to_width(fig: Figure, width_in: float) -> None:
+    """After the layout ran: rewrap left-aligned titles and notes to the room between their
+    axes' left edge and the figure's right edge, then narrow the figure until everything
+    drawn (tick labels, colour bars, notes) fits in ``width_in``."""
+    fig.draw_without_rendering()
+    width_pt = fig.get_size_inches()[0] * 72
+    for ax in fig.axes:
+        room = (1 - ax.get_position().x0) * width_pt * 0.97
+        _wrap_artist(ax._left_title, room)
+        for text in ax.texts:
+            if text.get_gid() == "source-note" or text.get_horizontalalignment() == "left":
+                _wrap_artist(text, room)
+    import matplotlib as mpl
+
+    pad = mpl.rcParams["savefig.pad_inches"]
+    pad = pad if isinstance(pad, int | float) else 0.1
+    target = width_in - 2 * pad  # the saved image adds the padding on both sides
+    for _ in range(3):
+        fig.draw_without_rendering()
+        drawn = fig.get_tightbbox().width  # inches, everything bbox_inches="tight" keeps
+        if drawn <= target + 0.01:
+            break
+        width, height = fig.get_size_inches()
+        fig.set_size_inches(max(width - (drawn - target) - 0.01, 1.5), height)
 
 
 _FONT = re.compile(r"font-size:\s*([\d.]+)px|font:[^;\"]*?([\d.]+)px")
