@@ -201,10 +201,11 @@ inf_r, ab_d = q(main, "inflation", "rep"), q(main, "abortion", "dem")
 top_share = main.salience(0.9).set_index("issue")
 inf_s, ab_s = top_share.loc["inflation"], top_share.loc["abortion"]
 report.headline(
-    f"Inflation voters ({fmt(inf_s['mean'], inf_s['lower'], inf_s['upper'])} of voters) went "
-    f"{fmt(inf_r['mean'], inf_r['lower'], inf_r['upper'])} Republican and abortion voters "
-    f"({fmt(ab_s['mean'], ab_s['lower'], ab_s['upper'])}) "
-    f"{fmt(ab_d['mean'], ab_d['lower'], ab_d['upper'])} Democratic for the House.",
+    f"Inflation voters ({inf_s['mean']:.0f}% of voters, {inf_s['lower']:.0f}-"
+    f"{inf_s['upper']:.0f}%) went {fmt(inf_r['mean'], inf_r['lower'], inf_r['upper'])} "
+    f"Republican and abortion voters ({ab_s['mean']:.0f}%, {ab_s['lower']:.0f}-"
+    f"{ab_s['upper']:.0f}%) {fmt(ab_d['mean'], ab_d['lower'], ab_d['upper'])} Democratic for "
+    "the House.",
     value=inf_r["mean"], lower=inf_r["lower"], upper=inf_r["upper"], level=0.9,
     contraction=main.contraction(share_of("rep", "inflation")))
 ind = main.issue_shares(0.9)

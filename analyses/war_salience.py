@@ -308,9 +308,10 @@ report.headline(
 p_all = below_all(fit).mean()
 report.headline(
     "The article's claim that the war was outranked by the economy, abortion and crime: the "
-    "probability that the war ranked below "
-    + ", ".join(f"{issue} is {probability_words(p)}" for issue, p in p_below.items())
-    + f"; below all three at once, {probability_words(p_all)}.",
+    "war ranked "
+    + ", ".join(f"below {issue} with probability {probability_words(p)}"
+                for issue, p in p_below.items())
+    + f"; below all three at once with probability {probability_words(p_all)}.",
     value=p_all, level=None, contraction=fit.contraction(below_all))
 report.headline(
     "On an exit-poll style list of every issue measured on the vote scale, "

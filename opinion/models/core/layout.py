@@ -25,6 +25,8 @@ NARROW_WIDTH_IN = 3.75
 """Width of the phone rendering in inches: 360 CSS px (96 px per inch)."""
 MIN_NARROW_PT = 7.5
 """Smallest text on a phone rendering, in points (10 CSS px at natural size)."""
+MAX_LABEL_PT = 8.5
+"""Largest category label on a phone rendering (long labels would leave no room for data)."""
 CHAR_EM = 0.6
 """Average width of a DejaVu Sans character, in ems (for wrapping by character count)."""
 
@@ -56,6 +58,8 @@ def _wrap_categories(ax: Axes, which: str, width_pt: float) -> None:
     axis = ax.yaxis if which == "y" else ax.xaxis
     formatter = axis.get_major_formatter()
     labels = axis.get_ticklabels()
+    if labels and any(t.get_text() for t in labels) and labels[0].get_fontsize() > MAX_LABEL_PT:
+        ax.tick_params(axis=which, labelsize=MAX_LABEL_PT)  # room for the data on a phone
     size = labels[0].get_fontsize() if labels else 10.0
     if isinstance(formatter, FixedFormatter):
         formatter.seq = [wrap_text(str(s), chars_per_line(width_pt, size))
@@ -64,6 +68,22 @@ def _wrap_categories(ax: Axes, which: str, width_pt: float) -> None:
         wrapped = [wrap_text(label.get_text(), chars_per_line(width_pt, size))
                    for label in labels]
         axis.set_ticks(axis.get_ticklocs(), wrapped)
+
+
+def _room_for_rows(fig: Figure, ax: Axes) -> None:
+    """Make the figure taller when wrapped category labels need more room than a row has."""
+    labels = ax.yaxis.get_ticklabels()
+    texts = [t.get_text() for t in labels]
+    if len(texts) < 2 or not any(texts):
+        return
+    size = labels[0].get_fontsize()
+    lines = max(t.count("\n") + 1 for t in texts)
+    needed = lines * size * 1.3 + 2  # points per row
+    width, height = fig.get_size_inches()
+    plot_pt = height * 72 * ax.get_position().height
+    have = plot_pt / len(texts)
+    if needed > have:
+        fig.set_size_inches(width, height + (needed - have) * len(texts) / 72)
 
 
 def _fewer_ticks(ax: Axes) -> None:
@@ -80,13 +100,59 @@ def _fewer_ticks(ax: Axes) -> None:
             label.set_rotation(0)
             label.set_horizontalalignment("center")
     elif isinstance(locator, AutoLocator):
-        ax.xaxis.set_major_locator(MaxNLocator(nbins=4, steps=[1, 2, 2.5, 5, 10]))
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=3, steps=[1, 2, 2.5, 5, 10]))
     elif isinstance(locator, FixedLocator):  # e.g. month labels of a heat map
         locs = list(ax.get_xticks())
         labels = [t.get_text() for t in ax.get_xticklabels()]
         if len(locs) > 6 and len(labels) == len(locs) and all(labels):
             step = -(-len(locs) // 5)
             ax.set_xticks(locs[::step], labels[::step])
+
+
+_PROBABILITY = re.compile(r"^-?0?\.\d+$|^1\.00?$")
+
+
+def _compact_number(text: Text) -> None:
+    """Cell annotations of a heat map on a phone: ``0.26`` -> ``.26``, under 0.05 blank."""
+    content = text.get_text().strip()
+    if not _PROBABILITY.match(content):
+        return
+    value = float(content)
+    text.set_text("" if abs(value) < 0.05 else f"{value:.2f}".replace("0.", ".", 1))
+
+
+def _drop_redundant_colorbars(fig: Figure) -> None:
+    """A heat map whose cells print their numbers needs no colour bar on a phone, and the
+    bar takes the width the numbers need."""
+    for ax in list(fig.axes):
+        bar = getattr(ax, "_colorbar", None)
+        if bar is None:
+            continue
+        mappable_ax = getattr(bar.mappable, "axes", None)
+        numbered = mappable_ax is not None and sum(
+            bool(_PROBABILITY.match(t.get_text().strip())) for t in mappable_ax.texts) >= 4
+        if numbered:
+            bar.remove()
+
+
+def _legend_below(fig: Figure, ax: Axes, width_pt: float) -> None:
+    """Move an axes legend (which a narrow plot leaves no room for) under the figure."""
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+    legend = ax.get_legend()
+    if legend is None:
+        return
+
+    handles = legend.legend_handles
+    labels = [wrap_text(t.get_text(), chars_per_line(width_pt * 0.9, MIN_NARROW_PT + 0.5))
+              for t in legend.get_texts()]
+    if not isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine) or not handles:
+        for entry in legend.get_texts():
+            _wrap_artist(entry, width_pt * 0.45)
+        return
+    legend.remove()
+    fig.legend(handles, labels, loc="outside lower left", frameon=False, ncols=1,
+               fontsize=max(legend.get_texts()[0].get_fontsize(), MIN_NARROW_PT))
 
 
 def narrow_layout(fig: Figure, width_in: float = NARROW_WIDTH_IN) -> Figure:
@@ -103,7 +169,12 @@ def narrow_layout(fig: Figure, width_in: float = NARROW_WIDTH_IN) -> Figure:
 
     width, height = fig.get_size_inches()
     if width > width_in:
-        fig.set_size_inches(width_in, max(height * 0.8, min(height, 3.2)))
+        # a chart with many labelled rows keeps its height (each row needs its line);
+        # others lose at most a fifth of it
+        rows = max((len(ax.get_yticks()) for ax in fig.axes), default=0)
+        keep = rows > 6 and len(fig.axes) <= 2
+        fig.set_size_inches(width_in, height if keep else max(height * 0.8,
+                                                              min(height, 3.2)))
     width_pt = fig.get_size_inches()[0] * 72
     for text in fig.findobj(Text):
         if text.get_fontsize() < MIN_NARROW_PT:
@@ -123,12 +194,12 @@ def narrow_layout(fig: Figure, width_in: float = NARROW_WIDTH_IN) -> Figure:
         for text in ax.texts:
             if "\n" not in text.get_text() and len(text.get_text()) > 12:
                 _wrap_artist(text, width_pt * 0.95)
-        _wrap_categories(ax, "y", width_pt * 0.38)
+            _compact_number(text)
+        _wrap_categories(ax, "y", width_pt * 0.5)
+        _room_for_rows(fig, ax)
         _fewer_ticks(ax)
-        legend = ax.get_legend()
-        if legend is not None:
-            for entry in legend.get_texts():
-                _wrap_artist(entry, width_pt * 0.45)
+        _legend_below(fig, ax, width_pt)
+    _drop_redundant_colorbars(fig)
     for text in fig.texts:
         _wrap_artist(text, width_pt * 0.95)
     for attr in ("_suptitle", "_supxlabel"):

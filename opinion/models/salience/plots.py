@@ -118,7 +118,7 @@ def plot_baseline(table: pd.DataFrame, *, ax: Axes | None = None, level: float =
     colours = palette()
     y = np.arange(len(table))[::-1]
     ax.hlines(y + 0.15, table["poll_lower"], table["poll_upper"], color=colours[7], lw=3,
-              label=f"{poll_id} alone ({level:.0%} Wilson)")
+              label=f"{str(poll_id).replace('_', ' ')} alone ({level:.0%} Wilson)")
     ax.plot(table["poll_share"], y + 0.15, "o", color=colours[7], ms=4)
     ax.hlines(y - 0.15, table["model_lower"], table["model_upper"], color=colours[0], lw=3,
               label=f"pooled model ({level:.0%} posterior)")

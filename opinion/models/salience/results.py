@@ -571,8 +571,9 @@ class IssueSalienceResults(ModelResults):
 
         info = self._construct(construct)
         return plot_shares(self.shares(level, date=date, construct=construct), ax=ax,
-                           level=level, scale=info["primary_question"],
-                           title=f"Issue salience, {self._date(date):%Y-%m-%d}")
+                           level=level, scale=str(info["primary_question"]).replace("_", " "),
+                           title=f"Issue salience, {self._date(date).day} "
+                                 f"{self._date(date):%B %Y}")
 
     def plot_baseline(self, ax: Axes | None = None, *, level: float = DEFAULT_LEVEL,
                       poll_id: str | None = None) -> Axes:
