@@ -82,7 +82,7 @@ def plot_shares(shares: pd.DataFrame, *, ax: Axes | None = None, level: float = 
     for g, group in enumerate(groups):
         sub = shares[(shares["group"] == group) & shares["issue"].isin(y)]
         pos = np.array([y[i] for i in sub["issue"]]) + offsets[g]
-        colour = colours[g % len(colours)]
+        colour = _GROUP_COLOURS.get(str(group).lower(), colours[g % len(colours)])
         ax.hlines(pos, sub["lower"], sub["upper"], color=colour, lw=2.5, alpha=0.8)
         ax.plot(sub["mean"], pos, "o", color=colour, label=group_label(group), ms=5)
     ax.set_yticks(range(len(order)), order)
@@ -94,6 +94,12 @@ def plot_shares(shares: pd.DataFrame, *, ax: Axes | None = None, level: float = 
     ax.set_title(title, fontsize=10, loc="left")
     sns.despine(ax=ax, left=True)
     return ax
+
+
+# colours by meaning: everyone neutral, the parties in their customary (colour-blind safe)
+# blue and vermillion
+_GROUP_COLOURS = {"all": "#4d4d4d", "party:dem": "#0072b2", "party:rep": "#d55e00",
+                  "party:ind": "#009e73"}
 
 
 @themed
