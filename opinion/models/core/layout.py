@@ -192,6 +192,8 @@ def narrow_layout(fig: Figure, width_in: float = NARROW_WIDTH_IN) -> Figure:
         _wrap_artist(ax.xaxis.label, width_pt * 0.85)
         _wrap_artist(ax.yaxis.label, fig.get_size_inches()[1] * 72 * 0.8)
         for text in ax.texts:
+            if text.get_gid() == "source-note":  # wrapped for the wide figure: rewrap
+                text.set_text(text.get_text().replace("\n", " "))
             if "\n" not in text.get_text() and len(text.get_text()) > 12:
                 _wrap_artist(text, width_pt * 0.95)
             _compact_number(text)
@@ -228,7 +230,7 @@ def _fit_to_width(fig: Figure, width_in: float) -> None:
     pad = mpl.rcParams["savefig.pad_inches"]
     pad = pad if isinstance(pad, int | float) else 0.1
     target = width_in - 2 * pad  # the saved image adds the padding on both sides
-    for _ in range(3):
+    for _ in range(4):
         fig.draw_without_rendering()
         drawn = fig.get_tightbbox().width  # inches, everything bbox_inches="tight" keeps
         if drawn <= target + 0.01:
