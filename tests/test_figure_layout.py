@@ -118,3 +118,20 @@ def test_trend_labels_lines_directly_instead_of_a_legend() -> None:
     # nudged apart by at least a line of text (about 6% of the axis)
     assert all(b - a > 0.06 * (high - low) for a, b in zip(ys, ys[1:], strict=False))
     plt.close(ax.figure)
+
+
+def test_narrow_layout_keeps_numeric_axis_limits() -> None:
+    """Only category labels are rewrapped: a percent axis keeps the limits it was drawn
+    with (a calibration plot starting at 0% must not grow a -10% tick)."""
+    from opinion.models.core.theme import percent_axis
+
+    with theme():
+        fig, ax = plt.subplots(figsize=(6, 5), layout="constrained")
+        ax.plot([0, 30], [0, 50])
+        ax.set_ylim(bottom=-1)
+        percent_axis(ax)
+        ax.set_yticks(ax.get_yticks())  # a fixed numeric locator too
+        ax.set_ylim(-1, 52)
+    narrow_layout(fig)
+    assert ax.get_ylim() == pytest.approx((-1, 52))
+    plt.close(fig)

@@ -46,16 +46,23 @@ def chars_per_line(width_pt: float, size_pt: float) -> int:
 
 
 def _wrap_artist(text: Text, width_pt: float) -> None:
-    content = text.get_text()
+    """Wrap ``text`` to ``width_pt``, always from its text before any wrapping here (so a
+    second, narrower pass does not keep the first pass's breaks)."""
+    if not hasattr(text, "_unwrapped"):
+        text._unwrapped = text.get_text()
+    content = text._unwrapped
     if content:
         text.set_text(wrap_text(content, chars_per_line(width_pt, text.get_fontsize())))
 
 
 def _wrap_categories(ax: Axes, which: str, width_pt: float) -> None:
-    """Wrap fixed category labels (set with ``set_yticks(y, labels)``) at word boundaries."""
-    from matplotlib.ticker import FixedFormatter
+    """Wrap fixed category labels (set with ``set_yticks(y, labels)``) at word boundaries;
+    numeric axes are left alone."""
+    from matplotlib.ticker import FixedFormatter, FixedLocator
 
     axis = ax.yaxis if which == "y" else ax.xaxis
+    if not isinstance(axis.get_major_locator(), FixedLocator):
+        return
     formatter = axis.get_major_formatter()
     labels = axis.get_ticklabels()
     if labels and any(t.get_text() for t in labels) and labels[0].get_fontsize() > MAX_LABEL_PT:
@@ -67,11 +74,17 @@ def _wrap_categories(ax: Axes, which: str, width_pt: float) -> None:
     elif labels and any(label.get_text() for label in labels):  # e.g. seaborn heat maps
         wrapped = [wrap_text(label.get_text(), chars_per_line(width_pt, size))
                    for label in labels]
+        lims = axis.get_view_interval()
         axis.set_ticks(axis.get_ticklocs(), wrapped)
+        axis.set_view_interval(*lims, ignore=True)
 
 
 def _room_for_rows(fig: Figure, ax: Axes) -> None:
     """Make the figure taller when wrapped category labels need more room than a row has."""
+    from matplotlib.ticker import FixedLocator
+
+    if not isinstance(ax.yaxis.get_major_locator(), FixedLocator):
+        return
     labels = ax.yaxis.get_ticklabels()
     texts = [t.get_text() for t in labels]
     if len(texts) < 2 or not any(texts):
@@ -192,9 +205,10 @@ def narrow_layout(fig: Figure, width_in: float = NARROW_WIDTH_IN) -> Figure:
         _wrap_artist(ax.xaxis.label, width_pt * 0.85)
         _wrap_artist(ax.yaxis.label, fig.get_size_inches()[1] * 72 * 0.8)
         for text in ax.texts:
-            if text.get_gid() == "source-note":  # wrapped for the wide figure: rewrap
-                text.set_text(text.get_text().replace("\n", " "))
-            if "\n" not in text.get_text() and len(text.get_text()) > 12:
+            if text.get_gid() == "source-note":  # wrapped for the wide figure: rewrap,
+                # narrow enough for the layout to succeed; refined once the axes are placed
+                _wrap_artist(text, width_pt * 0.5)
+            elif "\n" not in text.get_text() and len(text.get_text()) > 12:
                 _wrap_artist(text, width_pt * 0.95)
             _compact_number(text)
         _wrap_categories(ax, "y", width_pt * 0.5)

@@ -79,10 +79,11 @@ def source_note(ax: Axes, text: str) -> None:
     from opinion.models.core.layout import chars_per_line, wrap_text
 
     width_pt = ax.figure.get_size_inches()[0] * 72 * max(ax.get_position().width, 0.5)
-    text = wrap_text(text, chars_per_line(width_pt, 8))
-    ax.annotate(text, xy=(0, 0), xycoords=("axes fraction", ax.xaxis.label),
-                xytext=(0, -6), textcoords="offset points", fontsize=8, color="#555555",
-                ha="left", va="top", gid="source-note")
+    note = ax.annotate(wrap_text(text, chars_per_line(width_pt, 8)), xy=(0, 0),
+                       xycoords=("axes fraction", ax.xaxis.label), xytext=(0, -6),
+                       textcoords="offset points", fontsize=8, color="#555555", ha="left",
+                       va="top", gid="source-note")
+    note._unwrapped = text  # a phone rendering rewraps the note from its own text
 
 
 def points_axis(ax: Axes, axis: str = "y") -> None:
