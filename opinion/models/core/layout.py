@@ -74,7 +74,7 @@ def _wrap_categories(ax: Axes, which: str, width_pt: float) -> None:
     elif labels and any(label.get_text() for label in labels):  # e.g. seaborn heat maps
         wrapped = [wrap_text(label.get_text(), chars_per_line(width_pt, size))
                    for label in labels]
-        lims = axis.get_view_interval()
+        lims = tuple(axis.get_view_interval())  # a copy: the interval is a live view
         axis.set_ticks(axis.get_ticklocs(), wrapped)
         axis.set_view_interval(*lims, ignore=True)
 
