@@ -12,11 +12,14 @@
 # Run: `python analyses/election_impact_2022.py` or `opinion report election_impact_2022`.
 
 # %%
+import re
+
 import numpy as np
 import pandas as pd
 
 import opinion
 from opinion.models.election import IssueVote
+from opinion.models.election.plots import PARTY_NAMES
 from opinion.report import Report, report_path
 
 SEED = 20221108
@@ -122,6 +125,10 @@ deff_fit = fit(issue_vote(deff=4.0))
 # %%
 vbi = main.vote_by_issue(0.9)
 margin = main.margin_label
+# "margin (rep - dem)" in words, for the headline
+margin_words = re.sub(r"margin \((\w+) - (\w+)\)", lambda m: (
+    f"{PARTY_NAMES.get(m.group(1), m.group(1))}-minus-"
+    f"{PARTY_NAMES.get(m.group(2), m.group(2))} margin"), margin)
 elastic = main.elasticities(0.9)
 elastic_group = main.elasticities(0.9, holding="group")
 scenarios = {
@@ -239,7 +246,7 @@ abm = ab_cf.iloc[-1]
 report.headline(
     f"Accounting, not a causal effect: had abortion been the top issue of 5 points fewer "
     f"voters, taken evenly from the other issues, and had every issue's voters kept their vote "
-    f"split, the {margin} would have been {abm['mean']:+.1f} points different "
+    f"split, the {margin_words} would have been {abm['mean']:+.1f} points different "
     f"({abm['lower']:+.1f} to {abm['upper']:+.1f}).",
     value=abm["mean"], lower=abm["lower"], upper=abm["upper"], level=0.9,
     contraction=main.contraction(margin_change({"abortion": -0.05}, "proportional", "issue")))
