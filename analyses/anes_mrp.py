@@ -18,12 +18,14 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
+from opinion.formatting import interval_columns
 from opinion.models.election import VoteMRP
 from opinion.models.election.plots import plot_vote_by_issue
 from opinion.report import Report, report_path
 from opinion.survey import proportion_ci
 
 SEED = 1996
+LO, HI = interval_columns(0.9)  # the 90% interval columns of every table below
 SAMPLING = dict(draws=1500, tune=1500, chains=4, target_accept=0.98)
 PID = ["strong Democrat", "weak Democrat", "independent-Democrat", "independent",
        "independent-Republican", "weak Republican", "strong Republican"]
@@ -105,21 +107,21 @@ report = Report("Multilevel regression and poststratification on the 1996 ANES",
 ind = row(by_pid, "independent")
 lean = row(by_pid, "independent-Republican")
 report.headline(
-    f"Pure independents voted {ind['mean']:.0f}% Dole ({ind['lower']:.0f}-{ind['upper']:.0f}%, "
+    f"Pure independents voted {ind['mean']:.0f}% Dole ({ind[LO]:.0f}-{ind[HI]:.0f}%, "
     f"90% interval) and independents leaning Republican {lean['mean']:.0f}% "
-    f"({lean['lower']:.0f}-{lean['upper']:.0f}%), after calibrating the poststratified vote to "
+    f"({lean[LO]:.0f}-{lean[HI]:.0f}%), after calibrating the poststratified vote to "
     f"the official two-party result ({official_dole:.1f}% Dole in the official count).",
-    value=ind["mean"], lower=ind["lower"], upper=ind["upper"], level=0.9,
+    value=ind["mean"], lower=ind[LO], upper=ind[HI], level=0.9,
     contraction=main.contraction(dole_in("independent")))
 s = shift.iloc[0]
-sample_lo, sample_hi = (100 * x for x in proportion_ci(
-    sample_dole / 100, len(anes), method="wilson", level=0.9))
+sample_lo, sample_hi = proportion_ci(  # percent
+    sample_dole / 100, len(anes), method="wilson", level=0.9)
 report.headline(
     f"The sample expected {sample_dole:.1f}% Dole ({sample_lo:.1f}-{sample_hi:.1f}%, 90% "
     f"Wilson interval of the unweighted sample) against {official_dole:.1f}% counted: "
     f"calibration shifts every cell's log-odds of Dole by {s['mean']:+.2f} "
-    f"({s['lower']:+.2f} to {s['upper']:+.2f}).",
-    value=s["mean"], lower=s["lower"], upper=s["upper"], level=0.9,
+    f"({s[LO]:+.2f} to {s[HI]:+.2f}).",
+    value=s["mean"], lower=s[LO], upper=s[HI], level=0.9,
     contraction=main.contraction(calibration_shift_draws))
 coverage = float(held_dole["inside"].mean())
 report.headline(
@@ -142,7 +144,7 @@ table = by_pid[by_pid["party"] == "Dole"].drop(columns="party").rename(
     columns={"group": "party ID"})
 report.table(table, caption="Dole's share by party identification (percent, poststratified "
                             "and calibrated; 90% intervals)",
-             percent_columns=("mean", "lower", "upper"))
+             percent_columns=("mean", LO, HI))
 wide = by_pid_ideology[by_pid_ideology["party"] == "Dole"].copy()
 wide[["party ID", "ideology"]] = wide["group"].str.split(" / ", expand=True)
 grid = wide.pivot(index="party ID", columns="ideology", values="mean").reindex(
@@ -163,7 +165,7 @@ report.text("Held-out respondents: a fifth of the respondents, drawn at random, 
 report.table(held_dole.drop(columns=["party", "mid_p"]),
              caption="Held-out respondents: observed Dole share against the 90% predictive "
                      "interval (percent)",
-             percent_columns=("observed", "lower", "upper"))
+             percent_columns=("observed", LO, HI))
 report.text(f"Crossed cells (education x age, income x age; no interaction of their own in "
             f"the model): {int(crossed_dole['inside'].sum())} of {len(crossed_dole)} observed "
             f"Dole shares inside their 90% posterior predictive intervals.")
@@ -171,13 +173,13 @@ report.check("heldout_respondents", {
     "respondents": int(held_dole["respondents"].iloc[0]), "groups": int(len(held_dole)),
     "inside_90": int(held_dole["inside"].sum()), "coverage_90": coverage,
     "mae_points": float((held_dole["observed"]
-                         - (held_dole["lower"] + held_dole["upper"]) / 2).abs().mean())})
+                         - (held_dole[LO] + held_dole[HI]) / 2).abs().mean())})
 report.check("crossed_cells_ppc", {"cells": int(len(crossed_dole)),
                                    "inside_90": int(crossed_dole["inside"].sum())})
 report.check("calibration", {"sample_dole_pct": sample_dole, "official_dole_pct": official_dole,
                              "shift_logit_mean": float(s["mean"]),
-                             "shift_logit_lower": float(s["lower"]),
-                             "shift_logit_upper": float(s["upper"])})
+                             "shift_logit_lower": float(s[LO]),
+                             "shift_logit_upper": float(s[HI])})
 
 report.sensitivity()
 prior_view = main.prior_view()
@@ -197,11 +199,11 @@ report.text(
     "(calibration pins the overall vote, so single levels stay near it a priori).")
 report.table(prior_pid[prior_pid["party"] == "Dole"].drop(columns="party"),
              caption="Prior 90% range of Dole's share by party ID (percent)",
-             percent_columns=("lower", "median", "upper"))
+             percent_columns=(LO, "median", HI))
 uncal = heldout.poststratify(None, 0.9)
 u = row(uncal.assign(group="all"), "all")
 report.text(f"Without calibration (the held-out fit), the poststratified Dole share is "
-            f"{u['mean']:.1f}% ({u['lower']:.1f}-{u['upper']:.1f}%): the sample's own cells, "
+            f"{u['mean']:.1f}% ({u[LO]:.1f}-{u[HI]:.1f}%): the sample's own cells, "
             "so close to the sample's share. The calibrated estimates assume the shift is the "
             "same in every cell.")
 

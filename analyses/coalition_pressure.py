@@ -21,23 +21,16 @@ import numpy as np
 import pandas as pd
 
 import opinion
-from opinion.formatting import format_probability
+from opinion.formatting import format_probability, interval_columns
 from opinion.models.coalition import CoalitionPressure
 from opinion.models.core.wording import probability_words
 from opinion.report import Report, format_interval, report_path
 
 SEED = 20221115
 LEVEL = 0.9
-DATASETS = ["europe_ukraine_panel", "europe_salience_panel", "coalition_events",
-            "government_changes", "kiel_aid_by_period", "nato_members_2022",
-            "nato_elections_2022_2024", "us_ukraine_support"]
-load = opinion.datasets.load
-tables = {"members": load("nato_members_2022"), "events": load("coalition_events"),
-          "salience": load("europe_salience_panel"), "polls": load("us_ukraine_support"),
-          "elections": load("nato_elections_2022_2024"),
-          "government_changes": load("government_changes"),
-          "aid": load("kiel_aid_by_period")}
-panel = load("europe_ukraine_panel")
+LO, HI = interval_columns(LEVEL)  # the interval columns of every table below
+DATASETS = [opinion.datasets.COALITION_PANEL, *opinion.datasets.COALITION_TABLES.values()]
+panel, tables = opinion.datasets.coalition_inputs()
 started = time.perf_counter()
 
 # %% [markdown]
@@ -95,7 +88,7 @@ pooled
 
 # %%
 def interval_pct(row: pd.Series) -> str:
-    return format_interval(row["mean"], row["lower"], row["upper"], level=LEVEL)
+    return format_interval(row["mean"], row[LO], row[HI], level=LEVEL)
 
 
 def interval_of(draws: np.ndarray, fmt: str = "+.0f", unit: str = " points") -> str:
@@ -124,8 +117,8 @@ report.headline(
     f"Publics leaning most towards negotiating in {last:%B %Y} (share not backing "
     f"EU-financed military aid, Eurobarometer scale): "
     + "; ".join(f"{row['name']} {interval_pct(row)}" for _, row in top.iterrows()) + ".",
-    value=float(top["mean"].iloc[0]), lower=float(top["lower"].iloc[0]),
-    upper=float(top["upper"].iloc[0]), level=LEVEL,
+    value=float(top["mean"].iloc[0]), lower=float(top[LO].iloc[0]),
+    upper=float(top[HI].iloc[0]), level=LEVEL,
     contraction=fit.contraction(latent_at(top.index[0])))
 def baltic_gap(other: str):
     baltic, versus = members_mean(["EE", "LV", "LT"]), latent_at(other)
@@ -197,11 +190,11 @@ report.figure(fit.plot_opinion(), narrow=fit.plot_opinion(ncol=3, panel=(1.25, 1
                   "mid-2026 with 90% bands; members without data in grey with wide bands.",
               caption="Each member's latent preference for negotiating (90% band); grey: no "
                       "survey data. The last six months are forecasts.")
-table = latest.reset_index()[["name", "member", "mean", "lower", "upper", "surveyed"]]
+table = latest.reset_index()[["name", "member", "mean", LO, HI, "surveyed"]]
 report.table(table.sort_values("mean", ascending=False),
              caption=f"Latent opinion in {last:%B %Y} (% not backing EU-financed military "
                      "aid, 90% interval); surveyed = at least one cell",
-             percent_columns=("mean", "lower", "upper"))
+             percent_columns=("mean", LO, HI))
 if fit.has_salience():
     report.figure(fit.plot_opinion(latent="salience"),
                   narrow=fit.plot_opinion(latent="salience", ncol=3, panel=(1.25, 1.2)),
@@ -258,12 +251,12 @@ rows = []
 for code in compare:
     draws = fit.split_draws(None, "any", members=[code])
     row = latest.loc[code]
-    rows.append({"member": row["name"], "opinion": row["mean"], "lower": row["lower"],
-                 "upper": row["upper"], "P(defection event)": 100 * draws.mean()})
+    rows.append({"member": row["name"], "opinion": row["mean"], LO: row[LO],
+                 HI: row[HI], "P(defection event)": 100 * draws.mean()})
 report.table(pd.DataFrame(rows),
              caption=f"Latent opinion in {last:%B %Y} (90% interval) and the probability of a "
                      f"defection event in {window}",
-             percent_columns=("opinion", "lower", "upper", "P(defection event)"))
+             percent_columns=("opinion", LO, HI, "P(defection event)"))
 baltic_event = fit.split_probability(members=["EE", "LV", "LT"])
 report.text(f"P(any Baltic government defects in {window}) = "
             f"{format_probability(baltic_event)}; France "
@@ -279,9 +272,9 @@ report.figure(fit.plot_split_curve(),
                   "randomly drawn coalition, with a 90% band.",
               caption="Probability of at least one defection event for a coalition of k "
                       "members drawn at random, from the fitted event model.")
-report.table(curve.drop(columns=["member"]).assign(
-    mean=100 * curve["mean"], lower=100 * curve["lower"], upper=100 * curve["upper"]),
-    caption="Split curve (90% band)", percent_columns=("mean", "lower", "upper"))
+report.table(curve.drop(columns=["member"]).assign(  # probabilities shown in percent
+    **{"mean": 100 * curve["mean"], LO: 100 * curve[LO], HI: 100 * curve[HI]}),
+    caption="Split curve (90% band)", percent_columns=("mean", LO, HI))
 
 # %%
 report.section("What the data cannot say")

@@ -18,12 +18,14 @@ import numpy as np
 import pandas as pd
 
 import opinion
+from opinion.formatting import interval_columns
 from opinion.models.election import IssueVote
 from opinion.models.election.plots import PARTY_NAMES
 from opinion.report import Report, report_path
 
 SEED = 20221108
 SAMPLING = dict(draws=1000, tune=1000, chains=4)
+LO, HI = interval_columns(0.9)  # the 90% interval columns of every table below
 issues = opinion.datasets.load("us_issues_2022").data
 tables = pd.concat([issues[issues["question_id"] == "exit_most_important_issue"],
                     opinion.datasets.load("exit_poll_2022").data], ignore_index=True)
@@ -85,10 +87,10 @@ def check_entry(results, note: str) -> dict:
     check = held_table(results)
     rep = check[check["response"] == "rep"]
     focus = rep[rep["subgroup"].isin(ACCEPTANCE)]
-    rows = [{"issue": r.subgroup, "party": r.response, "published": r.published,
-             "poll_id": r.poll_id, "mean": round(float(r.mean), 2), "lower": float(r.lower),
-             "upper": float(r.upper), "inside_90": bool(r.inside)}
-            for r in check.itertuples()]
+    rows = [{"issue": r["subgroup"], "party": r["response"], "published": r["published"],
+             "poll_id": r["poll_id"], "mean": round(float(r["mean"]), 2),
+             LO: float(r[LO]), HI: float(r[HI]), "inside_90": bool(r["inside"])}
+            for r in check.to_dict("records")]
     return {"note": note, "level": 0.9, "figures": rows,
             "mae_rep_inflation_abortion_immigration": float(focus["error"].abs().mean()),
             "inside_90_rep_inflation_abortion_immigration": int(focus["inside"].sum()),
@@ -142,8 +144,7 @@ for label, (shift, source) in scenarios.items():
     for holding in ("issue", "group"):
         cf = main.counterfactual(shift, source, 0.9, holding=holding).iloc[-1]
         scenario_rows.append({"scenario": label, "held fixed": holding,
-                              "margin change": cf["mean"], "lower": cf["lower"],
-                              "upper": cf["upper"]})
+                              "margin change": cf["mean"], LO: cf[LO], HI: cf[HI]})
 scenario_table = pd.DataFrame(scenario_rows)
 held_issue = main.held_fixed(holding="issue")
 held_group = main.held_fixed(holding="group")
@@ -208,36 +209,36 @@ inf_r, ab_d = q(main, "inflation", "rep"), q(main, "abortion", "dem")
 top_share = main.salience(0.9).set_index("issue")
 inf_s, ab_s = top_share.loc["inflation"], top_share.loc["abortion"]
 report.headline(
-    f"Inflation voters ({inf_s['mean']:.0f}% of voters, {inf_s['lower']:.0f}-"
-    f"{inf_s['upper']:.0f}%) went {fmt(inf_r['mean'], inf_r['lower'], inf_r['upper'])} "
-    f"Republican and abortion voters ({ab_s['mean']:.0f}%, {ab_s['lower']:.0f}-"
-    f"{ab_s['upper']:.0f}%) {fmt(ab_d['mean'], ab_d['lower'], ab_d['upper'])} Democratic for "
+    f"Inflation voters ({inf_s['mean']:.0f}% of voters, {inf_s[LO]:.0f}-"
+    f"{inf_s[HI]:.0f}%) went {fmt(inf_r['mean'], inf_r[LO], inf_r[HI])} "
+    f"Republican and abortion voters ({ab_s['mean']:.0f}%, {ab_s[LO]:.0f}-"
+    f"{ab_s[HI]:.0f}%) {fmt(ab_d['mean'], ab_d[LO], ab_d[HI])} Democratic for "
     "the House.",
-    value=inf_r["mean"], lower=inf_r["lower"], upper=inf_r["upper"], level=0.9,
+    value=inf_r["mean"], lower=inf_r[LO], upper=inf_r[HI], level=0.9,
     contraction=main.contraction(share_of("rep", "inflation")))
 ind = main.issue_shares(0.9)
 ind_inf = ind[(ind["group"] == "ind") & (ind["issue"] == "inflation")].iloc[0]
 ind_ab = ind[(ind["group"] == "ind") & (ind["issue"] == "abortion")].iloc[0]
 report.headline(
     "Independents, whose issue mix the exit poll did not publish, named "
-    f"inflation {fmt(ind_inf['mean'], ind_inf['lower'], ind_inf['upper'])} and abortion "
-    f"{fmt(ind_ab['mean'], ind_ab['lower'], ind_ab['upper'])} as their top issue "
+    f"inflation {fmt(ind_inf['mean'], ind_inf[LO], ind_inf[HI])} and abortion "
+    f"{fmt(ind_ab['mean'], ind_ab[LO], ind_ab[HI])} as their top issue "
     "(estimated from the other tables).",
-    value=ind_inf["mean"], lower=ind_inf["lower"], upper=ind_inf["upper"], level=0.9,
+    value=ind_inf["mean"], lower=ind_inf[LO], upper=ind_inf[HI], level=0.9,
     contraction=main.contraction(independents("inflation")))
 held = checks["heldout_vote_by_issue"]
 strict_check = checks["heldout_issue_vote_margin"]
 infl_pred = next(f for f in held["figures"] if f["issue"] == "inflation"
                  and f["party"] == "rep")
-where_published = ("inside" if infl_pred["lower"] <= infl_pred["published"]
-                   <= infl_pred["upper"] else "outside")
+where_published = ("inside" if infl_pred[LO] <= infl_pred["published"]
+                   <= infl_pred[HI] else "outside")
 report.headline(
     f"Left out of the fit, the vote-by-issue table is predicted with a mean absolute error of "
     f"{held['mae_rep_inflation_abortion_immigration']:.1f} points for the Republican share of "
     f"inflation, abortion and immigration voters "
     f"({held['inside_90_rep_inflation_abortion_immigration']} of 3 inside their 90% "
     f"intervals; inflation voters: "
-    f"{fmt(infl_pred['mean'], infl_pred['lower'], infl_pred['upper'])} predicted, and the "
+    f"{fmt(infl_pred['mean'], infl_pred[LO], infl_pred[HI])} predicted, and the "
     f"published figure is {where_published} that interval). With no table "
     f"crossing issue and vote in the fit the error is "
     f"{strict_check['mae_rep_inflation_abortion_immigration']:.1f} points.")
@@ -247,8 +248,8 @@ report.headline(
     f"Accounting, not a causal effect: had abortion been the top issue of 5 points fewer "
     f"voters, taken evenly from the other issues, and had every issue's voters kept their vote "
     f"split, the {margin_words} would have been {abm['mean']:+.1f} points different "
-    f"({abm['lower']:+.1f} to {abm['upper']:+.1f}).",
-    value=abm["mean"], lower=abm["lower"], upper=abm["upper"], level=0.9,
+    f"({abm[LO]:+.1f} to {abm[HI]:+.1f}).",
+    value=abm["mean"], lower=abm[LO], upper=abm[HI], level=0.9,
     contraction=main.contraction(margin_change({"abortion": -0.05}, "proportional", "issue")))
 war8 = main.counterfactual(war_shift, "proportional", 0.9)
 war_dem = war8[war8["quantity"] == "dem"].iloc[0]
@@ -259,7 +260,7 @@ report.text("Every published figure of the fit beside the interval of its replic
             "vote (Clerk of the House).")
 report.table(main.posterior_predictive_check(0.9).drop(columns=["inside"]),
              caption="Posterior predictive check on the published scale (percent)",
-             percent_columns=("published", "mean", "lower", "upper"))
+             percent_columns=("published", "mean", LO, HI))
 report.text("Model notes (figures set aside when two outlets or weightings published the same "
             "cell): " + "; ".join(main.meta["notes"]) + ".")
 
@@ -286,11 +287,11 @@ report.text("The vote-by-issue table left out of the fit and predicted, conditio
             "fitted tables of the same respondents (90% predictive intervals, rounded as "
             "published). " + held["note"] + ".")
 report.table(held_table(heldout), caption="Vote by issue left out (percent; error in points)",
-             percent_columns=("published", "mean", "lower", "upper"))
+             percent_columns=("published", "mean", LO, HI))
 report.text("Strict version: " + strict_check["note"] + ".")
 report.table(held_table(strict), caption="Every table crossing issue and vote left out "
                                          "(percent; error in points)",
-             percent_columns=("published", "mean", "lower", "upper"))
+             percent_columns=("published", "mean", LO, HI))
 for name, entry in checks.items():
     report.check(name, entry)
 
@@ -330,15 +331,15 @@ report.table(pd.DataFrame(rows),
 deff_inf = q(deff_fit, "inflation", "rep")
 report.text(f"Design effect {deff_fit.meta['config']['deff']:g} instead of "
             f"{main.meta['config']['deff']:g}: inflation voters "
-            f"{fmt(deff_inf['mean'], deff_inf['lower'], deff_inf['upper'])} Republican "
-            f"(headline: {fmt(inf_r['mean'], inf_r['lower'], inf_r['upper'])}).")
+            f"{fmt(deff_inf['mean'], deff_inf[LO], deff_inf[HI])} Republican "
+            f"(headline: {fmt(inf_r['mean'], inf_r[LO], inf_r[HI])}).")
 report.text(f"The war in Ukraine, an issue the exit poll did not list, rests on an assumed "
             f"share ({100 * WAR_SPEC['share']:.0f}%, sd {100 * WAR_SPEC['share_sd']:.0f} point) "
             f"and split ({100 * WAR_SPEC['split']['dem']:.0f}% Democratic, sd "
             f"{100 * WAR_SPEC['split_sd']:.0f} points). If 8 more points "
             f"of voters had named it and voted by that split, the Democratic share would have "
-            f"been {war_dem['mean']:+.1f} points different ({war_dem['lower']:+.1f} to "
-            f"{war_dem['upper']:+.1f}): the sign and size follow the assumed split (rows "
+            f"been {war_dem['mean']:+.1f} points different ({war_dem[LO]:+.1f} to "
+            f"{war_dem[HI]:+.1f}): the sign and size follow the assumed split (rows "
             "below), not the exit poll.")
 report.table(war_sens.dropna(subset=["mean"]).drop(columns="note"),
              caption=f"The war in Ukraine +8 points: accounting change in the {margin} by "
@@ -352,7 +353,7 @@ report.note(f"Ipsos (October 2022): {ipsos_pct:.0f}% of adults were more likely 
 report.table(main.prior_predictive_check(0.9).drop(columns=["inside"]).head(12),
              caption="Prior predictive check: what the priors alone allow for the first "
                      "published figures (percent)",
-             percent_columns=("published", "mean", "lower", "upper"))
+             percent_columns=("published", "mean", LO, HI))
 
 report.methodology(
     f"Data: the exit poll's tables from the bundled datasets us_issues_2022 (issue shares) and "

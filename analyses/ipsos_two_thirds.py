@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 import opinion
+from opinion.formatting import interval_columns
 from opinion.models.core.layout import wrap_text
 from opinion.models.core.theme import palette, percent_axis, source_note, theme
 from opinion.report import Report, format_interval, report_path
@@ -24,6 +25,7 @@ from opinion.survey import deff_from_moe, difference_test, margin_of_error, prop
 
 DATASET = "us_ukraine_support"
 LEVEL = 0.95
+LO, HI = interval_columns(LEVEL)  # lower_95, upper_95: the interval columns below
 polls = opinion.datasets.load(DATASET)
 polls
 
@@ -42,9 +44,9 @@ DEFF = float(deff_from_moe(N, 3.8))
 rows = []
 for label, deff in (("simple random sample (deff 1)", 1.0),
                     (f"Ipsos' stated precision (deff {DEFF:.2f})", DEFF)):
-    lo, hi = proportion_ci(SHARE, N, method="wilson", deff=deff, level=LEVEL)
-    rows.append({"assumption": label, "estimate": 100 * SHARE, "lower": 100 * lo,
-                 "upper": 100 * hi, "margin of error (pts)": margin_of_error(N, SHARE, deff=deff),
+    lo, hi = proportion_ci(SHARE, N, method="wilson", deff=deff, level=LEVEL)  # percent
+    rows.append({"assumption": label, "estimate": 100 * SHARE, LO: lo, HI: hi,
+                 "margin of error (pts)": margin_of_error(N, SHARE, deff=deff),
                  "effective n": N / deff})
 intervals = pd.DataFrame(rows)
 intervals
@@ -58,7 +60,7 @@ intervals
 lo_r, hi_r = proportion_ci(SHARE, N, method="wilson", deff=DEFF, level=LEVEL)
 z = (SHARE - 0.5) / np.sqrt(SHARE * (1 - SHARE) * DEFF / N)
 methods = pd.DataFrame([
-    {"method": m, "lower": 100 * a, "upper": 100 * b}
+    {"method": m, LO: a, HI: b}
     for m in ("wilson", "jeffreys", "agresti_coull", "clopper_pearson")
     for a, b in [proportion_ci(SHARE, N, method=m, deff=DEFF, level=LEVEL)]
 ])
@@ -92,11 +94,11 @@ comparison = []
 for row in pick.sort_values("end_date").itertuples():
     # polls without a published margin get Ipsos' stated precision for the same n, not deff 1
     deff = DEFF if row.deff_source == "assumed 1" else row.deff
-    lo, hi = proportion_ci(row.pct / 100, row.n, deff=deff, level=LEVEL)
+    lo, hi = proportion_ci(row.pct / 100, row.n, deff=deff, level=LEVEL)  # percent
     same_poll = row.poll_id == base["poll_id"]
     entry = {
         "poll": f"{row.pollster} ({row.end_date:%b %Y})", "question": row.question_text,
-        "answer": row.response, "estimate": row.pct, "lower": 100 * lo, "upper": 100 * hi,
+        "answer": row.response, "estimate": row.pct, LO: lo, HI: hi,
         "n": row.n, "deff": deff,
         "deff source": "Ipsos' stated precision" if row.deff_source == "assumed 1"
         else row.deff_source,
@@ -104,7 +106,7 @@ for row in pick.sort_values("end_date").itertuples():
     }
     if row.question_id != "ipsos_continue_weapons":
         test = difference_test(row.pct / 100, row.n, SHARE, N, deff1=deff, deff2=DEFF)
-        entry["difference vs Ipsos weapons (pts)"] = 100 * test.diff
+        entry["difference vs Ipsos weapons (pts)"] = test.diff  # points
         entry["p-value"] = test.pvalue
         entry["p"] = "< 0.001" if test.pvalue < 0.001 else f"{test.pvalue:.3f}"
         entry["note"] = "same poll: not independent" if same_poll else ""
@@ -134,7 +136,7 @@ def comparison_chart(narrow: bool = False):
                                    layout="constrained")
     y = np.arange(rows)[::-1]
     colours = [PALETTE[3] if "headline" in str(n) else PALETTE[0] for n in comparison["note"]]
-    ax.hlines(y, comparison["lower"], comparison["upper"], color=colours, lw=3)
+    ax.hlines(y, comparison[LO], comparison[HI], color=colours, lw=3)
     ax.scatter(comparison["estimate"], y, color=colours, zorder=3, s=40)
     ax.axvline(200 / 3, color="#666666", lw=1, ls="--")
     ax.set_ylim(-0.6, rows - 0.1)
@@ -173,14 +175,14 @@ real = intervals.iloc[1]
 # One poll's design-based interval: no prior touches it (contraction None).
 report.headline(
     "Ipsos/Reuters (Oct 4-5 2022, n = 1,005): "
-    + format_interval(real["estimate"], real["lower"], real["upper"], 1, LEVEL).replace(
+    + format_interval(real["estimate"], real[LO], real[HI], 1, LEVEL).replace(
         "interval", "confidence interval")
     + f" support continuing to send weapons, allowing for a design effect of {DEFF:.2f}.",
-    value=real["estimate"], lower=real["lower"], upper=real["upper"], level=LEVEL,
+    value=real["estimate"], lower=real[LO], upper=real[HI], level=LEVEL,
     contraction=None)
 report.headline(
     f"“Two-thirds” is inside that interval, but so is anything from "
-    f"{real['lower']:.0f}% to {real['upper']:.0f}%; a bare majority is not "
+    f"{real[LO]:.0f}% to {real[HI]:.0f}%; a bare majority is not "
     f"(z = {z:.1f} against an even split).", value=z, contraction=None)
 other = comparison.dropna(subset=["p-value"])
 indep = other[other["note"] == ""]
@@ -197,9 +199,9 @@ report.text("A single poll's margin of error depends on its design effect: weigh
             f"interval for a poll of the same size (+/-3.8) implies deff = {DEFF:.2f}, an "
             f"effective sample of about {N / DEFF:.0f} rather than 1,005.")
 report.table(intervals, caption="Interval for 66% under two assumptions (Wilson, 95%)",
-             percent_columns=("estimate", "lower", "upper"))
+             percent_columns=("estimate", LO, HI))
 report.table(methods, caption="The same interval by four methods (deff included)",
-             percent_columns=("lower", "upper"))
+             percent_columns=(LO, HI))
 report.section("Against other polls")
 report.figure(fig, narrow=fig_phone,
               alt="Dot-and-interval plot of the share giving a supportive answer in "
@@ -207,12 +209,12 @@ report.figure(fig, narrow=fig_phone,
               "highlighted and a dashed line at two-thirds.",
               caption="Each line is a 95% interval with the poll's design effect. Different "
                       "questions: compare wordings before comparing numbers.")
-report.table(comparison[["poll", "question", "answer", "estimate", "lower", "upper", "n",
+report.table(comparison[["poll", "question", "answer", "estimate", LO, HI, "n",
                          "deff", "deff source", "difference vs Ipsos weapons (pts)", "p",
                          "note"]],
              caption="Supportive answers and difference tests against the Ipsos weapons item "
                      "(two independent samples; statsmodels test_proportions_2indep)",
-             percent_columns=("estimate", "lower", "upper"), decimals=1)
+             percent_columns=("estimate", LO, HI), decimals=1)
 report.note("The article blended two Ipsos items: 66% support continuing to provide weapons; "
             "73% say the U.S. should keep supporting Ukraine despite Russia's nuclear threats.")
 deff_sources = comparison["deff source"].value_counts()

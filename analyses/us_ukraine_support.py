@@ -78,16 +78,16 @@ shares = fit.daily_shares()[:, 0, fit._day_index(ipsos_date)]
 at_least = at_least_on_ipsos_day(fit)
 not_too_much = 100 - shares[:, idx["too much"]]
 ipsos_deff = float(deff_from_moe(1005, 3.8))  # Ipsos' stated precision for n = 1,005
-ipsos_lo, ipsos_hi = proportion_ci(0.66, 1005, deff=ipsos_deff, level=0.9)
+ipsos_lo, ipsos_hi = proportion_ci(0.66, 1005, deff=ipsos_deff, level=0.9)  # percent
 comparison = pd.DataFrame([
     {"measure": f"Ipsos: continue providing weapons (one poll, 90% CI, deff {ipsos_deff:.2f})",
-     "estimate": 66.0, "lower": 100 * ipsos_lo, "upper": 100 * ipsos_hi},
+     "estimate": 66.0, "lower_90": ipsos_lo, "upper_90": ipsos_hi},
     {"measure": "Average: right amount or not enough (90% band)",
-     "estimate": at_least.mean(), "lower": np.quantile(at_least, 0.05),
-     "upper": np.quantile(at_least, 0.95)},
+     "estimate": at_least.mean(), "lower_90": np.quantile(at_least, 0.05),
+     "upper_90": np.quantile(at_least, 0.95)},
     {"measure": "Average: anything but 'too much' (90% band)",
-     "estimate": not_too_much.mean(), "lower": np.quantile(not_too_much, 0.05),
-     "upper": np.quantile(not_too_much, 0.95)},
+     "estimate": not_too_much.mean(), "lower_90": np.quantile(not_too_much, 0.05),
+     "upper_90": np.quantile(not_too_much, 0.95)},
 ])
 comparison
 
@@ -103,24 +103,24 @@ report = Report("U.S. opinion on aiding Ukraine, 2022-2024",
                 seed=SEED)
 report.headline(
     "The share of Americans saying the U.S. gives Ukraine too much support rose from "
-    + format_interval(first["mean"], first["lower"], first["upper"])
+    + format_interval(first["mean"], first["lower_90"], first["upper_90"])
     + " in March 2022 to "
-    + format_interval(too_much["mean"], too_much["lower"], too_much["upper"])
-    + f" by July 2024 (change {ch['mean']:+.0f} points, 90% interval {ch['lower']:+.0f} to "
-    f"{ch['upper']:+.0f}; the probability that it rose is "
+    + format_interval(too_much["mean"], too_much["lower_90"], too_much["upper_90"])
+    + f" by July 2024 (change {ch['mean']:+.0f} points, 90% interval {ch['lower_90']:+.0f} to "
+    f"{ch['upper_90']:+.0f}; the probability that it rose is "
     f"{probability_words(ch['p_increase'])}).",
-    value=ch["mean"], lower=ch["lower"], upper=ch["upper"], level=0.9,
+    value=ch["mean"], lower=ch["lower_90"], upper=ch["upper_90"], level=0.9,
     contraction=fit.contraction("change over the trend: too much"))
 row, ipsos = comparison.iloc[1], comparison.iloc[0]
 report.headline(
     "In early October 2022 the average had "
-    + format_interval(row["estimate"], row["lower"], row["upper"])
+    + format_interval(row["estimate"], row["lower_90"], row["upper_90"])
     + " saying the U.S. gave about the right amount or not enough: Ipsos' "
-    + format_interval(ipsos["estimate"], ipsos["lower"], ipsos["upper"]).replace(
+    + format_interval(ipsos["estimate"], ipsos["lower_90"], ipsos["upper_90"]).replace(
         "interval", "confidence interval")
     + " backing for continuing to send weapons (a different question) is in the same range, "
     "not an outlier.",
-    value=row["estimate"], lower=row["lower"], upper=row["upper"], level=0.9,
+    value=row["estimate"], lower=row["lower_90"], upper=row["upper_90"], level=0.9,
     contraction=fit.contraction(at_least_on_ipsos_day))
 inside = float(ppc["inside"].mean())
 report.headline(f"Model check: {int(ppc['inside'].sum())} of {len(ppc)} published shares "
@@ -136,11 +136,11 @@ report.figure(fit.plot_trend(level=0.9),
                       "amount').")
 report.table(latest.assign(date=latest["date"].dt.strftime("%Y-%m-%d")),
              caption="Latest estimate (90% interval)",
-             percent_columns=("mean", "lower", "upper"))
+             percent_columns=("mean", "lower_90", "upper_90"))
 report.table(change, caption="Change in 'too much' from March 2022 to July 2024 (points)")
 report.section("Against the Ipsos two-thirds")
 report.table(comparison, caption="Ipsos' single poll against the average on the same date",
-             percent_columns=("estimate", "lower", "upper"))
+             percent_columns=("estimate", "lower_90", "upper_90"))
 report.note("Different questions: Ipsos asked about continuing to provide weapons; Pew and "
             "Gallup about the overall amount of support. The comparison locates the Ipsos "
             "figure; it does not say the questions measure the same thing.")
@@ -156,10 +156,10 @@ report.section("Model checks")
 report.table(ppc.assign(end_date=ppc["end_date"].dt.strftime("%Y-%m-%d")),
              caption="Posterior predictive check: each published share (percent, as the "
                      "pollster published it) beside the 90% interval of the same share in "
-                     "replicated data", percent_columns=("observed", "lower", "upper"))
+                     "replicated data", percent_columns=("observed", "lower_90", "upper_90"))
 report.table(prior, caption="Prior predictive check: the range of published shares the priors "
                             "alone allow (90%), wide by design",
-             percent_columns=("lower", "median", "upper"))
+             percent_columns=("lower_90", "median", "upper_90"))
 report.table(fit.summary().reset_index(), caption="Parameter summary (90% intervals)")
 report.sensitivity()
 report.table(fit.contraction_table().drop(columns=["flag"]),

@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 import opinion
-from opinion.formatting import ordinal
+from opinion.formatting import interval_columns, ordinal
 from opinion.frames.pollframe import PollFrame
 from opinion.models.core.wording import probability_words
 from opinion.models.salience import IssueSalience
@@ -47,6 +47,7 @@ SEED = 2022
 MIDTERM = "2022-11-08"
 WAR = "the war (russia/ukraine)"
 LEVEL = 0.9
+LO, HI = interval_columns(LEVEL)  # the interval columns of every table below
 # sampler settings: every fit must pass R-hat <= 1.01, bulk and tail ESS >= 400 and no
 # divergences. Measured on these data at target acceptance 0.95: 4 x 1,000 draws after 700
 # tuning steps left one divergence (main fit) and tail ESS 326 (IIA); 4 x 1,500 after 1,000
@@ -296,8 +297,8 @@ report.headline(
     contraction=fit.contraction(war_rank))
 war_rated = float(rated.loc[rated["issue"] == WAR, "pct"].max())
 rated_n = int(rated.loc[rated["issue"] == WAR, "n"].max())
-rated_lo, rated_hi = (100 * x for x in proportion_ci(war_rated / 100, rated_n,
-                                                      method="wilson", level=0.9))
+rated_lo, rated_hi = proportion_ci(war_rated / 100, rated_n, method="wilson",  # percent
+                                   level=0.9)
 report.headline(
     f"In Gallup's October rating itself (the only vote-scale item that measures the war; "
     f"published figures, no model), {war_rated:.0f}% ({rated_lo:.0f}-{rated_hi:.0f}%, 90% "
@@ -315,10 +316,10 @@ report.headline(
     value=p_all, level=None, contraction=fit.contraction(below_all))
 report.headline(
     "On an exit-poll style list of every issue measured on the vote scale, "
-    + format_interval(war_share_row["mean"], war_share_row["lower"], war_share_row["upper"], 1,
+    + format_interval(war_share_row["mean"], war_share_row[LO], war_share_row[HI], 1,
                       LEVEL)
     + " of voters would name the war as the issue that mattered most.",
-    value=war_share_row["mean"], lower=war_share_row["lower"], upper=war_share_row["upper"],
+    value=war_share_row["mean"], lower=war_share_row[LO], upper=war_share_row[HI],
     level=LEVEL, contraction=fit.contraction(war_share))
 for group, label in (("party:dem", "Democrats"), ("party:rep", "Republicans")):
     gi = fit.groups.index(group)
@@ -398,7 +399,7 @@ report.figure(fig_shares, alt="Dot-and-interval plot of each issue's share namin
               caption=f"Share naming each issue on a list of every issue measured on the vote "
                       f"scale ({LEVEL:.0%} intervals).")
 report.table(shares.drop(columns="date"), caption=f"Shares on {MIDTERM} (%)",
-             percent_columns=("mean", "lower", "upper"))
+             percent_columns=("mean", LO, HI))
 report.table(fit.pairwise(group="all").reset_index(),
              caption="P(row issue ranks above column issue), all voters", decimals=2)
 
@@ -436,18 +437,18 @@ report.figure(fig_base, alt="For each issue on the NBC final-weights exit poll, 
               "own 90% interval beside the pooled model's interval.",
               caption="Single poll (baseline) vs pooled model, NBC final weights.")
 report.table(compare, caption=f"Reference-question polls: baseline vs model ({LEVEL:.0%})",
-             percent_columns=("poll_share", "poll_lower", "poll_upper", "model_mean",
-                              "model_lower", "model_upper"))
+             percent_columns=("poll_share", f"poll_{LO}", f"poll_{HI}", "model_mean",
+                              f"model_{LO}", f"model_{HI}"))
 
 report.section("Model checks")
 report.figure(fig_ppc, alt="Each published share as a dot against the interval of shares "
               "the fitted model replicates for the same poll, question and group.",
               caption=f"Posterior predictive check on the published scale ({LEVEL:.0%}).")
 report.table(ppc, caption="Published shares beside their replicated intervals (%)",
-             percent_columns=("observed", "lower", "upper"))
+             percent_columns=("observed", LO, HI))
 report.table(prior_check, caption="Prior predictive range of one published share per "
              "question beside the observed range (%)",
-             percent_columns=("observed_min", "observed_max", "lower", "median", "upper"))
+             percent_columns=("observed_min", "observed_max", LO, "median", HI))
 report.check("posterior_predictive", {"inside90": inside, "n": int(len(ppc))})
 
 report.sensitivity()

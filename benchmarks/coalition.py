@@ -31,13 +31,7 @@ import warnings
 def bundled():
     import opinion
 
-    load = opinion.datasets.load
-    tables = {"members": load("nato_members_2022"), "events": load("coalition_events"),
-              "salience": load("europe_salience_panel"), "polls": load("us_ukraine_support"),
-              "elections": load("nato_elections_2022_2024"),
-              "government_changes": load("government_changes"),
-              "aid": load("kiel_aid_by_period")}
-    return load("europe_ukraine_panel"), tables
+    return opinion.datasets.coalition_inputs()
 
 
 def fit_once(label: str, likelihood: str, args: argparse.Namespace) -> dict:

@@ -28,6 +28,7 @@ import time
 
 import numpy as np
 
+from opinion.formatting import interval_columns
 from opinion.models.salience import IssueSalience
 from opinion.models.salience.baseline import timed_baseline
 from opinion.models.salience.simulate import QuestionSpec, simulate_salience
@@ -86,7 +87,8 @@ def run(sampler: str, draws: int, tune: int, seed: int, target_accept: float) ->
     steps = float(stats["n_steps"].mean()) if "n_steps" in stats else float(
         stats["tree_depth"].mean()) if "tree_depth" in stats else float("nan")
     shares = fit.shares().merge(truth.shares(fit.reference_date), on=["issue", "group"])
-    inside = ((shares["share"] >= shares["lower"]) & (shares["share"] <= shares["upper"]))
+    lower, upper = interval_columns(0.9)  # fit.shares()' default level
+    inside = ((shares["share"] >= shares[lower]) & (shares["share"] <= shares[upper]))
     return {"fit": fit, "model": model, "wall": wall, "sampling": diag.sampling_seconds,
             "ess": diag.min_ess_bulk, "rhat": diag.max_rhat, "div": diag.divergences,
             "coverage": float(inside.mean()), "blocks": len(model.inputs.blocks),

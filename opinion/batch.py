@@ -190,6 +190,93 @@ def run_fit(payload: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
+# ---------------------------------------------------------------------- progress
+class FitProgress:
+    """Progress lines for many fits, on stderr: ``sbc: 12/100 fits, 1 failed, 3 min elapsed,
+    ~20 min left``.
+
+    On a terminal a line follows each completed fit (at most one a second); elsewhere (a
+    log file, CI) at most one line every :attr:`quiet_every` seconds, so that a long run
+    stays readable. With nothing completed for :attr:`heartbeat` seconds a line says the
+    run is still going. :meth:`finish` prints the last count once, unless it was the last
+    line printed. ``stream`` and ``clock`` are for tests.
+    """
+
+    quiet_every = 10.0
+    """Seconds between two lines when the stream is not a terminal."""
+    heartbeat = 60.0
+    """Seconds without a completed fit after which a line is printed anyway."""
+
+    def __init__(self, label: str, total: int, *, stream: Any = None,
+                 clock: Any = time.monotonic, tty: bool | None = None) -> None:
+        self.label, self.total = label, total
+        self.done = self.failed = 0
+        self._stream = stream if stream is not None else sys.stderr
+        self._clock = clock
+        self._start = self._last_line = clock()
+        self._tty = bool(getattr(self._stream, "isatty", lambda: False)()) if tty is None \
+            else tty
+        self._printed: tuple[int, int] | None = None
+
+    def update(self, done: int, failed: int = 0) -> None:
+        """Record ``done`` completed fits (of which ``failed`` failed) and print a line if
+        it is time to."""
+        changed = (done, failed) != (self.done, self.failed)
+        self.done, self.failed = done, failed
+        now = self._clock()
+        since = now - self._last_line
+        if changed and since >= (1.0 if self._tty else self.quiet_every):
+            self._print(now)
+        elif since >= self.heartbeat:
+            self._print(now)
+
+    def finish(self) -> None:
+        """Print the final count (once)."""
+        if self._printed != (self.done, self.failed):
+            self._print(self._clock())
+
+    def line(self, now: float | None = None) -> str:
+        """The progress line for the current counts."""
+        now = self._clock() if now is None else now
+        elapsed = now - self._start
+        parts = [f"{self.label}: {self.done}/{self.total} fits",
+                 f"{self.failed} failed", f"{_duration(elapsed)} elapsed"]
+        if 0 < self.done < self.total:
+            parts.append(f"~{_duration(elapsed / self.done * (self.total - self.done))} left")
+        return ", ".join(parts)
+
+    def _print(self, now: float) -> None:
+        print(self.line(now), file=self._stream, flush=True)
+        self._last_line, self._printed = now, (self.done, self.failed)
+
+
+def _duration(seconds: float) -> str:
+    """``45 s``, ``3 min``, ``1 h 20 min``."""
+    if seconds < 60:
+        return f"{seconds:.0f} s"
+    if seconds < 3600:
+        return f"{seconds / 60:.0f} min"
+    hours, minutes = divmod(round(seconds / 60), 60)
+    return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+
+
+def wait_with_progress(futures: Sequence[Any], progress: FitProgress | None, *,
+                       timeout: float | None, count: Any, poll: float = 0.5) -> None:
+    """Wait for ``futures`` (Dask), updating ``progress`` with ``count()`` -> ``(done,
+    failed)`` every ``poll`` seconds; :class:`TimeoutError` after ``timeout`` seconds."""
+    start = time.monotonic()
+    while True:
+        pending = [f for f in futures if not f.done()]
+        if progress is not None:
+            progress.update(*count())
+        if not pending:
+            return
+        if timeout is not None and time.monotonic() - start > timeout:
+            raise TimeoutError(f"{len(pending)} of {len(futures)} tasks not done after "
+                               f"{timeout:g} s")
+        time.sleep(poll)
+
+
 # ---------------------------------------------------------------------- cluster & cache
 def check_cache_dir(cache_dir: str | Path | None) -> Path:
     """The cache folder, created if needed; :class:`BatchError` when it is a URL or not
@@ -285,7 +372,8 @@ def fit_many(
     retries
         How often a task is re-run after an error or its worker's death.
     progress
-        Show Dask's progress bar (default: when stderr is a terminal).
+        Print progress lines to stderr (``batch: 3/10 fits, 0 failed, 45 s elapsed, ~2 min
+        left``; see :class:`FitProgress`). Default: when stderr is a terminal.
     timeout
         Seconds to wait for the whole batch (``None``: no limit).
 
@@ -352,8 +440,6 @@ def _client_side_check(payload: dict[str, Any]) -> dict[str, Any] | None:
 
 def _submit(todo: list[dict[str, Any]], client: Any, *, retries: int, progress: bool | None,
             timeout: float | None) -> dict[str, dict[str, Any]]:
-    from distributed import as_completed
-
     dask_client, owned = connect(client)
     try:
         futures = {}
@@ -362,20 +448,27 @@ def _submit(todo: list[dict[str, Any]], client: Any, *, retries: int, progress: 
             futures[dask_client.submit(run_fit, payload, key=key, retries=retries,
                                        pure=False)] = payload
         show = sys.stderr.isatty() if progress is None else progress
-        if show:
-            from distributed import progress as dask_progress
+        meter = FitProgress("batch", len(futures)) if show else None
+        out: dict[str, dict[str, Any]] = {}
 
-            dask_progress(list(futures), notebook=False)
-        out = {}
-        for future in as_completed(list(futures), timeout=timeout):
-            payload = futures[future]
-            try:
-                out[payload["spec_id"]] = future.result()
-            except Exception as exc:  # e.g. KilledWorker after all retries
-                row = _empty_row(payload, "error")
-                row.update(error=f"{type(exc).__name__}: {exc}".splitlines()[0],
-                           seconds=float("nan"))
-                out[payload["spec_id"]] = row
+        def collect() -> tuple[int, int]:
+            for future in futures:
+                payload = futures[future]
+                if payload["spec_id"] in out or not future.done():
+                    continue
+                try:
+                    out[payload["spec_id"]] = future.result()
+                except Exception as exc:  # e.g. KilledWorker after all retries
+                    row = _empty_row(payload, "error")
+                    row.update(error=f"{type(exc).__name__}: {exc}".splitlines()[0],
+                               seconds=float("nan"))
+                    out[payload["spec_id"]] = row
+            return len(out), sum(row["status"] == "error" for row in out.values())
+
+        wait_with_progress(list(futures), meter, timeout=timeout, count=collect)
+        collect()
+        if meter is not None:
+            meter.finish()
         return out
     finally:
         _close(dask_client, owned)
@@ -385,14 +478,18 @@ def _submit(todo: list[dict[str, Any]], client: Any, *, retries: int, progress: 
 def headline_outputs(results: Any) -> dict[str, float]:
     """Headline numbers of a fitted model, flat (for one row of a sweep).
 
-    Poll average: the last day's ``mean/lower/upper`` per response (``support_mean``, ...).
-    Other models: the posterior mean of each headline quantity, else of each row of their
-    ``summary()``.
+    Poll average: the last day's mean and interval per response, in percent, named after the
+    table's columns (``support_mean``, ``support_lower_90``, ``support_upper_90``). Other
+    models: the posterior mean of each headline quantity (shares in percent), else of each
+    row of their ``summary()``.
     """
     if hasattr(results, "latest"):
+        latest = results.latest()
+        stats = [c for c in latest.columns
+                 if c == "mean" or str(c).split("_")[0] in ("lower", "upper")]
         out = {}
-        for _, r in results.latest().iterrows():
-            for stat in ("mean", "lower", "upper"):
+        for r in latest.to_dict("records"):
+            for stat in stats:
                 out[f"{r['response']}_{stat}"] = float(r[stat])
         return out
     quantities = results.headline_quantities()

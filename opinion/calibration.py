@@ -17,8 +17,12 @@ batch runner's client. :meth:`SBCResults.passed` is the verdict the CLI's exit c
 
 from __future__ import annotations
 
+import contextlib
 import math
+import sys
+import threading
 import time
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +30,15 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from opinion.batch import BatchError, _close, _frame_bytes, _frame_from_bytes, connect
+from opinion.batch import (
+    BatchError,
+    FitProgress,
+    _close,
+    _frame_bytes,
+    _frame_from_bytes,
+    connect,
+    wait_with_progress,
+)
 
 DESIGN_START = "2022-01-01"
 
@@ -177,11 +189,12 @@ def _rank_rows(sim: int, posterior: dict[str, np.ndarray], truth: dict[str, np.n
 
 
 def run_chunk(design_json: dict[str, Any], n: int, seed: int, sims: list[int],
-              bins: int) -> list[dict[str, Any]]:
+              bins: int, topic: str | None = None) -> list[dict[str, Any]]:
     """Run simulations ``sims`` of an SBC run (on a worker); JSON-safe rows, never raises.
 
     Warnings of the individual fits go to the worker's log; each row records the fit's
-    divergences.
+    divergences. With ``topic``, each finished simulation is announced as a Dask event
+    ``{"failed": bool}`` on that topic (the client's progress lines count them).
     """
     import nutpie
 
@@ -205,11 +218,26 @@ def run_chunk(design_json: dict[str, Any], n: int, seed: int, sims: list[int],
         except Exception as exc:  # a failed simulation is reported, not fatal
             rows.append({"sim": sim, "parameter": "", "rank": -1, "n_draws": n_ranked,
                          "error": f"{type(exc).__name__}: {exc}".splitlines()[0]})
+            announce(topic, failed=True)
             continue
         extra = {"divergences": divergences,
                  "seconds": round(time.perf_counter() - start, 3)}
         rows += _rank_rows(sim, posterior, truth, thin, n_ranked, extra)
+        announce(topic, failed=False)
     return rows
+
+
+def announce(topic: str | None, *, failed: bool) -> None:
+    """Tell the client that one simulation finished (a Dask worker event on ``topic``);
+    nothing outside a worker or without a topic. Progress is never worth failing a run."""
+    if topic is None:
+        return
+    try:
+        from distributed import get_worker
+
+        get_worker().log_event(topic, {"failed": bool(failed)})
+    except Exception:  # not on a worker, or the scheduler went away
+        pass
 
 
 def _inside(draws: np.ndarray, value: float, level: float) -> bool:
@@ -340,6 +368,51 @@ class SBCResults:
 
 
 # ---------------------------------------------------------------------- driver
+class _SimulationCounts:
+    """Finished and failed simulations: from the workers' events while chunks run, and
+    exactly from each chunk's rows once it is done (a chunk re-run after its worker died
+    announces its simulations twice; its rows count once)."""
+
+    def __init__(self, parts: list[list[int]]) -> None:
+        self._parts = parts
+        self._lock = threading.Lock()
+        self._events = [0, 0]  # finished, failed
+        self._rows: dict[int, list[dict[str, Any]]] = {}  # chunk -> its rows, once done
+
+    def rows(self, futures: list[Any]) -> list[dict[str, Any]]:
+        """Every chunk's rows, in order (raises the error of a chunk that failed)."""
+        return [row for i, future in enumerate(futures) for row in self._result(i, future)]
+
+    def _result(self, i: int, future: Any) -> list[dict[str, Any]]:
+        if i not in self._rows:
+            self._rows[i] = future.result()
+        return self._rows[i]
+
+    def event(self, event: Any) -> None:
+        """Handler of the Dask topic: ``(timestamp, {"failed": bool})``."""
+        message = event[1] if isinstance(event, tuple) and len(event) == 2 else event
+        with self._lock:
+            self._events[0] += 1
+            self._events[1] += bool(isinstance(message, dict) and message.get("failed"))
+
+    def count(self, futures: list[Any]) -> tuple[int, int]:
+        """``(finished, failed)`` simulations so far (never more than the run's total)."""
+        done_sims = done_failed = 0
+        for i, future in enumerate(futures):
+            if future.status == "finished":
+                rows = self._result(i, future)
+                done_sims += len({row["sim"] for row in rows})
+                done_failed += len({row["sim"] for row in rows if row.get("error")})
+            elif future.done():  # an errored chunk: its simulations count as failed
+                done_sims += len(self._parts[i])
+                done_failed += len(self._parts[i])
+        with self._lock:
+            finished, failed = self._events
+        total = sum(len(part) for part in self._parts)
+        return (min(total, max(done_sims, finished)),
+                min(total, max(done_failed, failed)))
+
+
 def _sbc_payload(model: Any, design: SBCDesign) -> tuple[Any, dict[str, Any]]:
     """The model instance whose design is simulated, and its plain-data description."""
     from dataclasses import asdict
@@ -374,6 +447,7 @@ def sbc(
     draws: int | None = None,
     tune: int | None = None,
     thin: int | None = None,
+    progress: bool | None = None,
 ) -> SBCResults:
     """Simulation-based calibration of a model, scaled out on Dask.
 
@@ -398,6 +472,10 @@ def sbc(
     draws, tune, thin
         Sampler draws and tuning (one chain per simulation) and thinning (default: those
         of ``design``).
+    progress
+        Print progress lines to stderr as simulations finish (``sbc: 12/100 fits, 1
+        failed, 3 min elapsed, ~20 min left``; see :class:`opinion.batch.FitProgress`).
+        Default: when stderr is a terminal.
 
     Returns
     -------
@@ -415,18 +493,29 @@ def sbc(
         raise BatchError(f"too few draws ({sampler['draws']} / thin {sampler['thin']}) for "
                          f"{bins} bins")
     payload["sampler"] = sampler
+    show = sys.stderr.isatty() if progress is None else progress
     dask_client, owned = connect(client)
+    topic = None
     try:
-        from distributed import wait
-
         n_tasks = chunks or max(1, sum(dask_client.nthreads().values()))
         parts = [list(map(int, part)) for part in np.array_split(np.arange(n), n_tasks)
                  if len(part)]
-        futures = [dask_client.submit(run_chunk, payload, n, seed, part, bins, retries=retries,
-                                      pure=False) for part in parts]
-        wait(futures, timeout=timeout)
-        rows = [row for future in futures for row in future.result()]
+        meter, counts = (FitProgress("sbc", n) if show else None), _SimulationCounts(parts)
+        if meter is not None:
+            topic = f"opinion-sbc-{uuid.uuid4().hex}"
+            dask_client.subscribe_topic(topic, counts.event)
+        futures = [dask_client.submit(run_chunk, payload, n, seed, part, bins, topic,
+                                      retries=retries, pure=False) for part in parts]
+        wait_with_progress(futures, meter, timeout=timeout,
+                           count=lambda: counts.count(futures))
+        rows = counts.rows(futures)
+        if meter is not None:
+            meter.update(*counts.count(futures))
+            meter.finish()
     finally:
+        if topic is not None:
+            with contextlib.suppress(Exception):
+                dask_client.unsubscribe_topic(topic)
         _close(dask_client, owned)
     frame = pd.DataFrame(rows)
     failed = frame["error"].fillna("") != ""

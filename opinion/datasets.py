@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
     from opinion.frames.pollframe import PollFrame
 
-__all__ = ["checksum", "info", "list", "load"]
+__all__ = ["checksum", "coalition_inputs", "info", "list", "load"]
 
 LISTING_COLUMNS = ["name", "title", "kind", "rows", "sources", "description"]
 
@@ -89,3 +89,30 @@ def load(name: str, *, verify: bool = True) -> PollFrame | pd.DataFrame:
     table = disk.read_typed_table(path, descriptor, name)
     table.attrs["source"] = f"datasets/{name}"
     return table
+
+
+COALITION_TABLES = {"members": "nato_members_2022", "events": "coalition_events",
+                    "salience": "europe_salience_panel", "polls": "us_ukraine_support",
+                    "elections": "nato_elections_2022_2024",
+                    "government_changes": "government_changes", "aid": "kiel_aid_by_period"}
+"""The coalition model's keyword tables and the bundled dataset each one comes from."""
+
+COALITION_PANEL = "europe_ukraine_panel"
+
+
+def coalition_inputs() -> tuple[PollFrame | pd.DataFrame, dict[str, PollFrame | pd.DataFrame]]:
+    """The bundled cross-national panel and the tables the coalition model reads.
+
+    Returns
+    -------
+    tuple
+        ``(panel, tables)`` such that ``CoalitionPressure(panel, **tables)`` is the model of
+        the ``coalition_pressure`` report (:data:`COALITION_TABLES` names the datasets).
+
+    Examples
+    --------
+    >>> from opinion.models import CoalitionPressure  # doctest: +SKIP
+    >>> panel, tables = opinion.datasets.coalition_inputs()  # doctest: +SKIP
+    >>> model = CoalitionPressure(panel, **tables)  # doctest: +SKIP
+    """
+    return load(COALITION_PANEL), {key: load(name) for key, name in COALITION_TABLES.items()}

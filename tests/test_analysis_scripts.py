@@ -89,7 +89,7 @@ def test_cli_report_is_deterministic_without_the_cache(
         "opinion report --out wrote into the repository"
     assert list(cwd.iterdir()) == []
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        ["index.html", f"{name}.html", f"{name}.json"])
+        [".build", "index.html", f"{name}.html", f"{name}.json"])  # .build: freshness record
     assert f"[1/1] {name}: wrote" in run.stderr, run.explain()  # progress line
     second = harness.normalise_report((out / f"{name}.html").read_text("utf-8"))
     assert harness.report_differences(_FIRST_RUNS[name], second) == []

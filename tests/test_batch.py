@@ -168,7 +168,7 @@ def test_sweep_over_a_prior_setting(cluster, tmp_path):
     assert (out["status"] == "ok").all()
     total = out["support_mean"] + out["oppose_mean"]
     assert total.round(6).eq(100).all()
-    assert (out["support_lower"] < out["support_mean"]).all()
+    assert (out["support_lower_90"] < out["support_mean"]).all()
     assert out["cache_path"].nunique() == 2
 
 
@@ -211,8 +211,12 @@ def test_cli_batch_runs_a_spec_file(cluster, tmp_path, capsys):
     # exit 1 when a fit did not converge (this tiny fit may not): never reported as "ok"
     assert code == (1 if unconverged else 0), err
     assert f"1 fits: 1 new, 0 cached, 0 failed, {unconverged} not converged" in out
+    progress = [line for line in err.splitlines() if line.startswith("batch: ")]
+    assert progress and progress[-1].startswith("batch: 1/1 fits, 0 failed, "), err
+    assert len(progress) == len(set(progress))  # each count once
     assert {"converged", "max_rhat", "min_ess_bulk", "min_ess_tail", "divergences"} <= set(
         report.columns)
-    code, out, _ = run_cli(capsys, ["batch", str(spec), "--scheduler", address,
-                                    "--cache", str(tmp_path / "c")])
+    code, out, err = run_cli(capsys, ["batch", str(spec), "--scheduler", address,
+                                      "--cache", str(tmp_path / "c")])
     assert "1 fits: 0 new, 1 cached, 0 failed" in out
+    assert "batch: " not in err  # nothing ran: no progress lines

@@ -8,6 +8,7 @@ One test runs the console entry point in a subprocess.
 from __future__ import annotations
 
 import hashlib
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -56,7 +57,76 @@ def test_datasets_show(capsys, monkeypatch) -> None:
     digest = hashlib.sha256((ROOT / "datasets/us_ukraine_support/data.csv").read_bytes())
     assert f"sha256: {digest.hexdigest()} (verified)" in out
     assert "US opinion on aiding and arming Ukraine" in out
-    assert "0 rejected rows" in out
+    assert "valid, 0 rejected" in out
+
+
+def _table_lines(out: str) -> tuple[list[str], str]:
+    """The printed table (its header line and rows) and the 'columns not shown' line."""
+    lines = out.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(("first ", "all rows")))
+    end = next((i for i in range(start + 1, len(lines))
+                if "columns not shown" in lines[i]), len(lines))
+    return lines[start + 1:end], (lines[end] if end < len(lines) else "")
+
+
+def test_datasets_show_fits_a_wide_dataset_to_80_columns(capsys, monkeypatch) -> None:
+    """A 25-column dataset on an 80-column terminal: no line of the table is wrapped or
+    longer than the terminal, and the columns left out are named with how to see them."""
+    from opinion import datasets
+
+    monkeypatch.setattr(datasets_commands, "console", Console(width=300))
+    monkeypatch.setenv("COLUMNS", "80")
+    frame = datasets.load("us_ukraine_support").data
+    assert frame.shape[1] == 25
+    code, out, err = _run(capsys, "datasets", "show", "us_ukraine_support", "--rows", "4")
+    assert code == 0, err
+    table, left_out = _table_lines(out)
+    assert len(table) == 1 + 4  # header and four rows, none wrapped
+    assert all(len(line) <= 80 for line in table), table
+    shown = table[0].split()
+    assert shown == [str(c) for c in frame.columns[:len(shown)]] and len(shown) >= 3
+    hidden = [str(c) for c in frame.columns[len(shown):]]
+    assert left_out.startswith(f"{len(hidden)} columns not shown: {', '.join(hidden)}.")
+    assert "--columns" in left_out and "--all-columns" in left_out and "--csv" in left_out
+    assert f"({len(shown)} of 25 columns)" in out
+    for fact in ("rows: 73 valid, 0 rejected", "columns: 25", "sha256: "):
+        assert fact in out
+
+
+def test_datasets_show_columns_all_columns_and_csv(capsys, monkeypatch) -> None:
+    import io
+
+    from opinion import datasets
+
+    monkeypatch.setattr(datasets_commands, "console", Console(width=300))
+    monkeypatch.setenv("COLUMNS", "80")
+    frame = datasets.load("us_ukraine_support").data
+    code, out, _ = _run(capsys, "datasets", "show", "us_ukraine_support", "--rows", "2",
+                        "--columns", "question_id, pct,response")
+    assert code == 0
+    table, left_out = _table_lines(out)
+    assert table[0].split() == ["question_id", "pct", "response"] and len(table) == 3
+    assert left_out.startswith("22 columns not shown")
+    code, out, _ = _run(capsys, "datasets", "show", "us_ukraine_support", "--rows", "2",
+                        "--all-columns")
+    table, left_out = _table_lines(out)
+    assert table[0].split() == [str(c) for c in frame.columns] and left_out == ""
+    code, out, _ = _run(capsys, "datasets", "show", "us_ukraine_support", "--csv",
+                        "--rows", "0")
+    assert code == 0
+    parsed = pd.read_csv(io.StringIO(out))
+    assert list(parsed.columns) == list(frame.columns) and len(parsed) == len(frame)
+
+
+@pytest.mark.parametrize("columns", ["pct,nope", ","])
+def test_datasets_show_unknown_column_is_one_line_listing_the_valid_ones(capsys,
+                                                                          columns) -> None:
+    code, out, err = _run(capsys, "datasets", "show", "us_ukraine_support",
+                          "--columns", columns)
+    assert code == 2 and out == ""
+    _assert_one_line_error(err, "--columns", "(columns: poll_id, pollster,", "n_eff")
+    if "nope" in columns:
+        assert "no column named 'nope'" in err
 
 
 def test_datasets_show_unknown(capsys) -> None:
@@ -83,9 +153,59 @@ def test_validate_bad_file_names_every_bad_row(capsys, bad_poll_file) -> None:
     out, _ = capsys.readouterr()
     for kind, (rows, column) in bad_poll_file.expected.items():
         for row in rows:
-            assert f"row {row}, column {column}:" in out, f"{kind} not printed"
+            assert f"line {row}, column {column}:" in out, f"{kind} not printed"
     n_bad = len({r for rows, _ in bad_poll_file.expected.values() for r in rows})
     assert f"{bad_poll_file.rows - n_bad} valid rows, {n_bad} rejected" in out
+
+
+def _problem_lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines()
+            if line.strip().split(" ")[0] in ("line", "row", "record", "index")]
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx", "json", "parquet"])
+def test_validate_and_the_python_api_name_the_same_row(capsys, tmp_path, kind) -> None:
+    """One row-numbering convention (issue 21): the same corrupted file through `opinion
+    validate` and through `read_polls(path).validation_report()` / `.problems` names the
+    same row, in the source's own numbering (file line with header = line 1, Excel row,
+    JSON/Parquet record), and both say which numbering that is."""
+    from opinion import read_polls
+
+    rows = [["p1", "Gallup", "2022-03-01", "2022-03-05", "a", "1000", "q1", "Support", "55"],
+            ["p1", "Gallup", "2022-03-01", "2022-03-05", "a", "1000", "q1", "Oppose", "45"],
+            ["p2", "YouGov", "2022-04-10", "2022-04-12", "rv", "abc", "q1", "Support", "60"]]
+    frame = pd.DataFrame(rows, columns=["poll_id", "pollster", "start_date", "end_date",
+                                        "population", "n", "question_id", "response", "pct"])
+    path = tmp_path / f"bad.{kind}"
+    {"csv": lambda: frame.to_csv(path, index=False),
+     "xlsx": lambda: frame.to_excel(path, index=False),
+     "json": lambda: frame.to_json(path, orient="records"),
+     "parquet": lambda: frame.to_parquet(path)}[kind]()
+    expected = {"csv": "line 4", "xlsx": "row 4", "json": "record 3", "parquet": "record 3"}
+    code, out, err = _run(capsys, "validate", str(path))
+    assert code == 1, err
+    polls = read_polls(path)
+    api = polls.validation_report()
+    assert _problem_lines(out) == _problem_lines(api) == [
+        f"{expected[kind]}, column n: n is not a number [value: 'abc']"]
+    assert polls.problems["row"].tolist() == [int(expected[kind].split()[1])]
+    assert polls.rejects["row"].tolist() == polls.problems["row"].tolist()
+    meaning = polls.row_numbering.meaning
+    assert meaning.startswith(expected[kind].split()[0] + " = ") and meaning in out
+    if kind == "csv":
+        assert "header = line 1" in out
+    # a DataFrame has no file lines: its rows are its index labels, and say so
+    from_frame = read_polls(frame).validation_report()
+    assert _problem_lines(from_frame) == ["index 2, column n: n is not a number [value: 'abc']"]
+    assert "index = the DataFrame's index label" in from_frame
+
+
+def test_rows_named_inside_reasons_use_the_same_numbering(bad_poll_file) -> None:
+    from opinion import read_polls
+
+    reasons = " ".join(read_polls(bad_poll_file.path).rejects["reasons"])
+    assert "duplicate of line 21" in reasons and "differs from line 24" in reasons
+    assert " row " not in reasons
 
 
 def test_validate_bad_file_exits_1(capsys, bad_poll_file) -> None:
@@ -178,18 +298,61 @@ def test_every_command_is_walked() -> None:
     assert {"", "validate", "report", "datasets", "datasets list", "datasets show"} <= found
 
 
+@pytest.mark.parametrize("flag", ["--help", "-h"])
 @pytest.mark.parametrize("path", _command_paths(), ids=lambda p: " ".join(p) or "opinion")
-def test_help_on_every_command(capsys, path) -> None:
-    code, out, err = _run(capsys, *path, "--help")
+def test_help_on_every_command(capsys, path, flag) -> None:
+    code, out, err = _run(capsys, *path, flag)
     assert code == 0, err
     assert "Usage: opinion" in out
 
 
-@pytest.mark.parametrize("argv", [["validate"], ["bogus"], ["validate", "x.csv", "--nope"]])
+def test_version(capsys) -> None:
+    from importlib.metadata import version
+
+    code, out, err = _run(capsys, "--version")
+    assert code == 0, err
+    assert out.strip() == f"opinion {version('opinion')}"
+    assert out.strip() == f"opinion {__import__('opinion').__version__}"  # one version number
+
+
+def test_version_falls_back_to_the_package_attribute(monkeypatch) -> None:
+    import importlib.metadata
+
+    from opinion.cli.app import version
+
+    def not_installed(name: str) -> str:
+        raise importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(importlib.metadata, "version", not_installed)
+    assert version() == __import__("opinion").__version__
+
+
+@pytest.mark.parametrize("argv", [["validate"], ["bogus"], ["validate", "x.csv", "--nope"],
+                                  ["datasets", "show", "x", "--rows", "-1"]])
 def test_usage_errors_exit_2(capsys, argv) -> None:
     code, _, err = _run(capsys, *argv)
     assert code == 2
-    assert "Traceback" not in err
+    _assert_one_line_error(err, "-h')")  # says where the help is
+
+
+@pytest.mark.parametrize("argv", [[], ["datasets"]])
+def test_a_group_alone_prints_its_help(capsys, argv) -> None:
+    code, out, err = _run(capsys, *argv)
+    assert code == 2
+    assert "Usage: opinion" in out + err and "error:" not in err
+
+
+def test_help_and_version_import_nothing_heavy() -> None:
+    """`opinion --help` / `--version` stay fast: no pandas, numpy, scipy, PyMC or matplotlib
+    at start-up (the commands import them when they run)."""
+    code = ("import sys; from opinion.cli import main; main(['--help']); main(['-h']); "
+            "main(['--version']); main(['datasets', '-h']); "
+            "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'pandas', 'numpy', "
+            "'scipy', 'pymc', 'matplotlib', 'pytensor', 'distributed'}); "
+            "print('HEAVY', heavy, file=sys.stderr)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=120, cwd=ROOT)
+    assert "HEAVY []" in result.stderr, result.stderr
 
 
 def test_console_script_help_subprocess() -> None:
@@ -291,3 +454,41 @@ def test_datasets_list_shows_a_broken_datapackage(capsys, monkeypatch, datasets_
     code, _, err = _run(capsys, "datasets", "show", "us_issues_2022")
     assert code == 2
     _assert_one_line_error(err, "not valid JSON")
+
+
+# ---------------------------------------------------------------- each fact once (issue 21)
+def test_report_prints_each_line_once(tmp_path) -> None:
+    """`opinion report NAME` as a user runs it: the script's own ``wrote ...`` line is not
+    repeated beside the runner's progress line, and no line appears twice."""
+    out = tmp_path / "out"
+    result = subprocess.run(
+        [sys.executable, "-m", "opinion", "report", "ipsos_two_thirds", "--out", str(out)],
+        capture_output=True, text=True, timeout=300, cwd=tmp_path,
+        env={**os.environ, "MPLBACKEND": "Agg"},
+    )
+    assert result.returncode == 0, result.stderr
+    lines = [line.strip() for line in (result.stdout + result.stderr).splitlines()
+             if line.strip()]
+    repeated = {line for line in lines if lines.count(line) > 1}
+    assert not repeated, lines
+    wrote = [line for line in lines if "wrote" in line]
+    assert len(wrote) == 1 and str(out / "ipsos_two_thirds.html") in wrote[0], lines
+    assert "[1/1] ipsos_two_thirds: wrote" in wrote[0]
+    assert (out / "ipsos_two_thirds.json").exists()
+
+
+def test_dropping_the_scripts_wrote_line_keeps_everything_else() -> None:
+    import io
+
+    from opinion.cli.report_command import _WithoutLine
+
+    sink = io.StringIO()
+    stream = _WithoutLine(sink, "wrote /r/x.html")
+    print("fitting a ...", file=stream)
+    stream.write("wro")
+    stream.write("te /r/x.html\npartial")
+    print("", file=stream)
+    print("wrote /r/x.html.bak", file=stream)
+    stream.write("wrote /r/x.html")  # unfinished last line: still the dropped one
+    stream.finish()
+    assert sink.getvalue() == "fitting a ...\npartial\nwrote /r/x.html.bak\n"

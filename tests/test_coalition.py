@@ -176,13 +176,13 @@ def fake_fit(tmp_path_factory) -> CoalitionResults:
 @pytest.mark.filterwarnings("ignore::UserWarning")
 def test_tables_have_the_promised_columns(fake_fit):
     opinion_table = fake_fit.opinion()
-    assert list(opinion_table.columns[:5]) == ["member", "date", "mean", "lower", "upper"]
+    assert list(opinion_table.columns[:5]) == ["member", "date", "mean", "lower_90", "upper_90"]
     assert opinion_table["member"].nunique() == 30
-    assert (opinion_table["lower"] <= opinion_table["upper"]).all()
+    assert (opinion_table["lower_90"] <= opinion_table["upper_90"]).all()
     unsurveyed = set(opinion_table.loc[~opinion_table["surveyed"], "member"])
     assert {"AL", "ME", "MK", "TR"} <= unsurveyed and "US" not in unsurveyed
     for table in (fake_fit.pressure(), fake_fit.event_probability()):
-        assert list(table.columns[:5]) == ["member", "date", "mean", "lower", "upper"]
+        assert list(table.columns[:5]) == ["member", "date", "mean", "lower_90", "upper_90"]
     events = fake_fit.event_probability()
     observed = events[events["date"] <= fake_fit.months[fake_fit.end]]
     assert observed["event"].sum() == 26 and events["event"].isna().sum() == 30 * 6
@@ -229,7 +229,7 @@ def test_windows_members_and_rules(fake_fit):
 def test_checks_summary_description_and_save_load(fake_fit, tmp_path):
     ppc = fake_fit.posterior_predictive_check()
     assert set(ppc["kind"]) == {"survey cell (%)", "event-months"}
-    assert ppc["lower"].le(ppc["upper"]).all()
+    assert ppc["lower_90"].le(ppc["upper_90"]).all()
     assert len(fake_fit.prior_predictive_check()) == len(ppc)
     summary = fake_fit.summary()
     assert "effect of opinion (per log-odds unit)" in summary.index

@@ -26,7 +26,6 @@ from opinion.models.coalition.backtest import (
 from opinion.models.coalition.refits import RefitSettings, Refitter
 from opinion.models.coalition.simulate import simulate
 
-LOAD = opinion.datasets.load
 N_SIMULATIONS = 12
 EVENT_PARAMETERS = ("event_base", "beta_opinion", "beta_salience", "beta_election",
                     "beta_change")
@@ -34,11 +33,7 @@ pytestmark = pytest.mark.slow
 
 
 def bundled_tables() -> dict:
-    return {"members": LOAD("nato_members_2022"), "events": LOAD("coalition_events"),
-            "salience": LOAD("europe_salience_panel"), "polls": LOAD("us_ukraine_support"),
-            "elections": LOAD("nato_elections_2022_2024"),
-            "government_changes": LOAD("government_changes"),
-            "aid": LOAD("kiel_aid_by_period")}
+    return opinion.datasets.coalition_inputs()[1]
 
 
 def covered(draws: np.ndarray, truth: np.ndarray) -> np.ndarray:
@@ -47,7 +42,8 @@ def covered(draws: np.ndarray, truth: np.ndarray) -> np.ndarray:
 
 
 def test_recovery_and_coverage_of_both_stages_on_simulated_panels():
-    model = CoalitionPressure(LOAD("europe_ukraine_panel"), **bundled_tables())
+    panel, tables = opinion.datasets.coalition_inputs()
+    model = CoalitionPressure(panel, **tables)
     inputs = model.inputs
     truths = simulate(inputs, model.config, n=N_SIMULATIONS, seed=11)
     refitter = Refitter(inputs, model.config)
@@ -91,7 +87,8 @@ def test_recovery_and_coverage_of_both_stages_on_simulated_panels():
 def test_backtest_and_held_out_cells_on_the_bundled_data():
     """The back-test and held-out cells refit both stages themselves (compiled once), so no
     full fit is needed here; the analysis runs the same code on its fit."""
-    model = CoalitionPressure(LOAD("europe_ukraine_panel"), **bundled_tables())
+    panel, tables = opinion.datasets.coalition_inputs()
+    model = CoalitionPressure(panel, **tables)
     refitter = Refitter(model.inputs, model.config)
     settings = RefitSettings(draws=300, tune=400, chains=2)
     origins = default_origins(model.inputs.months, model.inputs.end, 6)

@@ -108,7 +108,7 @@ def test_contraction_has_its_closed_form(fitted) -> None:
 def test_summary_has_rhat_and_ess_per_named_parameter(fitted) -> None:
     summary = fitted.summary()
     assert list(summary.index) == ["share p", "uninformed z"]
-    assert {"mean", "lower", "upper", "r_hat", "ess_bulk", "ess_tail"} <= set(summary.columns)
+    assert {"mean", "lower_90", "upper_90", "r_hat", "ess_bulk", "ess_tail"} <= set(summary.columns)
     assert summary["r_hat"].max() < 1.02 and summary["ess_bulk"].min() > 200
 
 

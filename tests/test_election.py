@@ -274,13 +274,13 @@ def test_predictive_checks_are_on_the_published_scale(fitted) -> None:
     ppc = fitted.posterior_predictive_check()
     assert ppc["table"].iloc[-1] == "known_vote"
     published = ppc[ppc["table"] != "known_vote"]
-    assert (published[["lower", "upper"]] % 1 == 0).all().all()  # rounded as published
-    assert published["lower"].between(0, 100).all()
+    assert (published[["lower_90", "upper_90"]] % 1 == 0).all().all()  # rounded as published
+    assert published["lower_90"].between(0, 100).all()
     assert published["inside"].mean() > 0.8
     prior = fitted.prior_predictive_check()
     assert len(prior) == len(fitted.figures()) + 1
-    width = (prior["upper"] - prior["lower"]).iloc[:-1]
-    assert (width > (published["upper"] - published["lower"]).max()).mean() > 0.8
+    width = (prior["upper_90"] - prior["lower_90"]).iloc[:-1]
+    assert (width > (published["upper_90"] - published["lower_90"]).max()).mean() > 0.8
 
 
 def test_no_shift_returns_the_fitted_vote_exactly(fitted) -> None:
@@ -289,7 +289,7 @@ def test_no_shift_returns_the_fitted_vote_exactly(fitted) -> None:
         np.testing.assert_array_equal(base, new)
         np.testing.assert_allclose(base, fitted.vote_draws(), atol=1e-12)
         out = fitted.counterfactual({"crime": 0.0}, holding=holding)
-        assert (out[["mean", "lower", "upper"]].to_numpy() == 0).all()
+        assert (out[["mean", "lower_90", "upper_90"]].to_numpy() == 0).all()
         assert "Accounting, not a causal effect" in out.attrs["held_fixed"]
 
 

@@ -60,7 +60,7 @@ def test_held_out_vote_by_issue_is_predicted_within_three_points() -> None:
     assert rep["published"].to_dict() == {k: float(v) for k, v in PUBLISHED_REP.items()
                                           if k in rep.index}
     focus = rep.loc[["inflation", "abortion", "immigration"]]
-    print("\nvote_by_issue held out:\n" + focus[["published", "mean", "lower", "upper",
+    print("\nvote_by_issue held out:\n" + focus[["published", "mean", "lower_90", "upper_90",
                                                  "inside"]].to_string())
     assert focus["inside"].all()
     assert focus["error"].abs().mean() <= 3.0
@@ -70,5 +70,5 @@ def test_with_no_issue_by_vote_table_the_intervals_still_cover() -> None:
     rep = _check(["vote_by_issue", "issue_by_vote"])
     focus = rep.loc[["inflation", "abortion", "immigration"]]
     print(f"\nno issue x vote table: MAE {focus['error'].abs().mean():.1f} points\n"
-          + rep[["published", "mean", "lower", "upper", "inside"]].to_string())
+          + rep[["published", "mean", "lower_90", "upper_90", "inside"]].to_string())
     assert rep["inside"].all()

@@ -54,20 +54,21 @@ def _checks(fit: IssueVoteResults, truth) -> pd.DataFrame:
     rows = []
     q = fit.vote_by_issue().query("party == 'rep'").set_index("issue")
     true_q = truth.vote_by_issue().query("party == 'rep'").set_index("issue")["share"]
-    rows += [{"what": "P(rep | issue)", "truth": true_q[i], **q.loc[i, ["mean", "lower",
-                                                                        "upper"]]}
+    rows += [{"what": "P(rep | issue)", "truth": true_q[i], **q.loc[i, ["mean", "lower_90",
+                                                                        "upper_90"]]}
              for i in true_q.index]
     mix = fit.issue_shares().query("group == 'ind'").set_index("issue")
     true_mix = 100 * truth.cells[1].sum(axis=1) / truth.cells[1].sum()
     rows += [{"what": "independents' issue mix", "truth": true_mix[k],
-              **mix.loc[i, ["mean", "lower", "upper"]]}
+              **mix.loc[i, ["mean", "lower_90", "upper_90"]]}
              for k, i in enumerate(truth.issues)]
     out = pd.DataFrame(rows)
-    out["inside"] = (out["truth"] >= out["lower"]) & (out["truth"] <= out["upper"])
+    out["inside"] = (out["truth"] >= out["lower_90"]) & (out["truth"] <= out["upper_90"])
     held = fit.heldout_check()  # published (rounded) figures: inside by mid-p, ties half
-    held_rows = pd.DataFrame([{"what": "held-out published figure", "truth": r.published,
-                               "mean": r.mean, "lower": r.lower, "upper": r.upper,
-                               "inside": r.inside} for r in held.itertuples()])
+    held_rows = pd.DataFrame([{"what": "held-out published figure", "truth": r["published"],
+                               "mean": r["mean"], "lower_90": r["lower_90"],
+                               "upper_90": r["upper_90"], "inside": r["inside"]}
+                              for r in held.to_dict("records")])
     return pd.concat([out, held_rows], ignore_index=True)
 
 

@@ -106,7 +106,7 @@ def test_ordered_responses_get_colours_by_meaning() -> None:
 def test_trend_labels_lines_directly_instead_of_a_legend() -> None:
     days = pd.date_range("2022-03-01", periods=30, freq="D")
     trend = pd.concat([pd.DataFrame({"date": days, "response": r, "mean": m,
-                                     "lower": m - 3, "upper": m + 3})
+                                     "lower_90": m - 3, "upper_90": m + 3})
                        for r, m in (("too much", 30.0), ("about the right amount", 31.0),
                                     ("not enough", 25.0))])
     ax = plot_trend(trend)

@@ -4,10 +4,14 @@ refuses a fit saved by another model.
 Each model is fitted with prior draws in NUTS' place (``mocked_sampling``): storage is what
 is tested here, so every hook of a real fit runs but no sampler. Known answer: the reloaded
 object is the saved model's results class, with identical posterior values, metadata and
-observations, and the same summary table.
+observations, and the same summary table. The same fits show that every model names every
+dimension of its draws (no PyMC automatic ``..._dim_0``).
 """
 
 from __future__ import annotations
+
+import functools
+import re
 
 import numpy as np
 import pandas as pd
@@ -57,22 +61,42 @@ def _vote_mrp() -> VoteMRP:
 
 
 def _coalition_pressure() -> CoalitionPressure:
-    load = opinion.datasets.load
-    return CoalitionPressure(
-        load("europe_ukraine_panel"), members=load("nato_members_2022"),
-        events=load("coalition_events"), salience=load("europe_salience_panel"),
-        polls=load("us_ukraine_support"), elections=load("nato_elections_2022_2024"),
-        government_changes=load("government_changes"), aid=load("kiel_aid_by_period"))
+    panel, tables = opinion.datasets.coalition_inputs()
+    return CoalitionPressure(panel, **tables)
 
 
 MODELS = {"coalition_pressure": _coalition_pressure, "poll_average": _poll_average,
           "issue_salience": _issue_salience, "issue_vote": _issue_vote, "vote_mrp": _vote_mrp}
+VARIANTS = {
+    # the binomial arm's non-centred walk (sparse polls) and anchored house effects
+    "poll_average_binomial_anchored": lambda: PollAverage(
+        _poll_average().frame, likelihood="binomial", house_effects="anchored",
+        anchor_pollsters=["A"]),
+}
+AUTO_DIM = re.compile(r"_dim_\d+$")
+
+
+@functools.cache
+def _fitted(name: str):
+    """One mocked fit per model (shared by the tests of this module)."""
+    model = {**MODELS, **VARIANTS}[name]()
+    return mocked_fit(model, False, draws=40, tune=10, chains=2)
+
+
+@pytest.mark.parametrize("name", sorted(MODELS) + sorted(VARIANTS))
+def test_every_dimension_of_the_draws_is_named(name: str) -> None:
+    tree = _fitted(name).idata
+    auto = sorted({f"{group}: {var} {dim}" for group in ("posterior", "prior")
+                   if group in tree.children
+                   for var, da in tree[group].data_vars.items() for dim in da.dims
+                   if AUTO_DIM.search(str(dim))})
+    assert auto == [], "give these variables dims= (named coordinates): " + "; ".join(auto)
+    assert "posterior" in tree.children and len(tree["posterior"].data_vars)
 
 
 @pytest.mark.parametrize("name", sorted(MODELS))
 def test_load_results_round_trips(name: str, tmp_path) -> None:
-    model = MODELS[name]()
-    fitted = mocked_fit(model, False, draws=40, tune=10, chains=2)
+    fitted = _fitted(name)
     folder = fitted.save(tmp_path / name)
     loaded = opinion.load_results(folder)
     assert type(loaded) is type(fitted)
@@ -90,3 +114,22 @@ def test_a_results_class_refuses_another_models_fit(tmp_path) -> None:
         tmp_path / "poll_average")
     with pytest.raises(OpinionError, match="poll_average|PollAverage"):
         IssueVoteResults.load(folder)
+
+
+@pytest.mark.parametrize("name", ["issue_salience", "issue_vote", "poll_average", "vote_mrp"])
+def test_headline_names_the_focus_the_user_sets(name: str) -> None:
+    """Each results object names what its headline is about; the user can choose it, and an
+    unknown name is refused with the valid ones."""
+    fitted = _fitted(name)
+    choices = fitted.focus_choices()
+    assert len(choices) >= 2
+    chosen = choices[-1]
+    fitted.focus = chosen
+    try:
+        assert chosen in fitted.headline() and chosen in repr(fitted)
+        with pytest.raises(OpinionError, match=f"unknown {fitted.focus_label} .*valid: "):
+            fitted.focus = chosen + "x"
+        assert fitted.focus == chosen
+    finally:
+        fitted.focus = None
+    assert fitted.focus == fitted.default_focus()

@@ -70,7 +70,7 @@ def test_importing_and_plotting_leaves_the_users_backend_and_style_alone() -> No
         import pandas as pd
         from opinion.models.poll_average.plots import plot_trend
         trend = pd.DataFrame({"date": pd.date_range("2022-01-01", periods=5),
-                              "response": "yes", "mean": 50.0, "lower": 45.0, "upper": 55.0})
+                              "response": "yes", "mean": 50.0, "lower_90": 45.0, "upper_90": 55.0})
         ax = plot_trend(trend)
         assert ax.figure is not None
         assert matplotlib.get_backend() == "pdf", matplotlib.get_backend()
@@ -90,8 +90,8 @@ def test_plot_into_users_axes_keeps_their_style() -> None:
     with plt.rc_context({"axes.facecolor": "#123456"}):
         fig, ax = plt.subplots()
         plot_trend(pd.DataFrame({"date": pd.date_range("2022-01-01", periods=3),
-                                 "response": "yes", "mean": 50.0, "lower": 45.0,
-                                 "upper": 55.0}), ax=ax)
+                                 "response": "yes", "mean": 50.0, "lower_90": 45.0,
+                                 "upper_90": 55.0}), ax=ax)
     assert ax.get_facecolor()[:3] == pytest.approx((0x12 / 255, 0x34 / 255, 0x56 / 255))
     plt.close(fig)
 

@@ -43,7 +43,7 @@ from opinion.models.election.simulate_mrp import simulate_mrp
 FIT = dict(draws=1000, tune=500, chains=2, cores=2, sampler="pymc", target_accept=0.95,
            progressbar=False)
 GROUPS = ["state", "age", "educ", "issue"]
-COUNTERFACTUAL_COLUMNS = ["quantity", "baseline", "counterfactual", "mean", "lower", "upper",
+COUNTERFACTUAL_COLUMNS = ["quantity", "baseline", "counterfactual", "mean", "lower_90", "upper_90",
                           "p_increase"]
 
 
@@ -236,8 +236,8 @@ def test_one_cell_matches_the_weighted_beta_posterior() -> None:
     row = fit.vote().set_index("party").loc["rep"]
     # stated tolerance: 0.3 points on the mean and on the 90% bounds (prior difference)
     assert row["mean"] == pytest.approx(100 * beta.mean(), abs=0.3)
-    assert row["lower"] == pytest.approx(100 * beta.ppf(0.05), abs=0.3)
-    assert row["upper"] == pytest.approx(100 * beta.ppf(0.95), abs=0.3)
+    assert row["lower_90"] == pytest.approx(100 * beta.ppf(0.05), abs=0.3)
+    assert row["upper_90"] == pytest.approx(100 * beta.ppf(0.95), abs=0.3)
 
 
 def test_multinomial_weighted_logp_matches_numpy() -> None:
@@ -310,8 +310,8 @@ def _numpy_poststratify(fit: VoteMRPResults, population: pd.DataFrame, by: str
     for level, cells in population.groupby(by, sort=False):
         n = cells["n"].to_numpy()
         share = 100 * (p_rep[:, cells.index] * n).sum(axis=1) / n.sum()
-        rows.append({"group": level, "mean": share.mean(), "lower": np.quantile(share, 0.05),
-                     "upper": np.quantile(share, 0.95)})
+        rows.append({"group": level, "mean": share.mean(), "lower_90": np.quantile(share, 0.05),
+                     "upper_90": np.quantile(share, 0.95)})
     return pd.DataFrame(rows)
 
 
@@ -320,19 +320,19 @@ def test_poststratification_matches_independent_numpy(fitted, simulated) -> None
     for by in ("state", "age", "issue"):
         mine = fitted.poststratify(by).query("party == 'rep'").set_index("group")
         independent = _numpy_poststratify(fitted, population, by).set_index("group")
-        pd.testing.assert_frame_equal(mine.loc[independent.index, ["mean", "lower", "upper"]],
+        pd.testing.assert_frame_equal(mine.loc[independent.index, ["mean", "lower_90", "upper_90"]],
                                       independent, check_exact=False, rtol=1e-10)
     overall = fitted.poststratify().query("party == 'rep'")
     assert overall["group"].tolist() == ["all"]
     by_state = fitted.poststratify("state").query("party == 'rep'")
-    assert list(by_state.columns) == ["group", "party", "mean", "lower", "upper"]
+    assert list(by_state.columns) == ["group", "party", "mean", "lower_90", "upper_90"]
 
 
 def test_fit_is_close_to_the_simulated_truth(fitted, simulated) -> None:
     _, _, truth = simulated
     est = fitted.poststratify("state").merge(truth.shares.query("by == 'state'"),
                                              on=["group", "party"])
-    inside = (est["share"] >= est["lower"] - 2) & (est["share"] <= est["upper"] + 2)
+    inside = (est["share"] >= est["lower_90"] - 2) & (est["share"] <= est["upper_90"] + 2)
     assert inside.mean() >= 0.8, est
     assert fitted.diagnostics.divergences <= 5
 
@@ -352,7 +352,7 @@ def test_new_level_gets_a_group_level_draw(fitted, simulated) -> None:
     states = wider.poststratify("state").query("party == 'rep'").set_index("group")
     seen = fitted.poststratify("state").query("party == 'rep'").set_index("group")
     pd.testing.assert_frame_equal(states.loc[seen.index], seen)
-    width = states["upper"] - states["lower"]
+    width = states["upper_90"] - states["lower_90"]
     assert width["S99"] > width.drop("S99").max()
 
 
@@ -361,7 +361,7 @@ def test_zero_shift_returns_the_fitted_vote_exactly(fitted) -> None:
     assert np.array_equal(base, new)
     assert np.array_equal(base, fitted.vote_draws())
     frame = fitted.counterfactual({"economy": 0.0})
-    assert (frame[["mean", "lower", "upper"]].to_numpy() == 0).all()
+    assert (frame[["mean", "lower_90", "upper_90"]].to_numpy() == 0).all()
     shifted = fitted.counterfactual({"war in Ukraine": 0.05})
     vote = fitted.vote().set_index("party")["mean"]
     assert shifted.set_index("quantity")["baseline"][vote.index].to_numpy() == \
@@ -380,7 +380,8 @@ def test_counterfactual_is_one_implementation_for_both_models(fitted) -> None:
     out = fitted.counterfactual({"war in Ukraine": 0.08}, source="proportional")
     assert list(out.columns) == COUNTERFACTUAL_COLUMNS
     assert out.attrs["held_fixed"].startswith("Accounting, not a causal effect")
-    assert list(fitted.vote_by_issue().columns) == ["issue", "party", "mean", "lower", "upper"]
+    assert list(fitted.vote_by_issue().columns) == ["issue", "party", "mean", "lower_90",
+                                                    "upper_90"]
 
 
 def test_shift_between_identically_voting_issues_changes_nothing(fitted) -> None:
@@ -459,13 +460,13 @@ def test_anes96_smoke(anes) -> None:
     summary = fit.summary()
     assert {"sd of PID intercepts", "sd of educ intercepts", "slope of selfLR"} <= set(
         summary.index)
-    assert summary.loc["slope of selfLR", "lower"] > 0  # right-leaning -> Dole
+    assert summary.loc["slope of selfLR", "lower_90"] > 0  # right-leaning -> Dole
     with pytest.raises(ModelInputError, match="no issue column"):
         fit.vote_by_issue()
 
 
 # ---------------------------------------------------------------------- predictive checks
-PPC_COLUMNS = ["variable", "level", "party", "respondents", "observed", "lower", "upper",
+PPC_COLUMNS = ["variable", "level", "party", "respondents", "observed", "lower_90", "upper_90",
                "mid_p", "inside"]
 
 
@@ -479,11 +480,13 @@ def test_posterior_predictive_check_covers_the_weighted_sample(fitted, simulated
     overall = ppc[(ppc["variable"] == "all") & (ppc["party"] == "rep")].iloc[0]
     weighted = 100 * np.average(sample["vote"] == "rep", weights=sample["weight"])
     assert overall["observed"] == pytest.approx(weighted)
-    assert overall["lower"] <= weighted <= overall["upper"]
+    assert overall["lower_90"] <= weighted <= overall["upper_90"]
     pd.testing.assert_frame_equal(ppc, fitted.posterior_predictive_check())  # seeded
     by_state = fitted.posterior_predictive_check(by="state", level=0.5, draws=100)
     assert set(by_state["variable"]) == {"state"}
-    assert (by_state["upper"] - by_state["lower"]).mean() < (ppc["upper"] - ppc["lower"]).mean()
+    assert "lower_50" in by_state  # the interval columns name their level
+    assert ((by_state["upper_50"] - by_state["lower_50"]).mean()
+            < (ppc["upper_90"] - ppc["lower_90"]).mean())
     with pytest.raises(ModelInputError, match="not a group variable"):
         fitted.posterior_predictive_check(by="ideology")
 
@@ -510,8 +513,8 @@ def test_posterior_predictive_check_matches_independent_numpy(fitted, simulated)
         ("S03", "rep")]
     assert row["observed"] == pytest.approx(100 * np.average(sample["vote"][state] == "rep",
                                                              weights=w[state]), rel=1e-12)
-    assert row["lower"] == pytest.approx(np.quantile(share, 0.05), rel=1e-10)
-    assert row["upper"] == pytest.approx(np.quantile(share, 0.95), rel=1e-10)
+    assert row["lower_90"] == pytest.approx(np.quantile(share, 0.05), rel=1e-10)
+    assert row["upper_90"] == pytest.approx(np.quantile(share, 0.95), rel=1e-10)
 
 
 def test_prior_predictive_check_matches_direct_simulation_of_the_priors(fitted,
@@ -522,7 +525,7 @@ def test_prior_predictive_check_matches_direct_simulation_of_the_priors(fitted,
     averaging the logistic over cells with larger effects pulls the overall share to 50%."""
     _, population, _ = simulated
     check = fitted.prior_predictive_check()
-    assert list(check.columns) == ["group", "party", "lower", "median", "upper"]
+    assert list(check.columns) == ["group", "party", "lower_90", "median", "upper_90"]
     n_prior = fitted.idata["prior"]["intercept"].shape[1]
     assert n_prior == 500
     rng = np.random.default_rng(0)
@@ -543,12 +546,12 @@ def test_prior_predictive_check_matches_direct_simulation_of_the_priors(fitted,
     subsets = np.array([np.quantile(rng.choice(share, n_prior, replace=False), qs)
                         for _ in range(300)])
     tolerance = 4 * subsets.std(axis=0)
-    rep = check.set_index("party").loc["rep", ["lower", "median", "upper"]].to_numpy(float)
+    rep = check.set_index("party").loc["rep", ["lower_90", "median", "upper_90"]].to_numpy(float)
     np.testing.assert_array_less(np.abs(rep - reference), tolerance)
     assert reference[0] < 25 and reference[2] > 75  # the stated width of the defaults
     assert rep[0] < 25 and rep[2] > 75
     dem = check.set_index("party").loc["dem"]
-    assert dem["lower"] == pytest.approx(100 - rep[2]) and dem["upper"] == pytest.approx(
+    assert dem["lower_90"] == pytest.approx(100 - rep[2]) and dem["upper_90"] == pytest.approx(
         100 - rep[0])
 
 
@@ -591,9 +594,9 @@ def test_posterior_predictive_redraws_three_parties_with_known_probabilities() -
         assert ppc.loc[party, "observed"] == pytest.approx(observed)
         sd = 100 * np.sqrt(p * (1 - p) / n)
         # the 50% interval of a near-normal share: mean -/+ 0.674 sd (Monte Carlo: 4,000 draws)
-        assert (ppc.loc[party, "lower"] + ppc.loc[party, "upper"]) / 2 == pytest.approx(
+        assert (ppc.loc[party, "lower_50"] + ppc.loc[party, "upper_50"]) / 2 == pytest.approx(
             100 * p, abs=0.2 * sd)
-        assert ppc.loc[party, "upper"] - ppc.loc[party, "lower"] == pytest.approx(
+        assert ppc.loc[party, "upper_50"] - ppc.loc[party, "lower_50"] == pytest.approx(
             2 * 0.674 * sd, rel=0.15)
 
 
@@ -646,7 +649,7 @@ def test_calibration_matches_the_known_result_exactly(fitted) -> None:
     calibrated = VoteMRPResults(fitted.idata, meta)
     vote = calibrated.vote().set_index("party")
     assert vote.loc["rep", "mean"] == pytest.approx(52.0, abs=1e-6)
-    assert vote.loc["rep", "upper"] - vote.loc["rep", "lower"] < 1e-6
+    assert vote.loc["rep", "upper_90"] - vote.loc["rep", "lower_90"] < 1e-6
     shift = calibrated.calibration_shift()
     raw = fitted.vote().set_index("party").loc["rep", "mean"]
     assert (shift["mean"].iloc[0] > 0) == (raw < 52.0)  # shifted towards rep if it was short
@@ -659,7 +662,7 @@ def test_calibration_matches_the_known_result_exactly(fitted) -> None:
     uncertain = VoteMRPResults(fitted.idata, {**meta, "config": {
         **meta["config"], "calibrate_sd_pp": 1.0}})
     spread = uncertain.vote().set_index("party").loc["rep"]
-    assert 2.0 < spread["upper"] - spread["lower"] < 4.5  # ~ 2 x 1.645 x 1 point
+    assert 2.0 < spread["upper_90"] - spread["lower_90"] < 4.5  # ~ 2 x 1.645 x 1 point
     with pytest.raises(ModelInputError, match="no calibrate_to"):
         fitted.calibration_shift()
 
@@ -710,4 +713,4 @@ def test_prior_allows_strong_level_effects_on_the_probability_scale(simulated) -
     by_state = fit.prior_predictive_check(by="state")
     assert list(by_state["group"].unique()) == fit.all_levels("state")
     rep = by_state[by_state["party"] == "rep"]
-    assert (rep["lower"] < 10).all() and (rep["upper"] > 90).all()
+    assert (rep["lower_90"] < 10).all() and (rep["upper_90"] > 90).all()

@@ -4,7 +4,9 @@ Every ``analyses/*.py`` is a ``# %%`` script that jupytext opens as a notebook. 
 tests check the conversion and the display methods (``__repr__`` one short line,
 ``_repr_html_`` a real HTML table); the slow test executes each notebook in a fresh
 ``python3`` kernel with nbclient, with reports written to a temporary folder and the fit
-cache shared with the script runs of the same session.
+cache shared with the script runs of the same session. One fast notebook (about 16 s) runs
+the Kalman quick look in a real kernel with ``%matplotlib inline``: its plot and the user's
+next plot both display.
 """
 
 from __future__ import annotations
@@ -257,3 +259,40 @@ def test_every_display_class_is_covered() -> None:
     """The classes above are the ones that exist (a new one gets these tests for free)."""
     assert {c.__name__ for c in RESULTS_CLASSES} >= {"PollAverageResults"}
     assert {c.__name__ for c in MODEL_CLASSES} >= {"PollAverage"}
+
+
+# --------------------------------------------------------------------------- Jupyter acceptance
+_QUICK_LOOK_CELLS = [
+    "%matplotlib inline\nimport matplotlib.pyplot as plt\nimport opinion\n"
+    "from opinion.models import PollAverage\nfrance = opinion.datasets.load('france2022')",
+    "quick = PollAverage(france, questions='fr2022_r2_macron_le_pen').kalman()\nquick",
+    "quick.summary()",
+    "quick.plot_trend()",
+    "plt.plot([1, 2])\nplt.show()",
+]
+
+
+def _outputs_of(cell) -> set[str]:
+    return {kind for out in cell.get("outputs", []) for kind in out.get("data", {})}
+
+
+def test_kalman_quick_look_in_jupyter(tmp_path) -> None:
+    """In a real kernel with ``%matplotlib inline``: the quick look shows as HTML, its
+    summary is a table, its plot displays, and so does the user's own next plot (the
+    toolkit's theme is a context: nothing global is left behind to swallow it)."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in _QUICK_LOOK_CELLS])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    env = harness.analysis_env(reports_dir=tmp_path / "reports", cache_dir=tmp_path / "cache")
+    env.pop("MPLBACKEND")  # the kernel's own inline backend, as a user would have it
+    harness.execute_notebook(nb, cwd=tmp_path, env=env, timeout=120)
+    _, quick, summary, plot, own = nb.cells
+    assert "text/html" in _outputs_of(quick) and "KalmanResult" in "".join(
+        quick.outputs[0]["data"]["text/plain"])
+    assert "text/html" in _outputs_of(summary)
+    assert "lower_90" in "".join(summary.outputs[0]["data"]["text/html"])
+    assert "image/png" in _outputs_of(plot), plot.outputs
+    assert "image/png" in _outputs_of(own), own.outputs
+    assert harness.notebook_output_problems(nb) == []

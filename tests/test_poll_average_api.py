@@ -66,11 +66,11 @@ def test_recovers_flat_truth_and_house_effects(tmp_path) -> None:
         fit.diagnostics.status()
     latest = fit.latest(0.9)
     yes = latest[latest["response"] == "yes"].iloc[0]
-    assert yes["lower"] < 100 * TRUE_SHARE < yes["upper"]
+    assert yes["lower_90"] < 100 * TRUE_SHARE < yes["upper_90"]
     assert abs(yes["mean"] - 100 * TRUE_SHARE) < 1.5
     house = fit.house_effects(0.9).query("response == 'yes'").set_index("pollster")
     for pollster, truth in HOUSE_PP.items():
-        assert house.loc[pollster, "lower"] - 0.5 < truth < house.loc[pollster, "upper"] + 0.5
+        assert house.loc[pollster, "lower_90"] - 0.5 < truth < house.loc[pollster, "upper_90"] + 0.5
 
 
 def test_house_effects_sum_to_zero_on_the_logit_scale(fitted) -> None:
@@ -91,8 +91,8 @@ def test_trend_is_softmax_of_latent_path(fitted) -> None:
     np.testing.assert_allclose(yes["mean"].to_numpy(), expected.mean(axis=0), rtol=1e-10)
     no = trend[trend["response"] != "yes"]
     np.testing.assert_allclose(yes["mean"].to_numpy() + no["mean"].to_numpy(), 100, rtol=1e-10)
-    assert list(trend.columns) == ["date", "response", "mean", "lower", "upper"]
-    assert (trend["lower"] <= trend["mean"]).all() and (trend["mean"] <= trend["upper"]).all()
+    assert list(trend.columns) == ["date", "response", "mean", "lower_90", "upper_90"]
+    assert (trend["lower_90"] <= trend["mean"]).all() and (trend["mean"] <= trend["upper_90"]).all()
 
 
 def test_probabilities_match_draws(fitted) -> None:
@@ -112,7 +112,7 @@ def test_summary_names_parameters(fitted) -> None:
     assert "house effect of Alpha: yes (pp)" in names
     assert any(n.startswith("random-walk sd per month") for n in names)
     assert not any("[" in n for n in names)  # never "h[3]"
-    assert {"mean", "lower", "upper"} <= set(summary.columns)
+    assert {"mean", "lower_90", "upper_90"} <= set(summary.columns)  # summary: core table
 
 
 def test_diagnostics_are_surfaced(fitted) -> None:
@@ -133,7 +133,7 @@ def test_predictive_checks(fitted) -> None:
     prior = fit.prior_predictive_check(0.9)
     # the priors alone allow a wide range of poll results around the data's average
     row = prior.iloc[0]
-    assert row["lower"] < 45 and row["upper"] > 70
+    assert row["lower_90"] < 45 and row["upper_90"] > 70
 
 
 def test_cache_hit_returns_same_numbers_without_sampling(fitted, cache_dir, monkeypatch) -> None:
@@ -238,7 +238,7 @@ def test_three_categories_results_api_with_mocked_sampling(mocked_three) -> None
     ppc = fit.posterior_predictive_check()
     assert len(ppc) == len(fit.observations())
     assert set(ppc["response"]) == {"yes", "no"}  # "not sure" is implied by the others
-    assert ((ppc["lower"] >= 0) & (ppc["upper"] <= 100)).all()
+    assert ((ppc["lower_90"] >= 0) & (ppc["upper_90"] <= 100)).all()
     names = list(fit.summary().index)
     assert "house effect of P01: not sure (pp)" in names
     text = " ".join(fit.methodology())
@@ -251,5 +251,5 @@ def test_config_validation() -> None:
         PollAverage(polls, house_effects="anchored")
     with pytest.raises(ModelInputError, match="grid_days"):
         PollAverage(polls, grid_days=0)
-    with pytest.raises(ModelInputError, match="not in the data"):
+    with pytest.raises(ModelInputError, match="unknown question_id.*'nope'.*valid"):
         PollAverage(polls, questions=["nope"])

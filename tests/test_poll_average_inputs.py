@@ -80,9 +80,9 @@ def test_identical_polls_fit_to_a_flat_trend(tmp_path):
                                  progressbar=False)
     assert fit.diagnostics.ok, fit.diagnostics.status()
     trend = fit.trend(response="support")
-    assert np.isfinite(trend[["mean", "lower", "upper"]].to_numpy()).all()
+    assert np.isfinite(trend[["mean", "lower_90", "upper_90"]].to_numpy()).all()
     assert (trend["mean"] - 50).abs().max() < 0.5
     assert trend["mean"].max() - trend["mean"].min() < 0.5
     house = fit.house_effects()
-    assert np.isfinite(house[["mean", "lower", "upper"]].to_numpy()).all()
+    assert np.isfinite(house[["mean", "lower_90", "upper_90"]].to_numpy()).all()
     assert house["mean"].abs().max() < 0.5

@@ -30,8 +30,9 @@ import pandas as pd
 import pytensor.tensor as pt
 import pytest
 from scipy.special import expit, logit
-from scipy.stats import multivariate_normal
+from scipy.stats import multivariate_normal, norm
 
+from opinion.errors import ModelInputError
 from opinion.frames.pollframe import PollFrame
 from opinion.models import PollAverage
 from opinion.models.poll_average import paths
@@ -109,6 +110,136 @@ def test_kalman_equals_dense_gaussian_conditioning(pollsters):
                                 pp_to_logit(sigma_rw_pp), pp_to_logit(house_pp))
     np.testing.assert_allclose(kal.mean_logit, mean, rtol=0, atol=1e-8)
     np.testing.assert_allclose(kal.sd_logit, sd, rtol=0, atol=1e-8)
+
+
+# ----------------------------------------------------------------- the quick look's tables
+_QUICK_DAYS = ["2022-03-01", "2022-03-05", "2022-03-18", "2022-03-18", "2022-03-30",
+               "2022-04-09"]
+_QUICK_PCTS = [52.0, 49.0, 55.0, 47.5, 51.0, 53.0]
+_QUICK_NS = [1000, 800, 1200, 600, 1500, 900]
+_QUICK_POLLSTERS = ["A", "B", "C", "A", "B", "C"]
+_QUICK_SCALES = {"sigma_rw_pp": 4.0, "tau_pp": 1.5, "sigma_house_pp": 2.0}
+
+
+@pytest.fixture(scope="module")
+def quick():
+    """The quick look at fixed variances (six polls, three pollsters, 40 days), and its
+    dense-conditioning reference: the joint posterior of every day and house effect."""
+    rows = [(f"p{i}", _QUICK_POLLSTERS[i], _QUICK_DAYS[i], _QUICK_PCTS[i], _QUICK_NS[i])
+            for i in range(6)]
+    kal = PollAverage(_frame(rows), field_period=False).kalman(**_QUICK_SCALES, midpoint=False)
+    y_share = np.array(_QUICK_PCTS) / 100
+    y = logit(y_share)
+    obs_var = (1.0 / (np.array(_QUICK_NS) * y_share * (1 - y_share))
+               + pp_to_logit(_QUICK_SCALES["tau_pp"]) ** 2)
+    day = (pd.to_datetime(_QUICK_DAYS) - pd.Timestamp(_QUICK_DAYS[0])).days.to_numpy()
+    names = sorted(set(_QUICK_POLLSTERS))
+    p_idx = np.array([names.index(p) for p in _QUICK_POLLSTERS])
+    n_days, sigma_rw = day.max() + 1, pp_to_logit(_QUICK_SCALES["sigma_rw_pp"])
+    sigma_h = pp_to_logit(_QUICK_SCALES["sigma_house_pp"])
+    t = np.arange(n_days)
+    c_eta = LEVEL_SD**2 + np.minimum.outer(t, t) * sigma_rw**2 / 30.0
+    c_house = sigma_h**2 * (np.eye(len(names)) - 1.0 / len(names))
+    c_yy = (c_eta[np.ix_(day, day)] + c_house[np.ix_(p_idx, p_idx)] + np.diag(obs_var))
+    start = logit(y_share.mean())
+    cross = np.vstack([c_eta[:, day], c_house[:, p_idx]])  # (days + pollsters) x polls
+    gain = np.linalg.solve(c_yy, cross.T).T
+    mean = np.r_[np.full(n_days, start), np.zeros(len(names))] + gain @ (y - start)
+    prior = np.block([[c_eta, np.zeros((n_days, len(names)))],
+                      [np.zeros((len(names), n_days)), c_house]])
+    cov = prior - gain @ cross.T
+    return kal, {"mean": mean, "cov": cov, "n_days": n_days, "pollsters": names}
+
+
+def test_quick_look_trend_has_every_response_in_percent(quick) -> None:
+    kal, _ = quick
+    trend = kal.trend()
+    assert list(trend.columns) == ["date", "response", "mean", "lower_90", "upper_90"]
+    assert list(dict.fromkeys(trend["response"])) == ["yes", "no"]
+    wide = trend.pivot(index="date", columns="response")
+    np.testing.assert_allclose(wide["mean"]["yes"] + wide["mean"]["no"], 100, atol=1e-9)
+    np.testing.assert_allclose(wide["lower_90"]["no"], 100 - wide["upper_90"]["yes"])
+    assert ((trend["lower_90"] < trend["mean"]) & (trend["mean"] < trend["upper_90"])).all()
+    # the quantiles of the logit normal, exactly
+    z = norm.ppf(0.95)
+    np.testing.assert_allclose(wide["upper_90"]["yes"],
+                               100 * expit(kal.mean_logit + z * kal.sd_logit))
+    assert list(kal.trend(0.8).columns[-2:]) == ["lower_80", "upper_80"]
+    assert set(kal.trend(response="no")["response"]) == {"no"}
+    with pytest.raises(ModelInputError, match=r"unknown response 'yess' \(did you mean 'yes'"):
+        kal.trend(response="yess")
+
+
+def test_quick_look_summary_known_answers(quick) -> None:
+    kal, ref = quick
+    summary = kal.summary()
+    assert list(summary.columns) == ["mean", "lower_90", "upper_90"]
+    assert "r_hat" not in summary and "maximum likelihood" in summary.attrs["note"]
+    assert "no R-hat or ESS" in summary.attrs["note"]
+    assert "PollAverage(polls, field_period=False).fit()" in summary.attrs["note"]
+    last = kal.trend().query("date == date.max()").set_index("response")
+    for resp in ("yes", "no"):
+        row = summary.loc[f"latest share: {resp} (2022-04-09, %)"]
+        np.testing.assert_allclose(row.to_numpy(),
+                                   last.loc[resp, ["mean", "lower_90", "upper_90"]].to_numpy())
+    # the fitted scales, given here, in pp at 50%: random walk per day, poll level, house
+    assert summary.loc["random-walk sd per day (pp at 50%, given)", "mean"] == pytest.approx(
+        4.0 / np.sqrt(30))
+    assert summary.loc["poll-level error sd (pp at 50%, given)", "mean"] == pytest.approx(1.5)
+    assert summary.loc["house-effect sd (pp at 50%, given)", "mean"] == pytest.approx(2.0)
+    assert np.isnan(summary.loc["poll-level error sd (pp at 50%, given)", "lower_90"])
+
+
+def test_quick_look_change_and_house_effects_match_dense_conditioning(quick) -> None:
+    kal, ref = quick
+    n = ref["n_days"]
+    cov, mean = ref["cov"], ref["mean"]
+    # the change over the last 30 days uses the joint covariance of the two days
+    assert kal.change_days == 30
+    np.testing.assert_allclose(kal.change_cov, cov[n - 1, n - 31], rtol=1e-6, atol=1e-10)
+    draws = np.random.default_rng(5).multivariate_normal(
+        mean[[n - 1, n - 31]], cov[np.ix_([n - 1, n - 31], [n - 1, n - 31])], 200_000)
+    delta = 100 * (expit(draws[:, 0]) - expit(draws[:, 1]))
+    change = kal.change().set_index("response")
+    assert change.loc["yes", "mean"] == pytest.approx(delta.mean(), abs=0.02)
+    assert change.loc["yes", "lower_90"] == pytest.approx(np.quantile(delta, 0.05), abs=0.05)
+    assert change.loc["no", "upper_90"] == pytest.approx(-change.loc["yes", "lower_90"])
+    # every pollster's house effect, the last one (zero-sum) included
+    house = kal.house.set_index("pollster")
+    np.testing.assert_allclose(house["mean_logit"], mean[n:], atol=1e-8)
+    np.testing.assert_allclose(house["sd_logit"], np.sqrt(np.diag(cov)[n:]), atol=1e-8)
+    table = kal.house_effects()
+    assert list(table.columns) == ["pollster", "response", "mean", "lower_90", "upper_90"]
+    assert len(table) == 6
+
+
+def test_quick_look_plot_and_displays(quick) -> None:
+    import matplotlib.pyplot as plt
+
+    kal, _ = quick
+    fig, ax = plt.subplots()
+    assert kal.plot_trend(ax=ax) is ax
+    assert len(ax.lines) == 2 and len(ax.collections) >= 2  # two lines, two bands (+ polls)
+    plt.close(fig)
+    own = kal.plot_trend(response="no")
+    assert [line.get_label() for line in own.lines] == ["no"]
+    plt.close(own.figure)
+    text = repr(kal)
+    assert text.count("\n") <= 4 and "2022-03-01..2022-04-09" in text and "6 polls" in text
+    assert "yes 5" in text and "responses: yes, no" in text and "DatetimeIndex" not in text
+    page = kal._repr_html_()
+    assert "<table" in page and "lower_90" in page and "R-hat" in page
+
+
+def test_quick_look_multi_category_question_names_the_full_model() -> None:
+    from opinion import datasets
+
+    france = datasets.load("france2022")
+    with pytest.raises(ModelInputError) as err:
+        PollAverage(france, questions="fr2022_round1").kalman()
+    message = str(err.value)
+    assert "13 responses" in message
+    assert "PollAverage(polls, questions='fr2022_round1').fit()" in message
 
 
 # ----------------------------------------------------------------- the Kalman arm, exactly
@@ -271,7 +402,7 @@ def test_fitted_kalman_arm_agrees_with_smoother_at_posterior_medians(runoff_fit)
     kal = model.kalman(sigma_rw_pp=25 * med["sigma_rw"], tau_pp=25 * med["tau"],
                        sigma_house_pp=25 * med["sigma_house"])
     nuts = fit.trend(response=kal.response)  # the first response, as the smoother
-    ref = kal.trend()
+    ref = kal.trend(response=kal.response)
     assert (nuts["date"].to_numpy() == ref["date"].to_numpy()).all()
     diff = (nuts["mean"] - ref["mean"]).abs()
     eta = post["eta"].values[..., 0, 0, :].reshape(-1, len(ref))
@@ -290,7 +421,7 @@ def test_single_poll_pollster_gets_the_widest_house_interval(runoff_fit):
     counts = fit.observations().groupby("pollster")["poll_id"].nunique()
     assert counts["BVA"] == 1
     house = fit.house_effects().query("response == 'macron'").set_index("pollster")
-    width = house["upper"] - house["lower"]
+    width = house["upper_90"] - house["lower_90"]
     print(f"\n90% house-interval widths (pp): {width.round(2).to_dict()}")
     assert np.isfinite(width).all()
     others = width.drop("BVA")
@@ -321,7 +452,7 @@ def test_kalman_arm_agrees_with_sampled_path_and_binomial_daily_fits(tmp_path):
     for name, fit in (("normal (path sampled)", sampled), ("binomial daily", binomial)):
         other = fit.trend(response="support")
         diff = (ref["mean"] - other["mean"]).abs()
-        sd_ratio = ((ref["upper"] - ref["lower"]) / (other["upper"] - other["lower"]))
+        sd_ratio = ((ref["upper_90"] - ref["lower_90"]) / (other["upper_90"] - other["lower_90"]))
         house = (kalman.house_effects().set_index(["pollster", "response"])["mean"]
                  - fit.house_effects().set_index(["pollster", "response"])["mean"]).abs()
         rows[name] = {"max_diff_pp": diff.max(), "mean_diff_pp": diff.mean(),

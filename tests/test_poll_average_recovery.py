@@ -78,11 +78,11 @@ def _run(seeds: list[int], categories: list[str] | None) -> list[dict]:
 
 def _coverage(seed: int, fit, truth, categories: list[str] | None) -> dict[str, float]:
     trend = fit.trend().merge(truth.trend, on=["date", "response"])
-    inside = (trend["share"] >= trend["lower"]) & (trend["share"] <= trend["upper"])
+    inside = (trend["share"] >= trend["lower_90"]) & (trend["share"] <= trend["upper_90"])
     house = fit.house_effects().merge(truth.house, on=["pollster", "response"])
     if categories is None:  # two categories: the second is the mirror of the first
         house = house[house["response"] == "support"]
-    h_inside = (house["effect"] >= house["lower"]) & (house["effect"] <= house["upper"])
+    h_inside = (house["effect"] >= house["lower_90"]) & (house["effect"] <= house["upper_90"])
     sigma = 25 * fit.idata["posterior"]["sigma_rw"].values.ravel()  # pp per month (2 cats)
     lo, hi = np.quantile(sigma, [0.05, 0.95])
     return {"seed": seed, "path": float(inside.mean()), "house": float(h_inside.mean()),

@@ -167,7 +167,7 @@ def test_other_input_errors() -> None:
         IssueSalience(frame(over))  # a DataFrame: PollFrame validation rejects it
     with pytest.raises(ModelInputError, match=r"5 row\(s\) .*rejected.*sum"):
         IssueSalience(polls_of(over))
-    with pytest.raises(ModelInputError, match="not in the data: nope"):
+    with pytest.raises(ModelInputError, match="unknown question_id.*nope"):
         IssueSalience(polls_of(SINGLE), questions=["nope"])
     no_format = frame(SINGLE).drop(columns="question_format")
     with pytest.raises(ModelInputError, match="question_formats"):
@@ -425,21 +425,22 @@ def test_single_poll_flat_priors_match_the_poll(single_fit) -> None:
     for issue, c in counts.items():
         assert shares.loc[issue, "mean"] == pytest.approx(100 * c / n, abs=0.3)
         lo, hi = stats.beta.ppf([0.05, 0.95], c, n - c)
-        assert shares.loc[issue, "lower"] == pytest.approx(100 * lo, abs=0.3)
-        assert shares.loc[issue, "upper"] == pytest.approx(100 * hi, abs=0.3)
+        assert shares.loc[issue, "lower_90"] == pytest.approx(100 * lo, abs=0.3)
+        assert shares.loc[issue, "upper_90"] == pytest.approx(100 * hi, abs=0.3)
     # the baseline (Goodman at alpha = K (1 - level) = Wilson per share): within 0.5 pp
     base = fit.baseline(0.9, simultaneous=False).set_index("issue")
     full = np.append(counts.to_numpy(), n - counts.sum())
     ci = multinomial_proportions_confint(full, alpha=0.1 * len(full), method="goodman")
     wilson = np.array(proportion_confint(counts.to_numpy(), n, alpha=0.1, method="wilson")).T
     np.testing.assert_allclose(ci[:-1], wilson, atol=1e-9)  # the identity used above
-    np.testing.assert_allclose(base[["lower", "upper"]].to_numpy(), 100 * wilson, atol=1e-9)
+    np.testing.assert_allclose(base[["lower_90", "upper_90"]].to_numpy(), 100 * wilson, atol=1e-9)
     for issue in counts.index:
-        assert shares.loc[issue, "lower"] == pytest.approx(base.loc[issue, "lower"], abs=0.5)
-        assert shares.loc[issue, "upper"] == pytest.approx(base.loc[issue, "upper"], abs=0.5)
+        assert shares.loc[issue, "lower_90"] == pytest.approx(base.loc[issue, "lower_90"], abs=0.5)
+        assert shares.loc[issue, "upper_90"] == pytest.approx(base.loc[issue, "upper_90"], abs=0.5)
     # simultaneous Goodman intervals are wider than per-share ones
     simultaneous = fit.baseline(0.9).set_index("issue")
-    assert (simultaneous["upper"] - simultaneous["lower"] > base["upper"] - base["lower"]).all()
+    assert (simultaneous["upper_90"] - simultaneous["lower_90"]
+            > base["upper_90"] - base["lower_90"]).all()
 
 
 # ----------------------------------------------------------------------------- mixed formats
@@ -493,7 +494,7 @@ def test_mixed_fit_recovers_truth(mixed) -> None:
     # too wide fail as surely as intervals too narrow)
     est = pd.concat([fit.shares(0.9, date=f"{knot:%Y-%m-%d}").merge(
         truth.shares(knot), on=["issue", "group"]) for knot in fit.knots])
-    inside = (est["share"] >= est["lower"]) & (est["share"] <= est["upper"])
+    inside = (est["share"] >= est["lower_90"]) & (est["share"] <= est["upper_90"])
     test = stats.binomtest(int(inside.sum()), len(inside), 0.9)
     print(f"\nmixed fit: {inside.mean():.1%} of {len(inside)} true shares inside the 90% "
           f"intervals (two-sided binomial p = {test.pvalue:.3f})")
@@ -506,7 +507,7 @@ def test_mixed_fit_recovers_truth(mixed) -> None:
     # the rating slope (truth 0.4) is recovered
     table = fit.summary()
     row = table.loc["slope of rate on salience"]
-    assert row["lower"] < 0.4 < row["upper"]
+    assert row["lower_90"] < 0.4 < row["upper_90"]
 
 
 def test_rank_tables_are_consistent(mixed_api) -> None:
@@ -569,7 +570,7 @@ def test_contrasts_and_shares(mixed_api) -> None:
         assert r.difference == pytest.approx(r.share_a - r.share_b)
     trend = fit.shares(date="all")
     assert trend["date"].nunique() == len(fit.knots)
-    assert list(fit.shares().columns) == ["issue", "group", "date", "mean", "lower", "upper"]
+    assert list(fit.shares().columns) == ["issue", "group", "date", "mean", "lower_90", "upper_90"]
     assert list(fit.ranks().columns) == ["issue", "group", "rank", "probability"]
 
 
@@ -581,7 +582,7 @@ def test_baseline_and_pooling(mixed) -> None:
     counts = np.append(block["count"], block["N"].iloc[0] - block["count"].sum())
     ci = multinomial_proportions_confint(counts, alpha=0.1, method="goodman")
     mine = base.query("poll_id == 'mii_000' and group == 'all'")
-    np.testing.assert_allclose(mine[["lower", "upper"]].to_numpy(), 100 * ci[:-1], atol=1e-9)
+    np.testing.assert_allclose(mine[["lower_90", "upper_90"]].to_numpy(), 100 * ci[:-1], atol=1e-9)
     compare = fit.compare_baseline(0.9)
     assert set(compare["poll_id"]) == {f"mii_{i:03d}" for i in range(5)}
     # pooling five polls (and the other formats) narrows each poll's own interval

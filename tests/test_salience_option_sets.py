@@ -81,7 +81,7 @@ def fit_seeds(nests: dict) -> pd.DataFrame:
             d.min_ess_bulk, d.min_ess_tail), divergences=d.divergences))
     out = pd.concat(frames, ignore_index=True)
     out["error"] = (out["mean"] - out["share"]).abs()
-    out["inside"] = (out["share"] >= out["lower"]) & (out["share"] <= out["upper"])
+    out["inside"] = (out["share"] >= out["lower_90"]) & (out["share"] <= out["upper_90"])
     return out
 
 

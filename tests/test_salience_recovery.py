@@ -100,7 +100,8 @@ def fit_all(likelihood: str) -> tuple[pd.DataFrame, pd.DataFrame, list[bool]]:
 
 
 def check(coverage: pd.DataFrame, calibration: pd.DataFrame, slopes: list[bool]) -> pd.DataFrame:
-    inside = (coverage["share"] >= coverage["lower"]) & (coverage["share"] <= coverage["upper"])
+    inside = ((coverage["share"] >= coverage["lower_90"])
+              & (coverage["share"] <= coverage["upper_90"]))
     assert 0.80 <= inside.mean() <= 0.97, inside.groupby(coverage["seed"]).mean()
     assert sum(slopes) >= 15, slopes
     calibration = calibration.assign(

@@ -91,7 +91,7 @@ def test_trend_recovery_centred_quasi() -> None:
         lo, hi = np.quantile(rw, [0.05, 0.95])
         rw_inside.append(bool(lo <= RW_SD <= hi))
     cases = pd.concat(frames, ignore_index=True)
-    cases["inside"] = (cases["share"] >= cases["lower"]) & (cases["share"] <= cases["upper"])
+    cases["inside"] = (cases["share"] >= cases["lower_90"]) & (cases["share"] <= cases["upper_90"])
     by_knot = cases.groupby("knot")["inside"].mean()
     print(f"\ntrend recovery: {cases['inside'].mean():.1%} of {len(cases)} true shares inside "
           f"the 90% intervals; by knot {by_knot.round(3).to_dict()}; sigma_rw covered in "

@@ -44,16 +44,16 @@ def test_srs_mean_and_proportion_closed_forms() -> None:
     top = d.topline("vote").set_index("value")
     for cat in "ABC":
         p = (df.vote == cat).mean()
-        assert top.loc[cat, "estimate"] == pytest.approx(p)
-        assert top.loc[cat, "se"] == pytest.approx(np.sqrt(p * (1 - p) / (n - 1)))
+        assert top.loc[cat, "estimate"] == pytest.approx(100 * p)  # percent
+        assert top.loc[cat, "se"] == pytest.approx(100 * np.sqrt(p * (1 - p) / (n - 1)))
         assert top.loc[cat, "deff"] == pytest.approx(1.0)
         assert top.loc[cat, "n_eff"] == pytest.approx(n)
         assert top.loc[cat, "n_cell"] == (df.vote == cat).sum()
         # logit interval with t on n-1 df
         t = stats.t.ppf(0.975, n - 1)
-        half = t * top.loc[cat, "se"] / (p * (1 - p))
+        half = t * top.loc[cat, "se"] / 100 / (p * (1 - p))
         lo = 1 / (1 + np.exp(-(np.log(p / (1 - p)) - half)))
-        assert top.loc[cat, "ci_lower"] == pytest.approx(lo)
+        assert top.loc[cat, "lower_95"] == pytest.approx(100 * lo)
 
 
 def test_wilson_interval_equals_statsmodels_on_effective_n() -> None:
@@ -62,12 +62,13 @@ def test_wilson_interval_equals_statsmodels_on_effective_n() -> None:
     d = Design(df, weights=rng.uniform(0.3, 3, len(df)))
     top = d.topline("vote", ci="wilson")
     for _, r in top.iterrows():
-        n_eff = r["estimate"] * (1 - r["estimate"]) / r["se"] ** 2
+        p, se = r["estimate"] / 100, r["se"] / 100  # percent and points back to 0-1
+        n_eff = p * (1 - p) / se ** 2
         alpha = 2 * stats.norm.sf(stats.t.ppf(0.975, r["df"]))  # same quantile as t_df
-        lo, hi = proportion_confint(r["estimate"] * n_eff, n_eff, alpha=alpha, method="wilson")
-        assert r["ci_lower"] == pytest.approx(lo, rel=1e-10)
-        assert r["ci_upper"] == pytest.approx(hi, rel=1e-10)
-        assert r["ci_lower"] < r["estimate"] < r["ci_upper"]
+        lo, hi = proportion_confint(p * n_eff, n_eff, alpha=alpha, method="wilson")
+        assert r["lower_95"] == pytest.approx(100 * lo, rel=1e-10)
+        assert r["upper_95"] == pytest.approx(100 * hi, rel=1e-10)
+        assert r["lower_95"] < r["estimate"] < r["upper_95"]
 
 
 def test_lead_closed_form_under_srs() -> None:
@@ -75,8 +76,8 @@ def test_lead_closed_form_under_srs() -> None:
     n = len(df)
     lead = Design(df).lead("vote", "A", "B").iloc[0]
     pa, pb = (df.vote == "A").mean(), (df.vote == "B").mean()
-    assert lead["lead"] == pytest.approx(pa - pb)
-    assert lead["se"] == pytest.approx(np.sqrt((pa + pb - (pa - pb) ** 2) / (n - 1)))
+    assert lead["lead"] == pytest.approx(100 * (pa - pb))  # percentage points
+    assert lead["se"] == pytest.approx(100 * np.sqrt((pa + pb - (pa - pb) ** 2) / (n - 1)))
     assert lead["moe"] == pytest.approx(stats.t.ppf(0.975, n - 1) * lead["se"])
 
 
@@ -92,7 +93,7 @@ def test_subgroup_estimates_are_domain_means() -> None:
         assert by.loc[g, "n"] == m.sum()
     top = d.topline("vote", by="sex")
     assert set(top["subgroup"]) == {"sex:F", "sex:M"}
-    np.testing.assert_allclose(top.groupby("subgroup")["estimate"].sum(), 1.0)
+    np.testing.assert_allclose(top.groupby("subgroup")["estimate"].sum(), 100.0)
 
 
 def test_independent_subgroups_difference_under_srs() -> None:
@@ -122,12 +123,12 @@ def test_crosstab_col_percentages_and_rao_scott_attr() -> None:
     df = srs()
     d = Design(df, weights=np.random.default_rng(2).uniform(0.5, 2, len(df)))
     ct = d.crosstab("vote", "sex")
-    np.testing.assert_allclose(ct.groupby("col")["estimate"].sum(), 1.0)
+    np.testing.assert_allclose(ct.groupby("col")["estimate"].sum(), 100.0)
     assert ct.attrs["rao_scott"]["f"] == pytest.approx(d.chisq("vote", "sex").f)
     cell = d.crosstab("vote", "sex", percent="cell")
-    assert cell["estimate"].sum() == pytest.approx(1.0)
+    assert cell["estimate"].sum() == pytest.approx(100.0)
     row = d.crosstab("vote", "sex", percent="row")
-    np.testing.assert_allclose(row.groupby("row")["estimate"].sum(), 1.0)
+    np.testing.assert_allclose(row.groupby("row")["estimate"].sum(), 100.0)
 
 
 def test_rao_scott_reduces_to_pearson_under_srs() -> None:
@@ -149,7 +150,7 @@ def test_microdata_object_labels_and_weight() -> None:
     np.testing.assert_allclose(d.weights, df.wt)
     top = d.topline("q").set_index("value")
     assert top.loc[1, "label"] == "Yes" and top.loc[2, "label"] == "No"
-    assert top.loc[1, "estimate"] == pytest.approx(np.average(df.q == 1, weights=df.wt))
+    assert top.loc[1, "estimate"] == pytest.approx(100 * np.average(df.q == 1, weights=df.wt))
 
 
 def test_to_pollframe_rows() -> None:
@@ -166,7 +167,7 @@ def test_to_pollframe_rows() -> None:
     top = d.topline("vote").set_index("label")
     alls = data[data.subgroup == "all"].set_index("response")
     for lab in "ABC":
-        assert alls.loc[lab, "pct"] == pytest.approx(100 * top.loc[lab, "estimate"])
+        assert alls.loc[lab, "pct"] == pytest.approx(top.loc[lab, "estimate"])
         assert alls.loc[lab, "deff"] == pytest.approx(top.loc[lab, "deff"])
         assert alls.loc[lab, "n_eff"] == pytest.approx(top.loc[lab, "n_eff"])
     assert (data["mode"] == "online").all()

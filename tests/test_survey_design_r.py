@@ -33,18 +33,26 @@ def ref(case: str, quantity: str) -> dict[str, float]:
     return dict(zip(sel["term"], sel["value"].astype(float), strict=True))
 
 
-def check(case: str, quantity: str, ours: dict[str, float], rtol: float = RTOL) -> None:
+PERCENT = 100.0
+"""R reports proportions on 0-1; opinion shows them in percent (points for se and leads)."""
+
+
+def check(case: str, quantity: str, ours: dict[str, float], rtol: float = RTOL,
+          scale: float = 1.0) -> None:
+    """Our values against R's reference times ``scale`` (``PERCENT`` for proportions)."""
     expected = ref(case, quantity)
     assert set(ours) == set(expected), (case, quantity, sorted(ours), sorted(expected))
     for term, value in expected.items():
-        np.testing.assert_allclose(ours[term], value, rtol=rtol, atol=0,
+        np.testing.assert_allclose(ours[term], scale * value, rtol=rtol, atol=0,
                                    err_msg=f"{case} {quantity} {term}")
 
 
-def check_table(case: str, ours: dict[str, dict[str, float]], wor: dict | None = None) -> None:
-    """ours: quantity -> term -> value for estimate, se, deff_replace (and deff)."""
+def check_table(case: str, ours: dict[str, dict[str, float]], wor: dict | None = None,
+                scale: float = 1.0) -> None:
+    """ours: quantity -> term -> value for estimate, se, deff_replace (and deff); estimate
+    and se are compared with R's times ``scale``."""
     for q, values in ours.items():
-        check(case, q, values)
+        check(case, q, values, scale=scale if q in ("estimate", "se") else 1.0)
     if wor is not None:
         check(case, "deff", wor)
 
@@ -113,7 +121,7 @@ def means(case: str, d: Design, variables: list[str], with_wor: bool = True) -> 
 
 
 def totals(case: str, d: Design, var: str, with_wor: bool = True) -> None:
-    t = d.total(var)
+    t = d.total(var)  # totals are counts or the variable's unit, never percent
     key, prefix = ("variable", "") if "value" not in t else ("value", var)
     check_table(case, as_terms(t, key, prefix),
                 wor(d.total(var, deff="wor"), key, prefix) if with_wor else None)
@@ -122,7 +130,8 @@ def totals(case: str, d: Design, var: str, with_wor: bool = True) -> None:
 def props(case: str, d: Design, var: str, with_wor: bool = True) -> None:
     t = d.topline(var)
     check_table(case, as_terms(t, "value", var),
-                wor(d.topline(var, deff="wor"), "value", var) if with_wor else None)
+                wor(d.topline(var, deff="wor"), "value", var) if with_wor else None,
+                scale=PERCENT)
 
 
 def by_mean(case: str, d: Design, var: str, by: str) -> None:
@@ -132,7 +141,7 @@ def by_mean(case: str, d: Design, var: str, by: str) -> None:
 def by_props(case: str, d: Design, var: str, by: str) -> None:
     t = d.topline(var, by=by).copy()
     t["term"] = [f"{g}:{var}{v}" for g, v in zip(t[by], t["value"], strict=True)]
-    check_table(case, as_terms(t, "term"))
+    check_table(case, as_terms(t, "term"), scale=PERCENT)
 
 
 def chisq(case: str, d: Design, row: str, col: str) -> None:
@@ -144,8 +153,8 @@ def chisq(case: str, d: Design, row: str, col: str) -> None:
 def ciprop(case: str, d: Design, var: str, category: str) -> None:
     t = d.topline(var, ci="logit")
     row = t[t["value"] == category].iloc[0]
-    check(case, "estimate", {"p": row["estimate"]})
-    check(case, "ci", {"lower": row["ci_lower"], "upper": row["ci_upper"]})
+    check(case, "estimate", {"p": row["estimate"]}, scale=PERCENT)
+    check(case, "ci", {"lower": row["lower_95"], "upper": row["upper_95"]}, scale=PERCENT)
     check(case, "df", {"df": row["df"]})
 
 
@@ -294,11 +303,11 @@ def test_sim_raked_with_proportions_equals_counts() -> None:
 def test_sim_lead_and_subgroup_difference() -> None:
     d = dsim().rake(sim_targets(), kind="count", tol=1e-14)
     lead = d.lead("vote", "A", "B").iloc[0]
-    check("sim_rake_lead", "estimate", {"A-B": lead["lead"]})
-    check("sim_rake_lead", "se", {"A-B": lead["se"]})
+    check("sim_rake_lead", "estimate", {"A-B": lead["lead"]}, scale=PERCENT)
+    check("sim_rake_lead", "se", {"A-B": lead["se"]}, scale=PERCENT)
     diff = d.compare_subgroups("vote", "sex", "F", "M", category="A").iloc[0]
-    check("sim_rake_sexdiff", "estimate", {"F-M": diff["difference"]})
-    check("sim_rake_sexdiff", "se", {"F-M": diff["se"]})
+    check("sim_rake_sexdiff", "estimate", {"F-M": diff["difference"]}, scale=PERCENT)
+    check("sim_rake_sexdiff", "se", {"F-M": diff["se"]}, scale=PERCENT)
     check("sim_rake_sexdiff", "df", {"df": diff["df"]})
 
 

@@ -93,10 +93,10 @@ def test_deff_round_trip_and_effective_n():
 
 @pytest.mark.parametrize(("x", "n"), [(0, 20), (3, 20), (10, 20), (520, 1005), (1005, 1005)])
 def test_wilson_matches_closed_form(x, n):
-    lo, hi = proportion_ci(x / n, n, method="wilson")
+    lo, hi = proportion_ci(x / n, n, method="wilson")  # percent
     elo, ehi = wilson_by_hand(x, n)
-    assert lo == pytest.approx(max(elo, 0.0), abs=1e-12)
-    assert hi == pytest.approx(min(ehi, 1.0), abs=1e-12)
+    assert lo == pytest.approx(100 * max(elo, 0.0), abs=1e-10)
+    assert hi == pytest.approx(100 * min(ehi, 1.0), abs=1e-10)
     # counts=True gives the same interval
     assert proportion_ci(x, n, counts=True) == pytest.approx((lo, hi), abs=1e-15)
 
@@ -104,7 +104,7 @@ def test_wilson_matches_closed_form(x, n):
 def test_wilson_with_deff_uses_effective_n_and_count():
     # p = .52 of n = 1200 with deff 1.5 -> effective n = 800, effective count = 416
     lo, hi = proportion_ci(0.52, 1200, deff=1.5)
-    assert (lo, hi) == pytest.approx(wilson_by_hand(416, 800), abs=1e-12)
+    assert (lo, hi) == pytest.approx([100 * b for b in wilson_by_hand(416, 800)], abs=1e-10)
 
 
 @pytest.mark.parametrize("method", ["beta", "clopper_pearson"])
@@ -112,60 +112,63 @@ def test_wilson_with_deff_uses_effective_n_and_count():
 def test_clopper_pearson_matches_beta_quantiles(method, x, n):
     alpha = 0.05
     lo, hi = proportion_ci(x, n, counts=True, method=method)
-    assert lo == pytest.approx(stats.beta.ppf(alpha / 2, x, n - x + 1), rel=1e-9)
-    assert hi == pytest.approx(stats.beta.ppf(1 - alpha / 2, x + 1, n - x), rel=1e-9)
+    assert lo == pytest.approx(100 * stats.beta.ppf(alpha / 2, x, n - x + 1), rel=1e-9)
+    assert hi == pytest.approx(100 * stats.beta.ppf(1 - alpha / 2, x + 1, n - x), rel=1e-9)
 
 
 def test_clopper_pearson_boundaries():
     # x = 0: lower 0, upper = 1 - (alpha/2)^(1/n)
     lo, hi = proportion_ci(0, 25, counts=True, method="beta")
     assert lo == 0.0
-    assert hi == pytest.approx(1 - 0.025 ** (1 / 25), rel=1e-9)
+    assert hi == pytest.approx(100 * (1 - 0.025 ** (1 / 25)), rel=1e-9)
 
 
 def test_jeffreys_matches_beta_posterior_quantiles_and_boundary_rule():
     lo, hi = proportion_ci(7, 40, counts=True, method="jeffreys", level=0.9)
-    assert lo == pytest.approx(stats.beta.ppf(0.05, 7.5, 33.5), rel=1e-9)
-    assert hi == pytest.approx(stats.beta.ppf(0.95, 7.5, 33.5), rel=1e-9)
+    assert lo == pytest.approx(100 * stats.beta.ppf(0.05, 7.5, 33.5), rel=1e-9)
+    assert hi == pytest.approx(100 * stats.beta.ppf(0.95, 7.5, 33.5), rel=1e-9)
     lo0, hi0 = proportion_ci(0.0, 40, method="jeffreys")
     assert lo0 == 0.0  # Brown-Cai-DasGupta: lower bound 0 when x = 0
-    assert hi0 == pytest.approx(stats.beta.ppf(0.975, 0.5, 40.5), rel=1e-9)
+    assert hi0 == pytest.approx(100 * stats.beta.ppf(0.975, 0.5, 40.5), rel=1e-9)
 
 
 def test_normal_and_agresti_coull_closed_forms():
     p, n = 0.3, 200
     lo, hi = proportion_ci(p, n, method="normal")
     half = Z95 * math.sqrt(p * (1 - p) / n)
-    assert (lo, hi) == pytest.approx((p - half, p + half), abs=1e-12)
+    assert (lo, hi) == pytest.approx((100 * (p - half), 100 * (p + half)), abs=1e-10)
     # Agresti-Coull: n~ = n + z^2, p~ = (x + z^2/2) / n~
     nt = n + Z95**2
     pt = (p * n + Z95**2 / 2) / nt
     half = Z95 * math.sqrt(pt * (1 - pt) / nt)
     lo, hi = proportion_ci(p, n, method="agresti_coull")
-    assert (lo, hi) == pytest.approx((pt - half, pt + half), abs=1e-12)
+    assert (lo, hi) == pytest.approx((100 * (pt - half), 100 * (pt + half)), abs=1e-10)
 
 
 def test_proportion_ci_vectorised_returns_series():
     p = pd.Series([0.2, 0.5], index=["a", "b"])
     lo, hi = proportion_ci(p, 100)
     assert isinstance(lo, pd.Series) and list(lo.index) == ["a", "b"]
-    assert (lo["b"], hi["b"]) == pytest.approx(wilson_by_hand(50, 100), abs=1e-12)
+    assert (lo["b"], hi["b"]) == pytest.approx([100 * b for b in wilson_by_hand(50, 100)],
+                                               abs=1e-10)
 
 
 def test_multinomial_goodman_closed_form_and_shares():
     counts = pd.Series({"yes": 520, "no": 380, "dk": 105})
     out = multinomial_ci(counts)
     assert list(out.index) == ["yes", "no", "dk"]
-    assert list(out.columns) == ["share", "lower", "upper"]
+    assert list(out.columns) == ["share", "lower_95", "upper_95"]  # percent
     # Goodman (1965): A = chi2_1 quantile at 1 - alpha/k;
     # bounds = (A + 2x -+ sqrt(A (A + 4 x (n - x) / n))) / (2 (n + A))
     n, k = counts.sum(), len(counts)
     A = stats.chi2.ppf(1 - 0.05 / k, 1)
     for name, x in counts.items():
         root = math.sqrt(A * (A + 4 * x * (n - x) / n))
-        assert out.loc[name, "lower"] == pytest.approx((A + 2 * x - root) / (2 * (n + A)))
-        assert out.loc[name, "upper"] == pytest.approx((A + 2 * x + root) / (2 * (n + A)))
-        assert out.loc[name, "share"] == pytest.approx(x / n)
+        assert out.loc[name, "lower_95"] == pytest.approx(
+            100 * (A + 2 * x - root) / (2 * (n + A)))
+        assert out.loc[name, "upper_95"] == pytest.approx(
+            100 * (A + 2 * x + root) / (2 * (n + A)))
+        assert out.loc[name, "share"] == pytest.approx(100 * x / n)
     # shares + n give the same intervals as the counts
     from_shares = multinomial_ci(counts / n, n=n)
     pd.testing.assert_frame_equal(from_shares, out, rtol=1e-12)
@@ -199,7 +202,7 @@ def test_lead_se_matches_monte_carlo_multinomial():
     sd_mc = np.std(draws[:, 0] - draws[:, 1])
     res = lead_test(0.44, 0.41, n)
     # Monte-Carlo sd has relative s.e. ~ 1/sqrt(2 * 200000) = 0.16%; allow 1%
-    assert res.se == pytest.approx(sd_mc, rel=0.01)
+    assert res.se == pytest.approx(100 * sd_mc, rel=0.01)  # points
     assert lead_moe(0.44, 0.41, n) == pytest.approx(Z95 * sd_mc * 100, rel=0.01)
 
 
@@ -207,12 +210,15 @@ def test_lead_test_fields():
     res = lead_test(0.48, 0.45, 1000)
     assert isinstance(res, LeadTest)
     se = math.sqrt((0.93 - 0.03**2) / 1000)
-    assert res.estimate == pytest.approx(0.03)
-    assert res.se == pytest.approx(se)
+    assert res.estimate == pytest.approx(3.0)  # percentage points
+    assert res.se == pytest.approx(100 * se)
     assert res.statistic == pytest.approx(0.03 / se) and res.z == res.statistic
     assert res.pvalue == pytest.approx(2 * stats.norm.sf(0.03 / se))
-    assert (res.lower, res.upper) == pytest.approx((0.03 - Z95 * se, 0.03 + Z95 * se))
-    assert res.to_frame().shape == (1, 7)
+    assert (res.lower, res.upper) == pytest.approx(
+        (100 * (0.03 - Z95 * se), 100 * (0.03 + Z95 * se)))
+    frame = res.to_frame()
+    assert frame.shape == (1, 7)
+    assert {"lower_95", "upper_95"} <= set(frame.columns) and "lower" not in frame.columns
     with pytest.raises(ModelInputError, match="must not exceed 1"):
         lead_test(0.6, 0.5, 1000)
 
@@ -225,10 +231,12 @@ def test_difference_wald_is_unpooled_z():
     res = difference_test(p1, n1, p2, n2, method="wald")
     assert isinstance(res, DifferenceTest)
     se = math.sqrt(p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2)
-    assert res.diff == pytest.approx(0.05)
+    assert res.diff == pytest.approx(5.0)  # percentage points
     assert res.statistic == pytest.approx(0.05 / se, rel=1e-9)
     assert res.pvalue == pytest.approx(2 * stats.norm.sf(0.05 / se), rel=1e-9)
-    assert (res.lower, res.upper) == pytest.approx((0.05 - Z95 * se, 0.05 + Z95 * se), rel=1e-9)
+    assert (res.lower, res.upper) == pytest.approx(
+        (100 * (0.05 - Z95 * se), 100 * (0.05 + Z95 * se)), rel=1e-9)
+    assert list(res.to_frame().columns[1:3]) == ["lower_95", "upper_95"]
 
 
 def test_difference_score_is_pooled_z():
@@ -290,9 +298,9 @@ deffs = st.floats(min_value=1.0, max_value=5.0, allow_nan=False)
 @settings(max_examples=150, deadline=None)
 @given(p=probs, n=sizes, deff=deffs, method=st.sampled_from(METHODS))
 def test_property_interval_contains_estimate(p, n, deff, method):
-    lo, hi = proportion_ci(p, n, deff=deff, method=method)
-    assert 0.0 <= lo <= p + 1e-12
-    assert p - 1e-12 <= hi <= 1.0
+    lo, hi = proportion_ci(p, n, deff=deff, method=method)  # percent
+    assert 0.0 <= lo <= 100 * p + 1e-10
+    assert 100 * p - 1e-10 <= hi <= 100.0
 
 
 @settings(max_examples=150, deadline=None)
@@ -306,7 +314,7 @@ def test_property_interval_contains_estimate(p, n, deff, method):
 def test_property_wider_with_larger_deff(p, n, d1, extra, method):
     lo1, hi1 = proportion_ci(p, n, deff=d1, method=method)
     lo2, hi2 = proportion_ci(p, n, deff=d1 + extra, method=method)
-    assert hi2 - lo2 >= hi1 - lo1 - 1e-12
+    assert hi2 - lo2 >= hi1 - lo1 - 1e-10
     assert margin_of_error(n, p, deff=d1 + extra) >= margin_of_error(n, p, deff=d1)
 
 
@@ -321,8 +329,8 @@ def test_property_nested_in_level(p, n, levels, method):
     low_level, high_level = sorted(levels)
     lo1, hi1 = proportion_ci(p, n, level=low_level, method=method)
     lo2, hi2 = proportion_ci(p, n, level=high_level, method=method)
-    assert lo2 <= lo1 + 1e-12
-    assert hi2 >= hi1 - 1e-12
+    assert lo2 <= lo1 + 1e-10
+    assert hi2 >= hi1 - 1e-10
     assert lead_moe(p / 2, p / 3, n, level=high_level) >= lead_moe(
         p / 2, p / 3, n, level=low_level
     )

@@ -251,7 +251,7 @@ def test_duplicate_rows_case_insensitive(valid_poll_rows, poll_today) -> None:
     dup = frame.loc[[3]].assign(response="SUPPORT ")
     dup.index = [9]
     pf = _load(pd.concat([frame, dup]), poll_today)
-    _assert_only(pf, {9}, "response", 6, "duplicate of row 3")
+    _assert_only(pf, {9}, "response", 6, "duplicate of index 3")
 
 
 def test_duplicate_row_does_not_reject_the_original(valid_poll_rows, poll_today) -> None:
@@ -269,8 +269,8 @@ def test_conflicting_pollster_or_dates_within_a_poll(valid_poll_rows, poll_today
     assert set(pf.rejects["row"]) == {2, 4}
     assert {(2, "pollster"), (4, "start_date")} <= _cells(pf)
     problem = pf.problems.set_index(["row", "column"])["problem"]
-    assert "differs from row 0" in problem[(2, "pollster")]
-    assert "differs from row 3" in problem[(4, "start_date")]
+    assert "differs from index 0" in problem[(2, "pollster")]
+    assert "differs from index 3" in problem[(4, "start_date")]
 
 
 # ---------------------------------------------------------------- optional numeric columns

@@ -10,7 +10,8 @@ Exit codes scripts can rely on:
 * 130 -- interrupted.
 
 ``opinion --debug COMMAND ...`` prints the full traceback of any error as well (for bug
-reports). Command modules import pandas and the rest inside their functions, so that
+reports). ``-h`` is ``--help`` on every command; ``opinion --version`` prints
+``opinion X.Y.Z``. Command modules import pandas and the rest inside their functions, so that
 ``opinion --help`` stays fast.
 """
 
@@ -31,6 +32,9 @@ EXIT_USAGE = 2
 EXIT_INTERNAL = 3
 EXIT_INTERRUPTED = 130
 
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
+"""``-h`` as well as ``--help``, on the group and (inherited) on every subcommand."""
+
 app = typer.Typer(
     name="opinion",
     help="Public-opinion and election-impact statistics: validate polls, browse bundled "
@@ -38,9 +42,31 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    context_settings=CONTEXT_SETTINGS,
+    rich_markup_mode=None,  # plain click help: conventional, and half the start-up time
 )
 err_console = Console(stderr=True, soft_wrap=True, highlight=False)
 _state = {"debug": False}
+
+
+def version() -> str:
+    """The installed version of opinion: the package metadata's, else ``opinion.__version__``
+    (a source tree that was never installed)."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as metadata_version
+
+    try:
+        return metadata_version("opinion")
+    except PackageNotFoundError:
+        from opinion import __version__
+
+        return __version__
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        print(f"opinion {version()}")
+        raise typer.Exit()
 
 
 @app.callback()
@@ -48,6 +74,9 @@ def _global_options(
     debug: bool = typer.Option(
         False, "--debug", help="Print the full traceback of any error (for bug reports)."
     ),
+    _version: bool = typer.Option(
+        False, "--version", callback=_print_version, is_eager=True,
+        help="Print opinion's version and exit."),
 ) -> None:
     """Public-opinion and election-impact statistics: validate polls, browse bundled
     datasets, weight microdata and render reports."""
@@ -99,7 +128,7 @@ def _error(message: str, exc: BaseException) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return the exit code instead of raising (for tests and scripts)."""
     from typer import Abort
-    from typer._click.exceptions import ClickException
+    from typer._click.exceptions import ClickException, NoArgsIsHelpError
 
     _state["debug"] = False
     try:
@@ -112,8 +141,13 @@ def main(argv: list[str] | None = None) -> int:
     except (KeyboardInterrupt, Abort):
         err_console.print("interrupted")
         return EXIT_INTERRUPTED
-    except ClickException as exc:  # usage errors: one line, exit 2
+    except NoArgsIsHelpError as exc:  # `opinion` or a group alone: its help, exit 2
         exc.show()
+        return exc.exit_code
+    except ClickException as exc:  # usage errors: one line, exit 2
+        ctx = getattr(exc, "ctx", None)
+        hint = f" (see '{ctx.command_path} -h')" if ctx is not None else ""
+        _error(one_line(Exception(exc.format_message())) + hint, exc)
         return exc.exit_code
     except OSError as exc:  # a file or folder the user named: missing, locked, full disk
         _error(one_line(exc), exc)

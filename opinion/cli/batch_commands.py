@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-console = Console()
+console = Console(soft_wrap=True)  # long verdicts and paths are not hard-wrapped
 
 
 def batch(
@@ -22,12 +22,13 @@ def batch(
     report: Path | None = typer.Option(None, "--report", help="Write the report as CSV."),
 ) -> int:
     """Run every fit of SPEC (skipping cached ones); exit 1 if any fit failed or did not
-    converge."""
+    converge. Progress goes to stderr: a line per finished fit on a terminal, at most one
+    every 10 s otherwise."""
     from opinion.batch import check_cache_dir, fit_many, specs_from_json
 
     check_cache_dir(cache)
     specs = specs_from_json(spec)
-    out = fit_many(specs, client=scheduler, cache_dir=cache, retries=retries)
+    out = fit_many(specs, client=scheduler, cache_dir=cache, retries=retries, progress=True)
     console.print(out.to_string(index=False), highlight=False, markup=False, soft_wrap=True)
     if report is not None:
         from opinion.io.outputs import write_csv
@@ -52,7 +53,8 @@ def sbc(
                                        "(dates, sample sizes, groups) the simulations keep."),
 ) -> int:
     """Simulation-based calibration: rank uniformity and two-sided 90% coverage per
-    parameter; exit 1 when calibration fails."""
+    parameter; exit 1 when calibration fails. Progress goes to stderr: a line per finished
+    fit on a terminal, at most one every 10 s otherwise."""
     import json
 
     from opinion.batch import BatchError, resolve_model
@@ -70,10 +72,11 @@ def sbc(
         from opinion import datasets
 
         target = cls(datasets.load(dataset), config=settings)
-        result = run_sbc(target, n=n, client=scheduler, seed=seed)
+        result = run_sbc(target, n=n, client=scheduler, seed=seed, progress=True)
     else:
         design = SBCDesign(config=tuple(sorted(settings.items())))
-        result = run_sbc(model, n=n, client=scheduler, seed=seed, design=design)
+        result = run_sbc(model, n=n, client=scheduler, seed=seed, design=design,
+                         progress=True)
     table = result.verdict()
     console.print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"),
                   highlight=False, markup=False, soft_wrap=True)

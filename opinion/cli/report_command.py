@@ -6,10 +6,14 @@ Each analysis is a script in the analyses folder (see :mod:`opinion.report.paths
 index, prints each report's time and exits 1 if any failed. ``--jobs N`` runs up to N
 analyses at once, each in its own process with its output in ``<out>/logs/<name>.log``
 (PyMC compiles in one thread, so two analyses on two cores overlap compiling with sampling).
+A report whose inputs (package source, analysis script, datasets, package versions,
+``OPINION_*`` settings) did not change since it was written is reused, not rendered again
+(:mod:`opinion.report.freshness`); ``--force`` renders it anyway.
 """
 
 from __future__ import annotations
 
+import io
 import os
 import runpy
 import subprocess
@@ -17,13 +21,14 @@ import sys
 import time
 import traceback
 from pathlib import Path
+from typing import TextIO
 
 import typer
 from rich.console import Console
 
 from opinion.errors import OpinionError
 
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)  # a long path is not hard-wrapped
 
 
 def available_analyses() -> list[str]:
@@ -49,17 +54,67 @@ def run_analysis(name: str, out: Path | None = None) -> Path:
     previous = os.environ.get(REPORTS_ENV)
     if out is not None:
         os.environ[REPORTS_ENV] = str(Path(out).resolve())
+    folder = Path(out).resolve() if out is not None else reports_dir()
+    html = folder / f"{name}.html"
     mark_analysis_start()
+    stdout = sys.stdout
+    filtered = _WithoutLine(stdout, f"wrote {html}")  # the runner says it, with the time
+    sys.stdout = filtered
     try:
         runpy.run_path(str(script), run_name="__main__")
     finally:
+        sys.stdout = stdout
+        filtered.finish()
         if out is not None:
             if previous is None:
                 os.environ.pop(REPORTS_ENV, None)
             else:
                 os.environ[REPORTS_ENV] = previous
-    folder = Path(out).resolve() if out is not None else reports_dir()
-    return folder / f"{name}.html"
+    return html
+
+
+class _WithoutLine(io.TextIOBase):
+    """``stream`` minus the lines equal to ``line``: an analysis run as a script ends with
+    ``wrote <its report>``; under ``opinion report`` the runner states that fact itself (with
+    the JSON twin and the time), so the script's own copy is dropped and each fact is printed
+    once. Everything else passes through unchanged, line by line."""
+
+    def __init__(self, stream: TextIO, line: str) -> None:
+        self._stream, self._line, self._pending = stream, line, ""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        self._pending += text
+        *complete, self._pending = self._pending.split("\n")
+        for part in complete:
+            if part.rstrip("\r") != self._line:
+                self._stream.write(part + "\n")
+        if self._pending and not self._line.startswith(self._pending):
+            self._stream.write(self._pending)  # a partial line that cannot be the dropped one
+            self._pending = ""
+        return len(text)
+
+    def flush(self) -> None:
+        self._stream.flush()
+
+    def finish(self) -> None:
+        """Write what is left of an unfinished last line (unless it is the dropped line)."""
+        if self._pending and self._pending.rstrip("\r") != self._line:
+            self._stream.write(self._pending)
+        self._pending = ""
+        self._stream.flush()
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return getattr(self._stream, "encoding", "utf-8")
+
+    def isatty(self) -> bool:
+        return self._stream.isatty()
+
+    def fileno(self) -> int:
+        return self._stream.fileno()
 
 
 def _check_output(folder: Path) -> None:
@@ -79,6 +134,8 @@ def report(
     list_: bool = typer.Option(False, "--list", help="List the analyses and exit."),
     jobs: int = typer.Option(1, "--jobs", "-j", min=1, max=16,
                              help="Analyses run at once, each in its own process."),
+    force: bool = typer.Option(False, "--force",
+                               help="Render even the reports whose inputs did not change."),
 ) -> int:
     """Render HTML (and JSON) reports from the bundled data."""
     from opinion.report import reports_dir, write_index
@@ -95,11 +152,21 @@ def report(
     folder = Path(out).resolve() if out is not None else reports_dir()
     _check_output(folder)
     start = time.perf_counter()
-    if all_ and jobs > 1:
-        timings = _run_parallel(known, folder, jobs)
+    wanted = known if all_ else [name]
+    fresh = _freshness(wanted, folder)
+    stale = [n for n in wanted if force or not fresh[n].up_to_date]
+    for i, analysis in enumerate(wanted, start=1):
+        if analysis not in stale:
+            console.print(f"[{i}/{len(wanted)}] {analysis}: {fresh[analysis].reason}; "
+                          "--force renders it again", highlight=False, soft_wrap=True)
+    if all_ and jobs > 1 and len(stale) > 1:
+        ran = _run_parallel(stale, folder, jobs)
     else:
-        timings = [_run_one(analysis, i, len(known) if all_ else 1, folder)
-                   for i, analysis in enumerate(known if all_ else [name], start=1)]
+        ran = [_run_one(analysis, i, len(stale), folder)
+               for i, analysis in enumerate(stale, start=1)]
+    _record_builds(ran, fresh, folder)
+    outcome = {analysis: (analysis, seconds, status) for analysis, seconds, status in ran}
+    timings = [outcome.get(n, (n, 0.0, "up to date")) for n in wanted]
     console.print(f"index: {write_index(folder)}", highlight=False)
     failed = [analysis for analysis, _, status in timings if status == "failed"]
     if len(timings) > 1:
@@ -112,6 +179,31 @@ def report(
                       highlight=False)
         return 1
     return 0
+
+
+def _freshness(names: list[str], folder: Path) -> dict:
+    """Each report's :class:`~opinion.report.freshness.Freshness` (its build key and whether
+    the report in ``folder`` was built from the same inputs)."""
+    from opinion.io.datasets import datasets_dir
+    from opinion.report import freshness
+    from opinion.report.paths import analyses_dir
+
+    analyses = analyses_dir()
+    shared = freshness.shared_inputs_digest(analyses, datasets_dir())
+    return {n: freshness.check(n, freshness.build_key(n, analyses, shared), folder)
+            for n in names}
+
+
+def _record_builds(ran: list[tuple[str, float, str]], fresh: dict, folder: Path) -> None:
+    """Record the reports that were rendered successfully (key computed before the run)."""
+    from datetime import UTC, datetime
+
+    from opinion.report import freshness
+
+    built = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    for analysis, _, status in ran:
+        if status == "ok":
+            freshness.record(analysis, fresh[analysis].key, folder, built)
 
 
 def _files_only_backend() -> None:
@@ -153,7 +245,7 @@ def _run_parallel(names: list[str], folder: Path, jobs: int) -> list[tuple[str, 
             name = waiting.pop(0)
             log = (logs / f"{name}.log").open("w", encoding="utf-8")
             command = [sys.executable, "-m", "opinion", "--debug", "report", name,
-                       "--out", str(folder)]
+                       "--out", str(folder), "--force"]
             process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
             running[name] = (process, log, time.perf_counter())
             console.print(f"[{len(done) + len(running)}/{total}] {name}: started "

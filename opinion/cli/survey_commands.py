@@ -171,7 +171,11 @@ def crosstab_command(
     )] = "col",
     ci: Annotated[str, typer.Option("--ci", help="Interval: logit, wilson or wald")] = "logit",
 ) -> None:
-    """Weighted crosstab with standard errors, intervals, deff and the Rao-Scott test."""
+    """Weighted crosstab with standard errors, intervals, deff and the Rao-Scott test.
+
+    Shares and their 95% intervals are printed in percent, standard errors in points.
+    """
+    from opinion.formatting import interval_columns, level_label
     from opinion.survey.design import Design
 
     if row == col:
@@ -185,17 +189,20 @@ def crosstab_command(
         raise DataValidationError(f"--ci must be logit, wilson or wald, not {ci!r}")
     md = read_microdata_any(microdata)
     design = Design(md, weights=weight, strata=strata, clusters=cluster, fpc=fpc)
-    ct = design.crosstab(row, col, percent=percent, ci=ci)  # type: ignore[arg-type]
+    level = 0.95
+    ct = design.crosstab(row, col, percent=percent, ci=ci, level=level)  # type: ignore[arg-type]
+    lower, upper = interval_columns(level)
     title = f"{row} by {col} ({percent} %)" + (f", weighted by {weight}" if weight else "")
     table = Table(title=title)
-    for c, j in (("row", "left"), ("col", "left"), ("%", "right"), ("se", "right"),
-                 ("95% CI", "right"), ("deff", "right"), ("n", "right"), ("n_eff", "right")):
+    for c, j in (("row", "left"), ("col", "left"), ("%", "right"), ("se (pts)", "right"),
+                 (f"{level_label(level)}% CI", "right"), ("deff", "right"), ("n", "right"),
+                 ("n_eff", "right")):
         table.add_column(c, justify=j)  # type: ignore[arg-type]
-    for r in ct.itertuples(index=False):
+    for r in ct.to_dict("records"):  # shares in percent, se in points
         table.add_row(
-            str(r.row_label), str(r.col_label), f"{100 * r.estimate:.1f}", f"{100 * r.se:.1f}",
-            f"{100 * r.ci_lower:.1f}-{100 * r.ci_upper:.1f}", _fmt(r.deff, 2), f"{r.n:,}",
-            _fmt(r.n_eff, 0),
+            str(r["row_label"]), str(r["col_label"]), f"{r['estimate']:.1f}",
+            f"{r['se']:.1f}", f"{r[lower]:.1f}-{r[upper]:.1f}", _fmt(r["deff"], 2),
+            f"{r['n']:,}", _fmt(r["n_eff"], 0),
         )
     console = Console()
     console.print(table)

@@ -1,4 +1,9 @@
-"""``opinion validate FILE``: print the validation summary; exit 1 if any row is rejected."""
+"""``opinion validate FILE``: print the validation summary; exit 1 if any row is rejected.
+
+The report is :meth:`opinion.PollFrame.validation_report`, so the CLI and the Python API
+name the same row with the same number (the source's own numbering, see
+:class:`opinion.io.tables.RowNumbering`).
+"""
 
 from __future__ import annotations
 
@@ -11,13 +16,18 @@ console = Console()
 
 
 def validate(
-    file: Path = typer.Argument(..., help="CSV, TSV, JSON, Excel or Parquet poll file."),
+    file: Path = typer.Argument(
+        ..., help="CSV, TSV, JSON, Excel or Parquet poll file. Problems are numbered as the "
+        "file shows its rows: a CSV/TSV file's line (header = line 1, first data row = line "
+        "2), an Excel sheet's row, a JSON or Parquet record (first = 1); the report says "
+        "which, and read_polls(FILE).validation_report() gives the same numbers."),
     mapping: str = typer.Option(None, help="Named column mapping, e.g. 'fivethirtyeight'."),
     tolerance: float = typer.Option(1.0, help="Points by which a question may exceed 100%."),
     max_problems: int = typer.Option(200, help="Most problems to print."),
     rejects: Path = typer.Option(
-        None, help="Write the rejected rows with reasons to this CSV (cells that would run "
-        "as spreadsheet formulas are prefixed with ')."),
+        None, help="Write the rejected rows with reasons to this CSV, numbered in its row "
+        "column as in the report (cells that would run as spreadsheet formulas are prefixed "
+        "with ')."),
     fractions: str = typer.Option(
         "reject", help="Questions given as fractions (0.66 for 66%): reject (default), "
         "convert (multiply by 100, listed in the report) or keep."),

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from opinion.errors import DataValidationError
+from opinion.errors import DataValidationError, unknown_name_message
 from opinion.io.microdata import format_code, read_microdata_file
 
 __all__ = [
@@ -451,8 +451,8 @@ class Microdata:
     # ------------------------------------------------------------------ helpers
     def _check_var(self, var: str, role: str = "variable") -> str:
         if var not in self._data.columns:
-            shown = ", ".join(self.variables[:20]) + (", ..." if self._data.shape[1] > 20 else "")
-            raise DataValidationError(f"unknown {role} '{var}' in {self._source} (have: {shown})")
+            raise DataValidationError(unknown_name_message(var, list(self.variables), role)
+                                      + f" (in {self._source})")
         return var
 
     def _check_weight(self, weight: str) -> pd.Series:

@@ -202,8 +202,10 @@ def slash_evidence(text: str) -> str | None:
     return None
 
 
-def infer_date_order(columns: Iterable[tuple[str, pd.Series]], rows: pd.Series) -> str:
-    """``"dmy"`` or ``"mdy"`` for the file's slash dates (see the module notes).
+def infer_date_order(columns: Iterable[tuple[str, pd.Series]], rows: pd.Series, *,
+                     row_unit: str = "row") -> str:
+    """``"dmy"`` or ``"mdy"`` for the file's slash dates (see the module notes); ``rows``
+    are the row numbers a user sees, counted in ``row_unit`` (``"line"``, ``"row"``...).
 
     Raises
     ------
@@ -222,8 +224,9 @@ def infer_date_order(columns: Iterable[tuple[str, pd.Series]], rows: pd.Series) 
         if len(found) == 2:
             d, m = found["dmy"], found["mdy"]
             raise DataValidationError(
-                f"dates mix day-first and month-first: {d[0]!r} (row {d[1]}, {d[2]}) is only "
-                f"readable day-first, {m[0]!r} (row {m[1]}, {m[2]}) only month-first; fix "
+                f"dates mix day-first and month-first: {d[0]!r} ({row_unit} {d[1]}, {d[2]}) is "
+                f"only readable day-first, {m[0]!r} ({row_unit} {m[1]}, {m[2]}) only "
+                "month-first; fix "
                 "the file or choose with date_order='dmy' or 'mdy' (CLI: --date-order)"
             )
     return "dmy" if "dmy" in found else "mdy"

@@ -11,7 +11,7 @@ from typing import Any, NotRequired, TypedDict, Unpack
 import numpy as np
 import pandas as pd
 
-from opinion.errors import DataValidationError
+from opinion.errors import DataValidationError, unknown_name_message
 from opinion.frames.aliases import merge_aliases
 from opinion.frames.effective_n import add_effective_n
 from opinion.frames.layouts import (
@@ -25,7 +25,7 @@ from opinion.frames.layouts import (
 from opinion.frames.parsing import DateOrder
 from opinion.frames.schema import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
 from opinion.frames.validate import Fractions, validate_polls
-from opinion.io.tables import RawTable, from_dataframe, read_table
+from opinion.io.tables import RawTable, RowNumbering, from_dataframe, read_table
 
 _COLUMN_ORDER = REQUIRED_COLUMNS + OPTIONAL_COLUMNS + ("question_format",)
 
@@ -86,13 +86,20 @@ class PollFrame:
     (DataFrames). Rows that break a rule are never dropped silently: they are in
     :attr:`rejects` with every reason, and :attr:`problems` lists each (row, column, problem).
 
+    **Row numbers** (the ``row`` column of ``rejects``, ``problems`` and ``conversions``, and
+    every row named in a report or reason) are those of the source, as a user finds the row
+    there: a CSV/TSV file's **line** (header = line 1, first data row = line 2), an Excel
+    sheet's **row**, a JSON or Parquet **record** (first = 1), a DataFrame's **index** label.
+    :attr:`row_numbering` says which; ``opinion validate FILE`` prints the same numbers as
+    ``read_polls(FILE).validation_report()``.
+
     Attributes
     ----------
     data : pandas.DataFrame
         Valid rows, typed: dates as ``datetime64``, ``n`` as int, ``pct`` in 0-100, plus
         ``deff``, ``deff_source``, ``n_basis`` and ``n_eff`` (effective sample size).
     rejects : pandas.DataFrame
-        Invalid rows as given, with ``row`` (file line / index label) and ``reasons``.
+        Invalid rows as given, with ``row`` (see *row numbers* above) and ``reasons``.
     problems : pandas.DataFrame
         One line per problem: ``row, column, value, problem``.
     aliases : pandas.DataFrame
@@ -104,6 +111,9 @@ class PollFrame:
         as fractions and multiplied by 100 with ``fractions="convert"``.
     notes : list of str
         What the reader decided that you should know (sheet read, delimiter, conversions).
+    row_numbering : opinion.io.tables.RowNumbering
+        What the ``row`` numbers count: ``unit`` (``"line"``, ``"row"``, ``"record"`` or
+        ``"index"``) and ``meaning`` (one sentence).
     """
 
     def __init__(
@@ -116,6 +126,7 @@ class PollFrame:
         *,
         conversions: pd.DataFrame | None = None,
         notes: list[str] | tuple[str, ...] = (),
+        row_numbering: RowNumbering | None = None,
     ) -> None:
         self.data = data
         self.rejects = rejects if rejects is not None else pd.DataFrame(columns=["row", "reasons"])
@@ -129,6 +140,7 @@ class PollFrame:
         self.conversions = conversions if conversions is not None else pd.DataFrame(
             columns=["row", "column", "value", "note"])
         self.notes = list(notes)
+        self.row_numbering = row_numbering if row_numbering is not None else RowNumbering()
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -159,6 +171,7 @@ class PollFrame:
                 merged, labels, sum_tolerance=options["sum_tolerance"], today=options["today"],
                 fractions=options["fractions"], date_order=date_order,
                 delimiter=table.delimiter, reader_problems=reader_problems,
+                row_unit=table.numbering.unit,
             )
         except DataValidationError as exc:
             raise DataValidationError(f"{table.source}: {exc}") from None
@@ -170,7 +183,8 @@ class PollFrame:
             notes.append(f"{len(result.conversions):,} pct values given as fractions were "
                          "multiplied by 100 (see .conversions)")
         return cls(data[ordered + extra], result.rejects, result.problems, alias_table,
-                   table.source, conversions=result.conversions, notes=notes)
+                   table.source, conversions=result.conversions, notes=notes,
+                   row_numbering=table.numbering)
 
     # ------------------------------------------------------------------ views
     @property
@@ -217,14 +231,15 @@ class PollFrame:
         mask = pd.Series(True, index=self.data.index)
         for column, wanted in conditions.items():
             if column not in self.data:
-                raise DataValidationError(f"cannot filter on unknown column '{column}'")
+                raise DataValidationError("cannot filter: " + unknown_name_message(
+                    column, list(self.data.columns), "column"))
             if isinstance(wanted, (list, tuple, set, frozenset)):
                 mask &= self.data[column].isin(list(wanted))
             else:
                 mask &= self.data[column] == wanted
         return PollFrame(self.data[mask].reset_index(drop=True), self.rejects, self.problems,
                          self.aliases, self.source, conversions=self.conversions,
-                         notes=self.notes)
+                         notes=self.notes, row_numbering=self.row_numbering)
 
     # ------------------------------------------------------------------ summaries
     def summary(self) -> pd.DataFrame:
@@ -250,14 +265,22 @@ class PollFrame:
         return pd.DataFrame({"value": pd.Series(items, dtype=object)})
 
     def validation_report(self, max_problems: int = 50) -> str:
-        """Plain-text validation report: counts, then every problem with row and column."""
+        """Plain-text validation report: counts, then every problem with its row and column.
+
+        Rows are numbered as the source shows them and the report says how (see *row
+        numbers* in the class notes): ``line 4, column n: ...`` for a CSV file's line 4
+        (header = line 1). ``opinion validate FILE`` prints this same report.
+        """
         lines = [
             f"{self.source}: {len(self.data):,} valid rows, {len(self.rejects):,} rejected "
             f"({len(self.problems):,} problems)"
         ]
+        unit = self.row_numbering.unit
+        if len(self.problems) and self.row_numbering.meaning:
+            lines.append(f"  ({self.row_numbering.meaning})")
         for row in self.problems.head(max_problems).itertuples(index=False):
             value = "" if row.value is None else f" [value: {row.value!r}]"
-            lines.append(f"  row {row.row}, column {row.column}: {row.problem}{value}")
+            lines.append(f"  {unit} {row.row}, column {row.column}: {row.problem}{value}")
         if len(self.problems) > max_problems:
             lines.append(f"  ... and {len(self.problems) - max_problems:,} more problems")
         if len(self.aliases):
@@ -293,6 +316,7 @@ class PollFrame:
     def concat(self, *others: PollFrame) -> PollFrame:
         """Stack several poll frames (their rejects and problems too)."""
         frames = (self, *others)
+        numberings = {f.row_numbering for f in frames}
         return PollFrame(
             pd.concat([f.data for f in frames], ignore_index=True),
             pd.concat([f.rejects for f in frames], ignore_index=True),
@@ -301,6 +325,10 @@ class PollFrame:
             " + ".join(f.source for f in frames),
             conversions=pd.concat([f.conversions for f in frames], ignore_index=True),
             notes=[note for f in frames for note in f.notes],
+            row_numbering=numberings.pop() if len(numberings) == 1 else RowNumbering(
+                "row", "rows are numbered as each source numbers them (" + "; ".join(
+                    dict.fromkeys(f.row_numbering.meaning for f in frames
+                                  if f.row_numbering.meaning)) + ")"),
         )
 
 

@@ -168,7 +168,7 @@ class _Options:
 
 def _options(raw: pd.DataFrame, rows: pd.Series, *, sum_tolerance: float,
              today: dt.date | None, fractions: str, date_order: str,
-             delimiter: str | None) -> _Options:
+             delimiter: str | None, row_unit: str = "row") -> _Options:
     """Check the options and decide the file-level conventions (decimal mark, date order)."""
     if fractions not in FRACTION_OPTIONS:
         raise DataValidationError(
@@ -188,7 +188,7 @@ def _options(raw: pd.DataFrame, rows: pd.Series, *, sum_tolerance: float,
     mark = infer_decimal_mark(numbers, delimiter)
     if date_order == "auto":
         dates = [(c, raw[c]) for c in DATE_COLUMNS if c in raw.columns]
-        date_order = infer_date_order(dates, rows)
+        date_order = infer_date_order(dates, rows, row_unit=row_unit)
     return _Options(tolerance, reference, fractions, date_order, mark)
 
 
@@ -342,7 +342,8 @@ def _group_codes(typed: dict[str, pd.Series], columns: list[str]) -> np.ndarray:
     return codes.fillna(-1).to_numpy(dtype=np.int64)
 
 
-def _check_duplicates(typed: dict[str, pd.Series], rows: pd.Series, p: _Problems) -> pd.Series:
+def _check_duplicates(typed: dict[str, pd.Series], rows: pd.Series, p: _Problems,
+                      row_unit: str = "row") -> pd.Series:
     """Flag repeats of (poll, question, subgroup, response); return the mask of repeats."""
     cols = ["poll_id", "question_id", "subgroup", "response"]
     key = pd.DataFrame({c: _lower_mapped(typed[c], {}) for c in cols})
@@ -353,13 +354,13 @@ def _check_duplicates(typed: dict[str, pd.Series], rows: pd.Series, p: _Problems
     first_row = pd.Series(rows.to_numpy(), index=dup.index).groupby(first_pos).transform("first")
     first = first_row.to_numpy(dtype=object)
     p.add(dup, "response", lambda at: [
-        f"duplicate of row {first[i]} (same poll_id, question_id, subgroup and response)"
+        f"duplicate of {row_unit} {first[i]} (same poll_id, question_id, subgroup and response)"
         for i in at])
     return dup
 
 
 def _check_poll_consistency(typed: dict[str, pd.Series], rows: pd.Series, p: _Problems,
-                            bad: dict[str, pd.Series]) -> None:
+                            bad: dict[str, pd.Series], row_unit: str = "row") -> None:
     """Rows of one poll_id must agree on pollster and field dates (first valid value wins).
 
     ``bad`` masks cells already rejected for their own content: they neither set the
@@ -385,7 +386,7 @@ def _check_poll_consistency(typed: dict[str, pd.Series], rows: pd.Series, p: _Pr
             continue
         values = np.asarray(uniques, dtype=object)
         p.add(conflict, column, lambda at, c=column, v=values, idx=first_idx, k=codes: [
-            f"{c} differs from row {labels[idx[i]]} of the same poll_id "
+            f"{c} differs from {row_unit} {labels[idx[i]]} of the same poll_id "
             f"({_plain(v[k[idx[i]]])})" for i in at])
 
 
@@ -483,6 +484,7 @@ def validate_polls(
     date_order: DateOrder = "auto",
     delimiter: str | None = None,
     reader_problems: pd.DataFrame | None = None,
+    row_unit: str = "row",
 ) -> ValidationResult:
     """Validate a raw (text) poll frame in the long layout.
 
@@ -491,7 +493,10 @@ def validate_polls(
     raw
         Text cells, columns already mapped onto schema names, pollster aliases merged.
     row_labels
-        The row number a user sees for each row (file line or DataFrame index label).
+        The number a user finds each row by in the source (see
+        :class:`opinion.io.tables.RowNumbering`): the file line for text files (header =
+        line 1), the sheet row for Excel, the record (from 1) for JSON and Parquet, the
+        index label for a DataFrame.
     sum_tolerance
         Percentage points by which a question's responses may exceed 100 (rounding).
     today
@@ -504,6 +509,9 @@ def validate_polls(
         The text file's delimiter, if any (a semicolon suggests decimal commas).
     reader_problems
         Row-level problems found by the reader (``position, column, value, problem``).
+    row_unit
+        What ``row_labels`` count (``"line"``, ``"row"``, ``"record"``, ``"index"``): the
+        word that messages pointing at another row use (``duplicate of line 21``).
 
     Returns
     -------
@@ -521,7 +529,7 @@ def validate_polls(
     raw = raw.reset_index(drop=True)
     rows = pd.Series(np.asarray(row_labels, dtype=object), index=raw.index)
     opts = _options(raw, rows, sum_tolerance=sum_tolerance, today=today, fractions=fractions,
-                    date_order=date_order, delimiter=delimiter)
+                    date_order=date_order, delimiter=delimiter, row_unit=row_unit)
     p = _Problems(raw)
     p.add_table(reader_problems)
     typed: dict[str, pd.Series] = {}
@@ -530,8 +538,8 @@ def validate_polls(
     sign = _check_numbers(raw, p, typed, opts)
     _check_codes(raw, p, typed)
     flagged = _check_control_characters(raw, p)
-    duplicates = _check_duplicates(typed, rows, p)
-    _check_poll_consistency(typed, rows, p, flagged)
+    duplicates = _check_duplicates(typed, rows, p, row_unit)
+    _check_poll_consistency(typed, rows, p, flagged, row_unit)
     fraction_rows, converted = _check_fractions(typed, p, opts, sign, duplicates)
     _check_sums(typed, p, opts.sum_tolerance, exclude=duplicates | fraction_rows)
     text_columns = [c for c in raw.columns if c not in typed]

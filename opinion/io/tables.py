@@ -2,12 +2,13 @@
 
 Values are kept as text so that validation, not the reader, decides what is a bad number or
 date: nothing is coerced or dropped here. Every reader returns a :class:`RawTable` whose
-rows carry the row number a user sees (file line, Excel row, JSON record, DataFrame index
-label), and whose ``problems`` list the row-level defects only the reader can see (a line
-with too many cells, a nested JSON value). File-level defects raise
-:class:`~opinion.errors.DataValidationError` with a one-line message: a missing, empty or
-unreadable file, a header with an empty or repeated column name, a workbook whose sheet is
-not chosen.
+rows carry the number a user finds them by in the source (:class:`RowNumbering`: the file
+line for text files, header = line 1; the sheet row for Excel; the record for JSON and
+Parquet; the index label for a DataFrame), and whose ``problems`` list the row-level
+defects only the reader can see (a line with too many cells, a nested JSON value).
+File-level defects raise :class:`~opinion.errors.DataValidationError` with a one-line
+message: a missing, empty or unreadable file, a header with an empty or repeated column
+name, a workbook whose sheet is not chosen.
 """
 
 from __future__ import annotations
@@ -43,6 +44,49 @@ PROBLEM_COLUMNS = ["position", "column", "value", "problem"]
 
 
 @dataclass(frozen=True)
+class RowNumbering:
+    """What the row numbers of a table count: the one convention of every validation output.
+
+    A row is numbered as its source shows it, so that a user can go straight to it: a text
+    file's **line** as an editor numbers it (header = line 1, so the first data row is line
+    2; a record spanning several lines is numbered by its first), an Excel sheet's **row**
+    number, a JSON or Parquet **record** (first record = 1), a DataFrame's **index** label.
+    The same file gives the same numbers to ``opinion validate``, ``validation_report()``,
+    ``rejects`` and ``problems``.
+
+    Attributes
+    ----------
+    unit
+        The word printed before each number (``"line"``, ``"row"``, ``"record"``,
+        ``"index"``).
+    meaning
+        One sentence saying what the numbers count (printed under a validation report).
+    """
+
+    unit: str = "row"
+    meaning: str = ""
+
+    @classmethod
+    def text_lines(cls, header_line: int = 1) -> RowNumbering:
+        return cls("line", "line = line of the file as an editor numbers it, header = "
+                           f"line {header_line}")
+
+    @classmethod
+    def sheet_rows(cls, sheet: str, header_row: int = 1) -> RowNumbering:
+        return cls("row", f"row = row of sheet {sheet!r} as Excel numbers it, header = "
+                          f"row {header_row}")
+
+    @classmethod
+    def records(cls) -> RowNumbering:
+        return cls("record", "record = position of the record in the file, first record = 1")
+
+    @classmethod
+    def index_labels(cls) -> RowNumbering:
+        return cls("index", "index = the DataFrame's index label; give read_polls the file's "
+                            "path to get its line numbers")
+
+
+@dataclass(frozen=True)
 class RawTable:
     """A table as read from disk, before validation.
 
@@ -53,9 +97,9 @@ class RawTable:
     source
         Where it came from (a path or ``"<DataFrame>"``).
     lines
-        The row number a user sees for each row of ``frame``: the file line where the
-        record starts (header = line 1), the Excel row, the JSON record (from 1) or the
-        DataFrame's index label.
+        The number a user finds each row of ``frame`` by (see :class:`RowNumbering`): the
+        file line where the record starts (header = line 1), the Excel row, the JSON or
+        Parquet record (from 1) or the DataFrame's index label.
     encoding, delimiter
         What was used to read a text file.
     problems
@@ -63,6 +107,8 @@ class RawTable:
         ``column``, ``value``, ``problem``.
     notes
         What the reader decided that a user should know (e.g. which sheet was read).
+    numbering
+        What ``lines`` count (:class:`RowNumbering`).
     """
 
     frame: pd.DataFrame
@@ -72,6 +118,7 @@ class RawTable:
     delimiter: str | None = None
     problems: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=PROBLEM_COLUMNS))
     notes: tuple[str, ...] = ()
+    numbering: RowNumbering = field(default_factory=RowNumbering)
 
 
 # ------------------------------------------------------------------ header checks
@@ -159,7 +206,8 @@ def _read_text(path: Path, default: str, hints: frozenset[str]) -> RawTable:
         notes += (f"read as {names[table.delimiter]}-separated text",)
     if table.encoding in ("cp1252", "latin-1"):
         notes += (f"decoded as {table.encoding} (the file is not valid UTF-8)",)
-    return RawTable(frame, str(path), lines, table.encoding, table.delimiter, problems, notes)
+    return RawTable(frame, str(path), lines, table.encoding, table.delimiter, problems, notes,
+                    RowNumbering.text_lines(table.header_line))
 
 
 def _read_excel(path: Path, hints: frozenset[str], sheet: str | int | None) -> RawTable:
@@ -174,7 +222,8 @@ def _read_excel(path: Path, hints: frozenset[str], sheet: str | int | None) -> R
     if len(table.sheets) > 1:
         others = ", ".join(repr(s) for s in table.sheets if s != table.sheet)
         notes = (f"read sheet {table.sheet!r} (the workbook also has {others})",)
-    return RawTable(frame, str(path), lines, None, None, problems, notes)
+    return RawTable(frame, str(path), lines, None, None, problems, notes,
+                    RowNumbering.sheet_rows(table.sheet, table.header_line))
 
 
 # ------------------------------------------------------------------ JSON
@@ -220,7 +269,8 @@ def _read_json(path: Path) -> RawTable:
     frame.columns = header
     frame, problems = as_text(frame)
     lines = pd.Series(np.arange(1, len(frame) + 1), dtype="int64")
-    return RawTable(frame, str(path), lines, encoding, None, problems)
+    return RawTable(frame, str(path), lines, encoding, None, problems,
+                    numbering=RowNumbering.records())
 
 
 def _json_records(payload: Any, path: Path) -> list[dict[str, Any]]:
@@ -379,7 +429,8 @@ def _read_parquet(path: Path) -> RawTable:
     frame.columns = check_columns(list(frame.columns), str(path), "columns")
     text, problems = as_text(frame)
     lines = pd.Series(np.arange(1, len(text) + 1), dtype="int64")
-    return RawTable(text, str(path), lines, None, None, problems)
+    return RawTable(text, str(path), lines, None, None, problems,
+                    numbering=RowNumbering.records())
 
 
 def from_dataframe(frame: pd.DataFrame, source: str = "<DataFrame>") -> RawTable:
@@ -393,4 +444,5 @@ def from_dataframe(frame: pd.DataFrame, source: str = "<DataFrame>") -> RawTable
     positional = frame.set_axis(range(frame.shape[1]), axis=1)
     text, problems = as_text(positional.set_axis(names, axis=1).reset_index(drop=True))
     lines = pd.Series(frame.index.to_numpy(dtype=object), dtype=object)
-    return RawTable(text, source, lines, None, None, problems)
+    return RawTable(text, source, lines, None, None, problems,
+                    numbering=RowNumbering.index_labels())

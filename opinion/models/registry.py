@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from opinion.errors import ModelInputError
+from opinion.errors import ModelInputError, unknown_name_message
 
 MODELS: dict[str, tuple[str, str]] = {
     "poll_average": ("opinion.models.poll_average.model:PollAverage",
@@ -34,7 +34,7 @@ def known_models() -> list[str]:
 
 def _entry(name: str) -> tuple[str, str]:
     if name not in MODELS:
-        raise ModelInputError(f"unknown model {name!r} (known: {', '.join(known_models())})")
+        raise ModelInputError(unknown_name_message(name, known_models(), "model"))
     return MODELS[name]
 
 

@@ -37,8 +37,8 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 import pandas as pd
 
-from opinion.errors import OpinionError
-from opinion.formatting import format_interval, format_pct
+from opinion.errors import OpinionError, unknown_name_message
+from opinion.formatting import format_interval, format_pct, interval_columns
 from opinion.versions import package_versions
 
 if TYPE_CHECKING:
@@ -177,13 +177,16 @@ class Report:
         ``{mean}``, ``{lower}``, ``{upper}`` (formatted ``.0f``) and ``{interval}``."""
         table = results.contraction_table(level).set_index("quantity")
         if quantity not in table.index:
-            raise OpinionError(f"unknown quantity {quantity!r} of {type(results).__name__}")
+            raise OpinionError(unknown_name_message(quantity, list(table.index),
+                                                    f"quantity of {type(results).__name__}"))
         row = table.loc[quantity]
-        interval = format_interval(row["mean"], row["lower"], row["upper"], level=level)
+        lo_col, hi_col = interval_columns(level)
+        lower, upper = row[lo_col], row[hi_col]
+        interval = format_interval(row["mean"], lower, upper, level=level)
         return self.headline(
-            text.format(mean=f"{row['mean']:.0f}", lower=f"{row['lower']:.0f}",
-                        upper=f"{row['upper']:.0f}", interval=interval),
-            value=row["mean"], lower=row["lower"], upper=row["upper"], level=level,
+            text.format(mean=f"{row['mean']:.0f}", lower=f"{lower:.0f}",
+                        upper=f"{upper:.0f}", interval=interval),
+            value=row["mean"], lower=lower, upper=upper, level=level,
             contraction=row["contraction"])
 
     # ------------------------------------------------------------------ content

@@ -4,13 +4,15 @@
 ``calibrate``, ``trim``) returns a new design that remembers how its weights were made, so
 that standard errors account for the weighting the way R's ``survey`` package does
 (calibration residuals for Taylor linearisation; every replicate re-weighted for replicate
-designs). Estimates come back as tidy DataFrames.
+designs). Estimates come back as tidy DataFrames, shares in percent (0-100) with level-named
+interval columns (``lower_95``/``upper_95``); weighting targets are read as documented on
+each method.
 
 Example
 -------
 >>> d = Design(df, weights="w", strata="region", clusters="psu", fpc="npsu_pop")
 >>> raked = d.rake({"age": {"18-29": .2, ...}, "sex": {"F": .51, "M": .49}})
->>> raked.topline("vote")            # proportions with SE, CI, deff, n, n_eff
+>>> raked.topline("vote")            # percent with SE (points), lower_95/upper_95, deff, n
 >>> raked.crosstab("vote", "age")    # column percentages + Rao-Scott test in .attrs
 >>> raked.diagnostics()              # Kish deff, effective n, weight quantiles, ASMD
 """
@@ -898,7 +900,7 @@ class Design(Estimates):
             t["deff"] = t["subgroup"].map(kish)
         table = pd.DataFrame({
             "subgroup": t["subgroup"], "response": t["label"].astype(str),
-            "pct": 100.0 * t["estimate"], "subgroup_n": t["n"], "deff": t["deff"],
+            "pct": t["estimate"], "subgroup_n": t["n"], "deff": t["deff"],
         })
         if "question_text" not in extra and var in self._variable_labels:
             extra["question_text"] = self._variable_labels[var]

@@ -12,6 +12,12 @@ every replicate weight column, then :func:`~opinion.survey.replicates.replicate_
 Design effects follow R ``survey``: ``deff = V / V_srs`` with
 ``V_srs = s_w^2 / n`` (``"replace"``) or times ``(N - n) / N`` (``"wor"``, R's default
 ``deff=TRUE``), ``s_w^2`` the weighted variance with divisor ``n - 1``.
+
+Units (the toolkit's convention, :mod:`opinion.formatting`): proportions of respondents
+(toplines, crosstabs, leads, differences of proportions) come back in **percent (0-100)**,
+their standard errors, margins and differences in percentage points; means and totals of
+numeric variables keep the variable's own unit. Interval columns name their level:
+``lower_95``/``upper_95`` at ``level=0.95``.
 """
 
 from __future__ import annotations
@@ -24,7 +30,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from opinion.errors import DataValidationError
+from opinion.errors import DataValidationError, did_you_mean
+from opinion.formatting import interval_columns
 from opinion.survey import linearization as lin
 from opinion.survey import replicates as rep
 from opinion.survey.tables import (
@@ -57,7 +64,11 @@ def column_of(data: pd.DataFrame, name: str, role: str) -> pd.Series:
     if not isinstance(name, str):
         raise DataValidationError(f"{role} must be a column name, got {type(name).__name__}")
     if name not in data.columns:
-        raise DataValidationError(f"{role} column {name!r} is not in the data")
+        columns = list(map(str, data.columns))
+        more = ", ..." if len(columns) > 30 else ""
+        raise DataValidationError(f"{role} column {name!r} is not in the data"
+                                  f"{did_you_mean(name, columns)} (columns: "
+                                  f"{', '.join(columns[:30])}{more})")
     return data[name]
 
 
@@ -237,7 +248,7 @@ class Estimates:
             {
                 "subgroup": [x[0] for x in meta],
                 "variable": [x[2] for x in meta],
-                **_estimate_columns(st, lo, hi, dfs, d),
+                **_estimate_columns(st, lo, hi, dfs, d, level),
             }
         )
         if by is not None:
@@ -251,9 +262,11 @@ class Estimates:
         """Design-based mean(s) of numeric variable(s), overall or by subgroup (R ``svymean``).
 
         Missing values are left out (the estimate is over respondents who answered, as
-        ``na.rm=TRUE``). Columns: subgroup, [by], variable, estimate, se, ci_lower, ci_upper
-        (t on the design df), df, deff (``"replace"``: against simple random sampling with
-        replacement of the same size; ``"wor"``: R's default ``deff=TRUE``), n, n_eff.
+        ``na.rm=TRUE``). Columns: subgroup, [by], variable, estimate, se, lower_95, upper_95
+        (the interval at ``level``, named after it; t on the design df), df, deff
+        (``"replace"``: against simple random sampling with replacement of the same size;
+        ``"wor"``: R's default ``deff=TRUE``), n, n_eff. Estimates are in the variable's own
+        unit (a mean of a 0/1 variable is a proportion 0-1, not a topline).
         """
         return self._numeric_table(var, by, "mean", level, deff)
 
@@ -265,7 +278,8 @@ class Estimates:
 
         For a categorical variable (one name, not numeric) the estimated population count of
         each category is returned, with columns value and label added (R
-        ``svytotal(~factor(var))``).
+        ``svytotal(~factor(var))``). Estimates are in the variable's unit (counts for
+        categories), not percent.
         """
         if isinstance(var, str) and not self._is_numeric(var):
             return self._category_totals(var, by, level, deff)
@@ -298,8 +312,7 @@ class Estimates:
         out = pd.DataFrame({
             "subgroup": [x[0] for x in meta], "variable": var,
             "value": [cats[x[2]] for x in meta], "label": [labels[x[2]] for x in meta],
-            "estimate": st.estimate, "se": se, "ci_lower": lo, "ci_upper": hi, "df": dfs,
-            "deff": d, "n": st.nobs.astype(int), "n_eff": st.nobs / d,
+            **_estimate_columns(st, lo, hi, dfs, d, level),
         })
         if by is not None:
             out.insert(1, by, [x[1] for x in meta])
@@ -352,7 +365,8 @@ class Estimates:
         -------
         DataFrame
             One row per (subgroup, category): subgroup ("all" or "<by>:<label>"), [by],
-            variable, value, label, estimate (proportion 0-1), se, ci_lower, ci_upper, df,
+            variable, value, label, estimate (percent 0-100), se (percentage points),
+            lower_95, upper_95 (percent; the interval at ``level``, named after it), df,
             deff, n (respondents answering in the subgroup), n_eff (n / deff), n_cell
             (respondents in the category).
         """
@@ -373,7 +387,7 @@ class Estimates:
                 "variable": var,
                 "value": [cats[x[3]] for x in meta],
                 "label": [labels[x[3]] for x in meta],
-                **_estimate_columns(st, lo, hi, dfs, d),
+                **_estimate_columns(st, lo, hi, dfs, d, level, percent=True),
                 "n_cell": n_cell.astype(int),
             }
         )
@@ -447,8 +461,9 @@ class Estimates:
         Returns
         -------
         DataFrame
-            Long table: row, row_label, col, col_label, estimate, se, ci_lower, ci_upper,
-            df, deff, n (base of the proportion), n_eff, n_cell. ``.attrs["rao_scott"]``
+            Long table: row, row_label, col, col_label, estimate (percent 0-100), se
+            (points), lower_95, upper_95 (percent, named after ``level``), df, deff, n (base
+            of the proportion), n_eff, n_cell. ``.attrs["rao_scott"]``
             holds the Rao-Scott test (:meth:`chisq`) as a dict.
         """
         _distinct(row, col)
@@ -476,8 +491,8 @@ class Estimates:
             cell = rc + nr * cc
             n_cell = np.bincount(cell[ok], minlength=nr * nc)
             t = pd.DataFrame({
-                "estimate": st.estimate, "se": se, "ci_lower": lo, "ci_upper": hi,
-                "df": self.df, "deff": d, "n": st.nobs.astype(int), "n_eff": st.nobs / d,
+                **_estimate_columns(st, lo, hi, np.full(nr * nc, self.df), d, level,
+                                    percent=True),
                 "n_cell": n_cell,
             })
             out = pd.DataFrame({
@@ -488,7 +503,8 @@ class Estimates:
             })
         else:
             raise DataValidationError(f"percent must be 'col', 'row' or 'cell', not {percent!r}")
-        cols = ["estimate", "se", "ci_lower", "ci_upper", "df", "deff", "n", "n_eff", "n_cell"]
+        cols = ["estimate", "se", *interval_columns(level), "df", "deff", "n", "n_eff",
+                "n_cell"]
         result = pd.concat([out.reset_index(drop=True), t[cols].reset_index(drop=True)], axis=1)
         result.attrs["rao_scott"] = self.chisq(row, col).as_dict()
         result.attrs["row"] = row
@@ -518,9 +534,11 @@ class Estimates:
         Returns
         -------
         DataFrame
-            subgroup, a, b, p_a, p_b, lead, se, moe (half-width of the interval), ci_lower,
-            ci_upper, df, t, p_value (two-sided test of no lead), n.
+            subgroup, a, b, p_a, p_b (percent), lead, se, moe (half-width of the interval),
+            lower_95, upper_95 (percentage points; the interval at ``level``, named after
+            it), df, t, p_value (two-sided test of no lead), n.
         """
+        lower, upper = interval_columns(level)
         groups = self._groups(by)
         st, cats, labels, _, _, meta = self._proportions(var, groups)
         ia = self._category_index(var, a, cats, labels)
@@ -538,8 +556,9 @@ class Estimates:
             p = 2 * stats.t.sf(abs(tval), df) if (se > 0 and df > 0) else np.nan
             rows.append({
                 "subgroup": sub, "a": labels[ia], "b": labels[ib],
-                "p_a": st.estimate[ja], "p_b": st.estimate[jb], "lead": diff, "se": se,
-                "moe": float(hi - diff), "ci_lower": float(lo), "ci_upper": float(hi),
+                "p_a": 100 * st.estimate[ja], "p_b": 100 * st.estimate[jb],
+                "lead": 100 * diff, "se": 100 * se, "moe": 100 * float(hi - diff),
+                lower: 100 * float(lo), upper: 100 * float(hi),
                 "df": df, "t": tval, "p_value": p, "n": int(st.nobs[ja]),
             })
         return pd.DataFrame(rows)
@@ -572,8 +591,10 @@ class Estimates:
         -------
         DataFrame
             One row: variable, category, group_a, group_b, estimate_a, estimate_b,
-            difference (a - b), se, ci_lower, ci_upper, df, t, p_value, n_a, n_b. The t test
-            uses design df - 1 (R ``svyttest`` / ``svyglm``).
+            difference (a - b), se, lower_95, upper_95 (the interval at ``level``, named after
+            it), df, t, p_value, n_a, n_b. With ``category`` the estimates are percent and
+            the difference, se and interval percentage points; for a numeric ``var`` they are
+            in its unit. The t test uses design df - 1 (R ``svyttest`` / ``svyglm``).
         """
         codes, cats, labels = self._categories(by)
         ia = self._category_index(by, a, cats, labels)
@@ -594,10 +615,13 @@ class Estimates:
         df = self.df - 1
         lo, hi = mean_interval(np.array(diff), np.array(se), df, level)
         tval = diff / se if se > 0 else np.nan
+        scale = 1.0 if category is None else 100.0  # proportions in percent
+        lower, upper = interval_columns(level)
         return pd.DataFrame([{
             "variable": var, "category": category, "group_a": labels[ia],
-            "group_b": labels[ib], "estimate_a": st.estimate[0], "estimate_b": st.estimate[1],
-            "difference": diff, "se": se, "ci_lower": float(lo), "ci_upper": float(hi),
+            "group_b": labels[ib], "estimate_a": scale * st.estimate[0],
+            "estimate_b": scale * st.estimate[1], "difference": scale * diff,
+            "se": scale * se, lower: scale * float(lo), upper: scale * float(hi),
             "df": df, "t": tval,
             "p_value": 2 * stats.t.sf(abs(tval), df) if se > 0 and df > 0 else np.nan,
             "n_a": int(st.nobs[0]), "n_b": int(st.nobs[1]),
@@ -643,8 +667,10 @@ def poll_difference(
     Returns
     -------
     DataFrame
-        One row: estimate_1, estimate_2, difference, se, ci_lower, ci_upper, df, t,
-        p_value, n_1, n_2.
+        One row: variable, category, estimate_1, estimate_2, difference, se, lower_95,
+        upper_95 (the interval at ``level``, named after it), df, t, p_value, n_1, n_2.
+        With ``category`` the estimates are percent (0-100) and the difference, se and
+        interval percentage points; for a numeric ``var`` they are in its unit.
     """
     e1, s1, d1, n1 = first._single(var, category)
     e2, s2, d2, n2 = second._single(var, category)
@@ -657,17 +683,23 @@ def poll_difference(
         df = np.inf
     lo, hi = mean_interval(np.array(diff), np.array(se), df, level)
     tval = diff / se if se > 0 else np.nan
+    lower, upper = interval_columns(level)
     return pd.DataFrame([{
         "variable": var, "category": category, "estimate_1": e1, "estimate_2": e2,
-        "difference": diff, "se": se, "ci_lower": float(lo), "ci_upper": float(hi),
+        "difference": diff, "se": se, lower: float(lo), upper: float(hi),
         "df": df, "t": tval, "p_value": 2 * stats.t.sf(abs(tval), df) if se > 0 else np.nan,
         "n_1": n1, "n_2": n2,
     }])
 
 
 def _estimate_columns(st: Any, lower: np.ndarray, upper: np.ndarray, dfs: np.ndarray,
-                      deff: np.ndarray) -> dict[str, np.ndarray]:
-    """The columns every design-based estimate table shares: estimate, se, interval, df,
-    deff, n and effective n."""
-    return {"estimate": st.estimate, "se": st.se, "ci_lower": lower, "ci_upper": upper,
-            "df": dfs, "deff": deff, "n": st.nobs.astype(int), "n_eff": st.nobs / deff}
+                      deff: np.ndarray, level: float, *, percent: bool = False
+                      ) -> dict[str, np.ndarray]:
+    """The columns every design-based estimate table shares: estimate, se, the interval
+    (named after ``level``), df, deff, n and effective n. ``percent``: the estimates are
+    proportions, shown in percent (se in points)."""
+    scale = 100.0 if percent else 1.0
+    lo, hi = interval_columns(level)
+    return {"estimate": scale * st.estimate, "se": scale * st.se, lo: scale * lower,
+            hi: scale * upper, "df": dfs, "deff": deff, "n": st.nobs.astype(int),
+            "n_eff": st.nobs / deff}

@@ -2,8 +2,13 @@
 
 Conventions
 -----------
-* Proportions are on the 0-1 scale everywhere; *margins of error* (``margin_of_error``,
-  ``deff_from_moe``, ``lead_moe``) are in percentage points, as pollsters publish them.
+* Inputs: proportions are given on the 0-1 scale (``0.66``; a percentage such as ``66`` is
+  refused, never guessed).
+* Results follow the toolkit's unit convention (:mod:`opinion.formatting`): interval bounds
+  and shares are in **percent (0-100)**, leads and differences in percentage points, and
+  *margins of error* (``margin_of_error``, ``deff_from_moe``, ``lead_moe``) in percentage
+  points, as pollsters publish them. Interval columns of tables name their level
+  (``lower_95``, ``upper_95``); p-values and z statistics are unchanged.
 * A design effect ``deff`` shrinks the sample to its effective size ``n_eff = n / deff``;
   interval methods are applied to ``n_eff`` and the effective count ``p * n_eff`` (which
   need not be a whole number).
@@ -30,6 +35,7 @@ from statsmodels.stats.proportion import (
 )
 
 from opinion.errors import ModelInputError
+from opinion.formatting import interval_columns
 from opinion.frames.effective_n import deff_from_moe  # the one implementation
 
 __all__ = [
@@ -226,7 +232,9 @@ def proportion_ci(
     Returns
     -------
     (lower, upper)
-        Bounds on the 0-1 scale: floats, arrays or Series following the input type.
+        Bounds of the ``level`` interval (95% by default) in **percent (0-100)**: floats,
+        arrays or Series following the input type. ``proportion_ci(0.66, 1005)`` is about
+        ``(63.0, 68.9)``.
     """
     level = _check_level(level)
     meth = _method(method, _PROPORTION_METHODS, "interval")
@@ -250,8 +258,8 @@ def proportion_ci(
     upper = np.clip(np.asarray(upper, dtype=float), 0.0, 1.0)
     # Jeffreys: Brown-Cai-DasGupta set lower = 0 at x = 0 and upper = 1 at x = n; the same
     # rule, extended to tiny fractional effective counts, keeps every interval around p.
-    lower = np.where(p_arr <= 0.0, 0.0, np.minimum(lower, p_arr))
-    upper = np.where(p_arr >= 1.0, 1.0, np.maximum(upper, p_arr))
+    lower = 100.0 * np.where(p_arr <= 0.0, 0.0, np.minimum(lower, p_arr))
+    upper = 100.0 * np.where(p_arr >= 1.0, 1.0, np.maximum(upper, p_arr))
     return _wrap(lower, p_or_count, n, deff), _wrap(upper, p_or_count, n, deff)
 
 
@@ -284,7 +292,9 @@ def multinomial_ci(
     Returns
     -------
     pandas.DataFrame
-        Index = responses; columns ``share``, ``lower``, ``upper`` (0-1 scale).
+        Index = responses; columns ``share`` and the simultaneous interval
+        ``lower_95``/``upper_95`` (named after ``level``, :func:`opinion.formatting.
+        interval_columns`), all in percent (0-100).
     """
     level = _check_level(level)
     meth = _method(method, _MULTINOMIAL_METHODS, "multinomial interval")
@@ -311,12 +321,13 @@ def multinomial_ci(
     eff = values / d
     if meth == "sison-glaz":
         eff = np.round(eff)
-    ci = multinomial_proportions_confint(eff, alpha=1.0 - level, method=meth)
+    ci = np.clip(multinomial_proportions_confint(eff, alpha=1.0 - level, method=meth), 0.0, 1.0)
+    lower, upper = interval_columns(level)
     out = pd.DataFrame(
-        {"share": values / values.sum(), "lower": ci[:, 0], "upper": ci[:, 1]},
+        {"share": 100.0 * values / values.sum(), lower: 100.0 * ci[:, 0],
+         upper: 100.0 * ci[:, 1]},
         index=index if index is not None else pd.RangeIndex(values.size),
     )
-    out[["lower", "upper"]] = out[["lower", "upper"]].clip(0.0, 1.0)
     out.index.name = "response"
     return out
 
@@ -347,9 +358,19 @@ def lead_moe(p1: Any, p2: Any, n: Any, *, deff: Any = 1.0, level: float = 0.95) 
     return _wrap(z_value(level) * se * 100.0, p1, p2, n, deff)
 
 
+def _frame(fields: dict[str, Any], level: float) -> pd.DataFrame:
+    """One-row table of a test's fields, the interval named after its level."""
+    lower, upper = interval_columns(level)
+    return pd.DataFrame([fields]).rename(columns={"lower": lower, "upper": upper})
+
+
 @dataclass(frozen=True)
 class LeadTest:
-    """Wald test of a lead ``p1 - p2`` within one poll (all values on the 0-1 scale)."""
+    """Wald test of a lead ``p1 - p2`` within one poll.
+
+    ``estimate``, ``se``, ``lower`` and ``upper`` are in percentage points (the interval at
+    ``level``, 95% by default); ``statistic`` (z) and ``pvalue`` are unit-free.
+    """
 
     estimate: float
     se: float
@@ -369,8 +390,9 @@ class LeadTest:
         return asdict(self)
 
     def to_frame(self) -> pd.DataFrame:
-        """A one-row DataFrame of the fields."""
-        return pd.DataFrame([self.to_dict()])
+        """A one-row DataFrame of the fields; the interval columns name the level
+        (``lower_95``, ``upper_95``)."""
+        return _frame(self.to_dict(), self.level)
 
 
 def lead_test(
@@ -379,6 +401,8 @@ def lead_test(
     """Test whether option 1 leads option 2 in one poll (H0: p1 = p2, two-sided).
 
     Uses the multinomial standard error of :func:`lead_moe` evaluated at the observed shares.
+    ``p1`` and ``p2`` are proportions (0-1); the lead, its standard error and interval come
+    back in percentage points.
     """
     for name, v in (("p1", p1), ("p2", p2), ("n", n), ("deff", deff)):
         if np.ndim(v) != 0:
@@ -391,7 +415,8 @@ def lead_test(
     else:
         stat = est / se
     pvalue = float(2.0 * stats.norm.sf(abs(stat)))
-    return LeadTest(est, se, stat, pvalue, est - z * se, est + z * se, level)
+    return LeadTest(100.0 * est, 100.0 * se, stat, pvalue, 100.0 * (est - z * se),
+                    100.0 * (est + z * se), level)
 
 
 # --------------------------------------------------------------------------------------
@@ -401,11 +426,11 @@ def lead_test(
 
 @dataclass(frozen=True)
 class DifferenceTest:
-    """Comparison of one proportion in two independent polls (0-1 scale).
+    """Comparison of one proportion in two independent polls.
 
-    ``diff = p1 - p2``; ``lower``/``upper`` bound it at ``level``; ``statistic`` and
-    ``pvalue`` test H0: diff = 0 (two-sided). ``n1_eff``/``n2_eff`` are the effective sample
-    sizes used.
+    ``diff = p1 - p2`` in percentage points; ``lower``/``upper`` bound it at ``level`` (95%
+    by default), also in points; ``statistic`` and ``pvalue`` test H0: diff = 0
+    (two-sided). ``n1_eff``/``n2_eff`` are the effective sample sizes used.
     """
 
     diff: float
@@ -423,8 +448,9 @@ class DifferenceTest:
         return asdict(self)
 
     def to_frame(self) -> pd.DataFrame:
-        """A one-row DataFrame of the fields."""
-        return pd.DataFrame([self.to_dict()])
+        """A one-row DataFrame of the fields; the interval columns name the level
+        (``lower_95``, ``upper_95``)."""
+        return _frame(self.to_dict(), self.level)
 
 
 def difference_test(
@@ -461,6 +487,11 @@ def difference_test(
         Confidence level of the interval.
     correction : bool, default True
         Miettinen-Nurminen ``n / (n - 1)`` variance correction (score method only).
+
+    Returns
+    -------
+    DifferenceTest
+        The difference and its interval in percentage points.
     """
     level = _check_level(level)
     meth = _method(method, _DIFFERENCE_METHODS, "difference")
@@ -480,9 +511,9 @@ def difference_test(
         correction=correction,
     )
     return DifferenceTest(
-        diff=a - b,
-        lower=float(lower),
-        upper=float(upper),
+        diff=100.0 * (a - b),
+        lower=100.0 * float(lower),
+        upper=100.0 * float(upper),
         statistic=float(res.statistic),
         pvalue=float(res.pvalue),
         method=meth,

@@ -89,10 +89,10 @@ def build(folder: Path, name: str = "synthetic", *, failing_diagnostics: bool = 
                   "June 2022, with a shaded band of about 3 points either side.",
                   caption="Simulated trend with a 90% band.")
     report.table(pd.DataFrame({"response": ["Support", "Oppose", "Not sure"],
-                               "share": [66.04, 25.0, 8.96], "lower": [63.1, 22.4, 7.2],
-                               "upper": [68.9, 27.8, 10.9], "n": [1000, 1000, 1000]}),
+                               "share": [66.04, 25.0, 8.96], "lower_90": [63.1, 22.4, 7.2],
+                               "upper_90": [68.9, 27.8, 10.9], "n": [1000, 1000, 1000]}),
                  caption="Latest estimate (90% interval)",
-                 percent_columns=("share", "lower", "upper"))
+                 percent_columns=("share", "lower_90", "upper_90"))
     report.section("Wide content")
     report.figure(_bar_axes(), alt="Bar chart of the latest shares: support 66%, oppose 25%, "
                   "not sure 9%.")

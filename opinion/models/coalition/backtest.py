@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from opinion.formatting import interval_columns
 from opinion.models.coalition.events import probability_draws
 from opinion.models.coalition.predictive import share_draws
 from opinion.models.coalition.refits import RefitSettings, Refitter
@@ -127,8 +128,10 @@ def pooled(predictions: pd.DataFrame) -> pd.DataFrame:
 # ----------------------------------------------------------------------------- held-out cells
 def run_holdout(refitter: Refitter, fraction: float, folds: int, settings: RefitSettings,
                 seed: int, level: float = 0.9) -> pd.DataFrame:
-    """Predictions of held-out cells: ``latent, fold, row_id, iso2, item, month, pct, mean,
-    lower, upper, inside, abs_error``."""
+    """Predictions of held-out cells (percent): ``latent, fold, row_id, iso2, item, month,
+    pct, mean, lower_90, upper_90, inside, abs_error`` (the interval named after ``level``;
+    ``abs_error`` in points)."""
+    lo_col, hi_col = interval_columns(level)
     rng = np.random.default_rng(seed)
     inputs = refitter.inputs
     latents = [lat for lat in (inputs.opinion, inputs.salience) if lat is not None]
@@ -143,10 +146,10 @@ def run_holdout(refitter: Refitter, fraction: float, folds: int, settings: Refit
             rep = share_draws(draws, lat.name, held, rng)
             lo, hi = np.quantile(rep, [(1 - level) / 2, (1 + level) / 2], axis=0)
             table = held[["row_id", "iso2", "item", "month", "pct", "n_eff"]].assign(
-                latent=lat.name, fold=fold, mean=rep.mean(axis=0), lower=lo, upper=hi)
+                latent=lat.name, fold=fold, mean=rep.mean(axis=0), **{lo_col: lo, hi_col: hi})
             out.append(table)
     table = pd.concat(out, ignore_index=True)
-    table["inside"] = (table["pct"] >= table["lower"]) & (table["pct"] <= table["upper"])
+    table["inside"] = (table["pct"] >= table[lo_col]) & (table["pct"] <= table[hi_col])
     table["abs_error"] = (table["mean"] - table["pct"]).abs()
     return table
 

@@ -93,6 +93,16 @@ def _walk(name: str, shape_dims: tuple[str, ...], sd: Any, anchor: int) -> Any:
     return sd * (path - pt.shape_padright(path[..., anchor]))
 
 
+def _subset_dim(dim: str, base: str, index: np.ndarray) -> str:
+    """A named dimension for the ``index`` subset of the model's ``base`` coordinate (so
+    that a parameter over some units, items or pairs carries their labels, not
+    ``..._dim_0``)."""
+    model = pm.modelcontext(None)
+    labels = list(model.coords[base])
+    model.add_coord(dim, [labels[int(i)] for i in index])
+    return dim
+
+
 def _levels(name: str, latent: LatentData, inputs: CoalitionInputs, config: Any,
             center: float) -> Any:
     """Unit levels at the anchor month, pooled towards region levels."""
@@ -109,10 +119,11 @@ def _levels(name: str, latent: LatentData, inputs: CoalitionInputs, config: Any,
     parts = []
     if len(with_data):
         parts.append(pm.Normal(f"{name}_level_data", region[region_of[with_data]], country_sd,
-                               shape=len(with_data)))
+                               dims=_subset_dim(f"{name}_unit_measured", "unit", with_data)))
     if len(without):
         parts.append(region[region_of[without]] + country_sd * pm.Normal(
-            f"{name}_level_z", 0.0, 1.0, shape=len(without)))
+            f"{name}_level_z", 0.0, 1.0,
+            dims=_subset_dim(f"{name}_unit_unmeasured", "unit", without)))
     order = np.argsort(np.r_[with_data, without])
     return pt.concatenate(parts)[order]
 
@@ -124,7 +135,8 @@ def _loadings(name: str, latent: LatentData, config: Any) -> Any:
     loaded = np.flatnonzero(latent.free_loading)
     if len(loaded):
         log_loading = pm.Normal(f"{name}_log_loading", 0.0, config.item_loading_sd,
-                                shape=len(loaded))
+                                dims=_subset_dim(f"{name}_item_loaded", f"{name}_item",
+                                                 loaded))
         b = pt.set_subtensor(b[loaded], d[loaded] * pt.exp(log_loading))
     return b
 
@@ -152,11 +164,14 @@ def _items(name: str, latent: LatentData, config: Any, level: Any) -> tuple[Any,
         a = pt.zeros(n_items)
         if len(shared):
             a = pt.set_subtensor(a[shared], pm.Normal(
-                f"{name}_item_free", item_mean, config.item_intercept_sd, shape=len(shared)))
+                f"{name}_item_free", item_mean, config.item_intercept_sd,
+                dims=_subset_dim(f"{name}_item_shared", f"{name}_item", shared)))
         if len(local):
             units = home["first"].to_numpy()[local].astype(int)
             position = pm.Normal(f"{name}_item_local", item_mean + b[local] * level[units],
-                                 config.item_intercept_sd, shape=len(local))
+                                 config.item_intercept_sd,
+                                 dims=_subset_dim(f"{name}_item_one_country", f"{name}_item",
+                                                  local))
             a = pt.set_subtensor(a[local], position - b[local] * level[units])
     pm.Deterministic(f"{name}_intercept", a, dims=f"{name}_item")
     pm.Deterministic(f"{name}_loading", b, dims=f"{name}_item")
@@ -174,11 +189,13 @@ def _biases(name: str, latent: LatentData, config: Any) -> Any:
     thin = np.setdiff1d(np.arange(len(latent.pairs)), rich)
     bias = pt.zeros(len(latent.pairs))
     if len(rich):
-        bias = pt.set_subtensor(bias[rich], pm.Normal(f"{name}_bias_data", 0.0, bias_sd,
-                                                      shape=len(rich)))
+        bias = pt.set_subtensor(bias[rich], pm.Normal(
+            f"{name}_bias_data", 0.0, bias_sd,
+            dims=_subset_dim(f"{name}_pair_measured", f"{name}_pair", rich)))
     if len(thin):
-        bias = pt.set_subtensor(bias[thin], bias_sd * pm.Normal(f"{name}_bias_z", 0.0, 1.0,
-                                                                shape=len(thin)))
+        bias = pt.set_subtensor(bias[thin], bias_sd * pm.Normal(
+            f"{name}_bias_z", 0.0, 1.0,
+            dims=_subset_dim(f"{name}_pair_thin", f"{name}_pair", thin)))
     bias = pm.Deterministic(f"{name}_bias", bias, dims=f"{name}_pair")
     return pt.concatenate([bias, pt.zeros(1)])  # cells without a bias term: pair -1
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from opinion.formatting import interval_columns
 from opinion.models.core.theme import get_ax, palette, percent_axis, source_note, themed
 
 if TYPE_CHECKING:
@@ -19,18 +20,19 @@ if TYPE_CHECKING:
 def plot_series(series: pd.DataFrame, *, order: list[str], names: dict[str, str],
                 ax: Axes | None = None, title: str, ylabel: str, level: float = 0.9,
                 ncol: int = 5, panel: tuple[float, float] = (1.8, 1.45)) -> Axes:
-    """Small multiples of ``member, date, mean, lower, upper, surveyed`` (percent);
-    members without survey data are grey and labelled so. Every panel has its own date
-    axis (a few compact year/month labels). ``ncol`` panels per row, each ``panel``
-    inches (width, height): e.g. ``ncol=3, panel=(1.25, 1.2)`` for a phone. With ``ax``,
-    the means of all members are drawn on it as lines. Returns the first panel (or
-    ``ax``)."""
+    """Small multiples of ``member, date, mean, lower_90, upper_90, surveyed`` (percent; the
+    interval columns of ``level``); members without survey data are grey and labelled so.
+    Every panel has its own date axis (a few compact year/month labels). ``ncol`` panels
+    per row, each ``panel`` inches (width, height): e.g. ``ncol=3, panel=(1.25, 1.2)`` for
+    a phone. With ``ax``, the means of all members are drawn on it as lines. Returns the
+    first panel (or ``ax``)."""
     import matplotlib.pyplot as plt
     from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 
     from opinion.models.core.layout import wrap_text
 
     colour = palette()[0]
+    lo, hi = interval_columns(level)
     if ax is not None:
         for iso in order:
             own = series[series["member"] == iso]
@@ -47,7 +49,7 @@ def plot_series(series: pd.DataFrame, *, order: list[str], names: dict[str, str]
         own = series[series["member"] == order[k]]
         seen = bool(own["surveyed"].iloc[0])
         c = colour if seen else "#999999"
-        a.fill_between(own["date"], own["lower"], own["upper"], color=c, alpha=0.25, lw=0)
+        a.fill_between(own["date"], own[lo], own[hi], color=c, alpha=0.25, lw=0)
         a.plot(own["date"], own["mean"], color=c, lw=1.4)
         name = names.get(order[k], order[k]) + ("" if seen else " (no survey data)")
         a.set_title(wrap_text(name, max(int(panel[0] * 72 / 4.6), 12)), fontsize=8)
@@ -142,11 +144,13 @@ def plot_calibration(predictions: pd.DataFrame, *, models: list[str], ax: Axes |
 
 @themed
 def plot_split_curve(curve: pd.DataFrame, *, ax: Axes | None = None, title: str,
-                     xlabel: str, ylabel: str, note: str = "") -> Axes:
-    """``n_members, mean, lower, upper`` (probabilities 0-1) as a line with its band."""
+                     xlabel: str, ylabel: str, note: str = "", level: float = 0.9) -> Axes:
+    """``n_members, mean, lower_90, upper_90`` (probabilities 0-1; the interval columns of
+    ``level``) as a line with its band, drawn in percent."""
     ax = get_ax(ax)
     colour = palette()[0]
-    ax.fill_between(curve["n_members"], 100 * curve["lower"], 100 * curve["upper"],
+    lo, hi = interval_columns(level)
+    ax.fill_between(curve["n_members"], 100 * curve[lo], 100 * curve[hi],
                     color=colour, alpha=0.2, lw=0)
     ax.plot(curve["n_members"], 100 * curve["mean"], color=colour, lw=2, marker="o", ms=3)
     if "member" in curve and curve["member"].astype(bool).any():

@@ -21,7 +21,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from opinion.errors import ModelInputError
+from opinion.errors import ModelInputError, unknown_names_message
+from opinion.formatting import interval_columns
 from opinion.models.coalition import split as splitting
 from opinion.models.coalition.events import PARAMETERS, probability_draws
 from opinion.models.coalition.predictive import interval_frame, latent_frame
@@ -93,8 +94,7 @@ class CoalitionResults(ChecksMixin, EvidenceMixin, PlotsMixin, ModelResults):
         codes = [codes] if isinstance(codes, str) else list(codes)
         unknown = [c for c in codes if str(c).upper() not in self.iso2]
         if unknown:
-            raise ModelInputError(f"unknown member(s) {unknown} (members: "
-                                  f"{', '.join(self.iso2)})")
+            raise ModelInputError(unknown_names_message(unknown, self.iso2, "member(s)"))
         return np.array([self.iso2.index(str(c).upper()) for c in codes], dtype=int)
 
     def window(self, window: tuple[str, str] | None = None) -> np.ndarray:
@@ -117,7 +117,8 @@ class CoalitionResults(ChecksMixin, EvidenceMixin, PlotsMixin, ModelResults):
     def opinion(self, level: float = DEFAULT_LEVEL, *, scale: str = "percent",
                 members_only: bool = True) -> pd.DataFrame:
         """Latent preference for negotiating per member and month: ``member, date, mean,
-        lower, upper`` (percent on the reference item, or ``scale="logit"``), then
+        lower_90, upper_90`` (percent on the reference item, or ``scale="logit"``; the
+        interval columns name ``level``), then
         ``forecast`` (month after the data) and ``surveyed`` (the member has any cell;
         members without one carry their region's pooled value and its full spread)."""
         return self._latent_table("opinion", level, scale, members_only)
@@ -156,13 +157,14 @@ class CoalitionResults(ChecksMixin, EvidenceMixin, PlotsMixin, ModelResults):
         return out
 
     def pressure(self, level: float = DEFAULT_LEVEL) -> pd.DataFrame:
-        """Public pressure per member and month: ``member, date, mean, lower, upper`` in
-        log-odds of a monthly defection event against the average member-month."""
+        """Public pressure per member and month: ``member, date, mean, lower_90, upper_90``
+        in log-odds of a monthly defection event against the average member-month."""
         return interval_frame(self.pressure_draws(), self.iso2, self.months, level)
 
     def event_probability(self, level: float = DEFAULT_LEVEL) -> pd.DataFrame:
-        """Monthly probability of a defection event: ``member, date, mean, lower, upper``,
-        and ``event`` (1/0 observed; empty for forecast months)."""
+        """Monthly probability of a defection event (0-1, a probability, not a share):
+        ``member, date, mean, lower_90, upper_90``, and ``event`` (1/0 observed; empty for
+        forecast months)."""
         table = interval_frame(self.probability_draws(), self.iso2, self.months, level)
         y = self.arrays["event_y"].copy()
         y[:, self.end + 1:] = np.nan
@@ -176,8 +178,9 @@ class CoalitionResults(ChecksMixin, EvidenceMixin, PlotsMixin, ModelResults):
         """Per draw, the probability of a split within ``window``.
 
         ``rule="any"``: at least one of ``members`` (default all) has a defection event;
-        ``"blocking"``: the members with one hold at least ``blocking_share`` (default from
-        the configuration) of cumulative aid.
+        ``"blocking"``: the members with one hold at least ``blocking_share`` (a proportion
+        of cumulative aid, 0-1; default from the configuration). Returns probabilities
+        (0-1), one per draw.
         """
         quiet = splitting.no_event(self.probability_draws(), self.window(window))
         if rule == "any":
@@ -206,7 +209,8 @@ class CoalitionResults(ChecksMixin, EvidenceMixin, PlotsMixin, ModelResults):
         ``order="random"`` (default) averages over random orders (a coalition of k members
         drawn at random); ``"risk"`` adds the least likely to defect first; ``"aid"`` the
         largest donors first; or a list of member codes. Columns ``n_members, member`` (the
-        member added; empty for random orders), ``mean, lower, upper``.
+        member added; empty for random orders), ``mean, lower_90, upper_90`` (probabilities
+        0-1; the interval named after ``level``).
         """
         quiet = splitting.no_event(self.probability_draws(), self.window(window))
         rng = np.random.default_rng(seed)
@@ -227,6 +231,7 @@ class CoalitionResults(ChecksMixin, EvidenceMixin, PlotsMixin, ModelResults):
             names = [self.iso2[i] for i in orders[0]]
         values = splitting.curve(quiet, orders)
         lo, hi = np.quantile(values, [(1 - level) / 2, (1 + level) / 2], axis=0)
+        lo_col, hi_col = interval_columns(level)
         return pd.DataFrame({"n_members": np.arange(1, values.shape[1] + 1),
                              "member": names[: values.shape[1]], "mean": values.mean(axis=0),
-                             "lower": lo, "upper": hi})
+                             lo_col: lo, hi_col: hi})

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from opinion.formatting import interval_columns
 from opinion.models.coalition.describe import describe
 from opinion.models.coalition.predictive import (
     cell_check,
@@ -60,7 +61,9 @@ class ChecksMixin:
         return rows
 
     def effects(self, level: float = 0.9) -> pd.DataFrame:
-        """Each event-model term: effect (log-odds), interval, P(effect > 0), contraction."""
+        """Each event-model term: ``term, effect, mean, lower_90, upper_90`` (log-odds; the
+        interval named after ``level``), ``p_positive`` (0-1), ``contraction``."""
+        lo_col, hi_col = interval_columns(level)
         rows = []
         prior = self.prior_view()
         for term in self.terms:
@@ -69,8 +72,8 @@ class ChecksMixin:
             name, label = EFFECTS[term]
             post, pri = self.draws(name), prior.draws(name)
             m, lo, hi = interval(post, level)
-            rows.append({"term": term, "effect": label, "mean": float(m), "lower": float(lo),
-                         "upper": float(hi), "p_positive": float((post > 0).mean()),
+            rows.append({"term": term, "effect": label, "mean": float(m), lo_col: float(lo),
+                         hi_col: float(hi), "p_positive": float((post > 0).mean()),
                          "contraction": contraction_of(pri, post)})
         return pd.DataFrame(rows)
 
@@ -112,8 +115,8 @@ class ChecksMixin:
     # ------------------------------------------------------------------ checks
     def posterior_predictive_check(self, level: float = 0.9) -> pd.DataFrame:
         """Every survey cell (percent, as published) and every member's event-months
-        beside their replicated intervals: ``kind, latent, label, observed, mean, lower,
-        upper, inside``."""
+        beside their replicated intervals: ``kind, latent, label, observed, mean, lower_90,
+        upper_90, inside`` (the interval columns name ``level``)."""
         return self._predictive(self, level, seed=1)
 
     def prior_predictive_check(self, level: float = 0.9) -> pd.DataFrame:
@@ -123,6 +126,7 @@ class ChecksMixin:
     def _predictive(self, source: Any, level: float, seed: int) -> pd.DataFrame:
         rng = np.random.default_rng([self.random_seed, seed])
         cells = self.observations()
+        lo, hi = interval_columns(level)
         parts = []
         for name in self.meta["latents"]:
             own = cells[cells["latent"] == name].reset_index(drop=True)
@@ -133,14 +137,14 @@ class ChecksMixin:
                 "kind": "survey cell (%)", "latent": name,
                 "label": check["iso2"] + " " + check["item"] + " "
                 + pd.to_datetime(check["month"]).dt.strftime("%Y-%m"),
-                "observed": check["pct"], "mean": check["mean"], "lower": check["lower"],
-                "upper": check["upper"], "inside": check["inside"]}))
+                "observed": check["pct"], "mean": check["mean"], lo: check[lo],
+                hi: check[hi], "inside": check["inside"]}))
         events = event_check(source.probability_draws(), self.arrays["event_y"],
                              self.arrays["event_weight"] > 0, self.iso2, rng, level)
         parts.append(pd.DataFrame({
             "kind": "event-months", "latent": "events", "label": events["member"],
-            "observed": events["observed"], "mean": events["mean"], "lower": events["lower"],
-            "upper": events["upper"], "inside": events["inside"]}))
+            "observed": events["observed"], "mean": events["mean"], lo: events[lo],
+            hi: events[hi], "inside": events["inside"]}))
         return pd.concat(parts, ignore_index=True)
 
     def cell_indices(self, name: str, cells: pd.DataFrame) -> dict[str, np.ndarray]:

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from opinion.formatting import interval_columns
 from opinion.models.coalition import split as splitting
 from opinion.models.coalition.backtest import (
     default_origins,
@@ -21,6 +22,9 @@ from opinion.models.coalition.events import event_arrays, probability_draws
 from opinion.models.coalition.refits import RefitSettings, Refitter
 
 BASELINES = ("base_rate", "country_history")
+COLUMNS_VERSION = "percent, level-named intervals (lower_90)"
+"""Part of every derived table's request: tables cached under older column names are
+recomputed, not reused."""
 
 
 def _setting_text(value: Any) -> str:
@@ -119,7 +123,7 @@ class EvidenceMixin:
         if key not in runs:
             seed = self.random_seed if seed is None else seed
             request = {"fraction": fraction, "folds": folds, "draws": draws, "tune": tune,
-                       "chains": chains, "seed": seed}
+                       "chains": chains, "seed": seed, "columns": COLUMNS_VERSION}
             runs[key] = self.derived_tables("holdout", request, lambda: [run_holdout(
                 self.refitter(), fraction, folds,
                 self.refit_settings(draws, tune, chains, cores), seed)])[0]
@@ -166,7 +170,8 @@ class EvidenceMixin:
             return [table]
 
         request = {"changes": {k: [_setting_text(v) for v in vs] for k, vs in changes.items()},
-                   "window": list(window) if window else None, "fit": fit}
+                   "window": list(window) if window else None, "fit": fit,
+                   "columns": COLUMNS_VERSION}
         return self.derived_tables("sensitivity", request, compute)[0]
 
     def _sensitivity_row(self, name: str, value: Any, params: dict[str, Any] | None,
@@ -181,9 +186,10 @@ class EvidenceMixin:
             beta = params["beta_opinion"]
         quiet = splitting.no_event(p, self.window(window))
         label = ", ".join(value) if isinstance(value, tuple) else str(value)
+        lo_col, hi_col = interval_columns(0.9)
         row = {"assumption": name, "value": label, "beta_opinion": float(np.mean(beta)),
-               "beta_opinion_lower": float(np.quantile(beta, 0.05)),
-               "beta_opinion_upper": float(np.quantile(beta, 0.95)),
+               f"beta_opinion_{lo_col}": float(np.quantile(beta, 0.05)),
+               f"beta_opinion_{hi_col}": float(np.quantile(beta, 0.95)),
                "p_any": float(splitting.any_defection(quiet).mean())}
         if self.aid is not None:
             share = float(self.meta["config"]["blocking_share"])

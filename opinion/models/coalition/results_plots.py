@@ -64,4 +64,4 @@ class PlotsMixin:
                                 f"({self.window_label(window)})",
             xlabel=f"Members in the coalition ({how})",
             ylabel="Probability of at least one defection event",
-            note="From the fitted event model; 90% band over posterior draws.")
+            note="From the fitted event model; 90% band over posterior draws.", level=0.9)

@@ -23,7 +23,7 @@ from typing import Any, ClassVar, Self
 
 import numpy as np
 
-from opinion.errors import ModelInputError
+from opinion.errors import ModelInputError, did_you_mean, unknown_names_message
 from opinion.models.core.inputs import problems_message
 
 
@@ -68,7 +68,7 @@ class ModelConfig:
         if value in allowed:
             return []
         return [f"{name} must be {', '.join(repr(a) for a in allowed[:-1])} or "
-                f"{allowed[-1]!r}, not {value!r}"]
+                f"{allowed[-1]!r}, not {value!r}{did_you_mean(value, allowed)}"]
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -81,9 +81,8 @@ class ModelConfig:
         """Build from a dict such as :meth:`to_dict` wrote (unknown names are refused)."""
         unknown = sorted(set(values) - set(cls.field_names()))
         if unknown:
-            raise ModelInputError(
-                f"unknown {cls.model_label} setting(s): {', '.join(unknown)} "
-                f"(known: {', '.join(cls.field_names())})")
+            raise ModelInputError(unknown_names_message(unknown, cls.field_names(),
+                                                        f"{cls.model_label} setting(s)"))
         return cls(**values)
 
     @classmethod

@@ -27,7 +27,8 @@ def as_pollframe(polls: Any, model_name: str) -> Any:
     frame = read_polls(polls)
     if len(frame.rejects):
         problems = frame.problems.head(5)
-        listed = "; ".join(f"row {r.row}, {r.column}: {r.problem}"
+        unit = frame.row_numbering.unit  # "index" for a DataFrame (its index labels)
+        listed = "; ".join(f"{unit} {r.row}, {r.column}: {r.problem}"
                            for r in problems.itertuples())
         raise DataValidationError(
             f"{model_name}: {len(frame.rejects)} of {len(polls)} rows fail validation "

@@ -28,7 +28,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from opinion.errors import ModelInputError, OpinionError
+from opinion.errors import ModelInputError, OpinionError, check_name, unknown_name_message
+from opinion.formatting import interval_columns
 from opinion.io.cache import read_fit, write_fit
 from opinion.models.core.diagnostics import Diagnostics, convergence_table, draw_diagnostics
 from opinion.models.core.hashing import records_to_frame
@@ -80,6 +81,8 @@ class ModelResults:
     model_label: ClassVar[str] = "model"
     date_columns: ClassVar[tuple[str, ...]] = ()
     """Columns of the stored observations that hold dates."""
+    focus_label: ClassVar[str] = "response"
+    """What :attr:`focus` names (a response, an issue, a party)."""
 
     def __init__(self, idata: xr.DataTree, meta: dict[str, Any]) -> None:
         self.idata = idata
@@ -99,11 +102,44 @@ class ModelResults:
         full = {"fit": self.meta.get("content_hash"), **request}
         return DerivedTables(self.cache_folder).get(name, full, compute)
 
+    # ------------------------------------------------------------- focus
+    def focus_choices(self) -> list[str]:
+        """The names :attr:`focus` can take (override; empty: the model has no focus)."""
+        return []
+
+    def default_focus(self) -> str | None:
+        """The focus chosen at fit time (saved as ``meta["focus"]``: the response the user
+        asked about), else the first of :meth:`focus_choices`."""
+        choices = self.focus_choices()
+        saved = self.meta.get("focus")
+        if saved in choices:
+            return saved
+        return choices[0] if choices else None
+
+    @property
+    def focus(self) -> str | None:
+        """The response (issue, party) the headline and the default of per-response
+        methods are about. Set it to change them: ``fit.focus = "too much"`` (an unknown
+        name is refused with the valid ones); ``None`` restores the default."""
+        return self.__dict__.get("_focus") or self.default_focus()
+
+    @focus.setter
+    def focus(self, value: str | None) -> None:
+        if value is None:
+            self.__dict__.pop("_focus", None)
+            return
+        check_name(value, self.focus_choices(), self.focus_label)
+        self.__dict__["_focus"] = value
+
     # ------------------------------------------------------------- draws
     def draws(self, name: str, group: str = "posterior") -> np.ndarray:
         """Draws of ``name`` stacked over chains: shape ``(chains x draws, ...)``."""
-        if group not in self.idata.children or name not in self.idata[group]:
-            raise OpinionError(f"no {group} draws of {name!r} in this fit")
+        if group not in self.idata.children:
+            raise OpinionError(f"no {group} draws in this fit (groups: "
+                               f"{', '.join(self.idata.children)})")
+        if name not in self.idata[group]:
+            raise OpinionError(unknown_name_message(name, list(self.idata[group].data_vars),
+                                                    f"{group} variable"))
         values = np.asarray(self.idata[group][name].values)
         return values.reshape((-1,) + values.shape[2:])
 
@@ -157,7 +193,16 @@ class ModelResults:
 
     def contraction_table(self, level: float = DEFAULT_LEVEL) -> pd.DataFrame:
         """Every headline quantity: posterior mean and interval, prior mean and interval,
-        contraction and the 'mostly assumption' flag."""
+        contraction and the 'mostly assumption' flag.
+
+        Columns ``quantity, mean, lower_90, upper_90, prior_mean, prior_lower_90,
+        prior_upper_90, contraction, flag`` (the interval columns name ``level``,
+        :func:`opinion.formatting.interval_columns`); values are in each quantity's unit
+        (shares in percent, see :meth:`headline_quantities`).
+        """
+        lower, upper = interval_columns(level)
+        columns = ["quantity", "mean", lower, upper, "prior_mean", f"prior_{lower}",
+                   f"prior_{upper}", "contraction", "flag"]
         rows = []
         prior = self.prior_view()
         for name, fn in self.headline_quantities().items():
@@ -165,21 +210,17 @@ class ModelResults:
             m, lo, hi = interval(post, level)
             pm_, plo, phi = interval(pri, level)
             c = contraction_of(pri, post)
-            rows.append({"quantity": name, "mean": m, "lower": lo, "upper": hi,
-                         "prior_mean": pm_, "prior_lower": plo, "prior_upper": phi,
-                         "contraction": c, "flag": flag_for(c)})
-        return pd.DataFrame(rows, columns=["quantity", "mean", "lower", "upper", "prior_mean",
-                                           "prior_lower", "prior_upper", "contraction",
-                                           "flag"])
+            rows.append(dict(zip(columns, [name, m, lo, hi, pm_, plo, phi, c, flag_for(c)],
+                                 strict=True)))
+        return pd.DataFrame(rows, columns=columns)
 
     def _quantity(self, quantity: str | Quantity) -> Quantity:
         if callable(quantity):
             return quantity
         known = self.headline_quantities()
         if quantity not in known:
-            raise ModelInputError(f"unknown quantity {quantity!r} (known: "
-                                  f"{', '.join(known) or 'none'}); or pass a callable "
-                                  "results -> draws")
+            raise ModelInputError(unknown_name_message(quantity, list(known), "quantity")
+                                  + "; or pass a callable results -> draws")
         return known[quantity]
 
     # ------------------------------------------------------------- diagnostics
@@ -202,7 +243,9 @@ class ModelResults:
         return []
 
     def summary(self, level: float = DEFAULT_LEVEL) -> pd.DataFrame:
-        """Named parameters: mean, central ``level`` interval, R-hat, bulk and tail ESS."""
+        """Named parameters: ``mean``, the central ``level`` interval (``lower_90``,
+        ``upper_90`` at the default level), ``r_hat``, ``ess_bulk`` and ``ess_tail``, indexed by
+        ``parameter``. Shares are in percent (the parameter's name says its unit otherwise)."""
         rows = self.summary_rows(level)
         if not rows:
             return self.convergence()
@@ -213,8 +256,8 @@ class ModelResults:
             m, lo, hi = interval(values, level)
             rhat, ess_bulk, ess_tail = draw_diagnostics(values, chains)
             out.append((name, m, lo, hi, rhat, ess_bulk, ess_tail))
-        table = pd.DataFrame(out, columns=["parameter", "mean", "lower", "upper", "r_hat",
-                                           "ess_bulk", "ess_tail"])
+        table = pd.DataFrame(out, columns=["parameter", "mean", *interval_columns(level),
+                                           "r_hat", "ess_bulk", "ess_tail"])
         return table.set_index("parameter")
 
     def headline(self) -> str:

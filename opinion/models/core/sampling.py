@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from opinion.errors import ModelInputError
+from opinion.errors import ModelInputError, did_you_mean
 from opinion.models.core.inputs import problems_message
 
 if TYPE_CHECKING:
@@ -63,7 +63,8 @@ class SamplerSettings:
     def __post_init__(self) -> None:
         problems = []
         if self.sampler not in SAMPLERS:
-            problems.append(f"sampler must be 'nutpie' or 'pymc', not {self.sampler!r}")
+            problems.append(f"sampler must be 'nutpie' or 'pymc', not {self.sampler!r}"
+                            f"{did_you_mean(self.sampler, ('nutpie', 'pymc'))}")
         for name in ("draws", "chains", "cores", "prior_draws"):
             value = getattr(self, name)
             if not isinstance(value, int | np.integer) or isinstance(value, bool) or value < 1:

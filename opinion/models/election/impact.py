@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from opinion.errors import ModelInputError, OpinionError
+from opinion.errors import ModelInputError, OpinionError, unknown_name_message
+from opinion.formatting import interval_columns
 from opinion.models.core.results import DEFAULT_LEVEL, ModelResults
 from opinion.models.core.results import interval as _interval
 
@@ -154,6 +155,22 @@ class VoteImpactResults(ModelResults):
     """
 
     parties: list[str]
+    focus_label = "party"
+
+    def focus_choices(self) -> list[str]:
+        """The parties: set ``fit.focus = "Dole"`` to headline that party's vote."""
+        return list(self.parties)
+
+    def default_focus(self) -> str | None:
+        """No party by default (the headline covers them all)."""
+        saved = self.meta.get("focus")
+        return saved if saved in self.parties else None
+
+    def _focus_vote(self) -> str:
+        """``Dole 41% (38-44%, 90%)``: the vote of :attr:`focus`."""
+        draws = 100 * self.vote_draws()[:, self.parties.index(self.focus)]
+        mean, lower, upper = _interval(draws, DEFAULT_LEVEL)
+        return f"{self.focus} {mean:.0f}% ({lower:.0f}-{upper:.0f}%, 90%)"
 
     def vote_draws(self) -> np.ndarray:  # pragma: no cover - abstract
         """The vote (draws, party), proportions."""
@@ -173,10 +190,11 @@ class VoteImpactResults(ModelResults):
 
     # ------------------------------------------------------------------ vote
     def vote(self, level: float = DEFAULT_LEVEL) -> pd.DataFrame:
-        """The vote (percent of all voters): ``party, mean, lower, upper``."""
+        """The vote (percent of all voters): ``party, mean, lower_90, upper_90`` (the
+        interval columns name ``level``)."""
         mean, lower, upper = _interval(100 * self.vote_draws(), level)
-        return pd.DataFrame({"party": self.parties, "mean": mean, "lower": lower,
-                             "upper": upper})
+        lo, hi = interval_columns(level)
+        return pd.DataFrame({"party": self.parties, "mean": mean, lo: lower, hi: upper})
 
     @property
     def _margin_pair(self) -> tuple[int, int] | None:
@@ -206,7 +224,7 @@ class VoteImpactResults(ModelResults):
 
     def _check_party(self, party: str) -> int:
         if party not in self.parties:
-            raise OpinionError(f"unknown party {party!r} (have: {', '.join(self.parties)})")
+            raise OpinionError(unknown_name_message(party, self.parties, "party"))
         return self.parties.index(party)
 
     # ------------------------------------------------------------------ counterfactuals
@@ -215,19 +233,23 @@ class VoteImpactResults(ModelResults):
                        level: float = DEFAULT_LEVEL, **options: Any) -> pd.DataFrame:
         """The vote if issue priority shifted and voters kept their vote split (accounting).
 
-        Returns ``quantity, baseline, counterfactual, mean, lower, upper, p_increase``: one
-        row per party and one for the margin between the two largest parties; ``mean, lower,
-        upper`` are the *change* in points. ``attrs["held_fixed"]`` says what is held fixed.
-        This is not a causal effect: see :meth:`held_fixed`.
+        ``shift`` is in proportions of voters as documented by :meth:`counterfactual_draws`
+        (0.08 = 8 points). Returns ``quantity, baseline, counterfactual, mean, lower_90,
+        upper_90, p_increase``: one row per party and one for the margin between the two
+        largest parties; ``baseline`` and ``counterfactual`` are percent, ``mean`` and the
+        interval (named after ``level``) the *change* in points; ``p_increase`` is a
+        probability (0-1). ``attrs["held_fixed"]`` says what is held fixed. This is not a
+        causal effect: see :meth:`held_fixed`.
         """
         base, new = self.counterfactual_draws(shift, source, **options)
         labels, b = self._quantities(base)
         _, c = self._quantities(new)
         diff = c - b
         mean, lower, upper = _interval(diff, level)
+        lo, hi = interval_columns(level)
         out = pd.DataFrame({"quantity": labels, "baseline": b.mean(axis=0),
-                            "counterfactual": c.mean(axis=0), "mean": mean, "lower": lower,
-                            "upper": upper, "p_increase": (diff > 0).mean(axis=0)})
+                            "counterfactual": c.mean(axis=0), "mean": mean, lo: lower,
+                            hi: upper, "p_increase": (diff > 0).mean(axis=0)})
         out.attrs.update({"shift": shift, "source": source, "level": level, **options,
                           "held_fixed": self.held_fixed(**options)})
         return out
@@ -241,7 +263,7 @@ class VoteImpactResults(ModelResults):
         _, c = self._quantities(new)
         name = quantity or labels[-1]
         if name not in labels:
-            raise ModelInputError(f"unknown quantity {name!r} (have: {labels})")
+            raise ModelInputError(unknown_name_message(name, labels, "quantity"))
         return name, (c - b)[:, labels.index(name)]
 
     def shift_curve(self, issue: str, shifts: np.ndarray | list[float] | None = None,
@@ -250,10 +272,12 @@ class VoteImpactResults(ModelResults):
                     **options: Any) -> pd.DataFrame:
         """Change of one quantity (default: the margin) over a range of shifts (accounting).
 
-        Returns ``shift`` (points of issue priority), ``mean, lower, upper`` (points of vote).
-        Every shift is checked for feasibility.
+        ``shifts`` are proportions of voters (0.08 = 8 points). Returns ``shift`` (points of
+        issue priority), ``mean, lower_90, upper_90`` (points of vote; the interval named
+        after ``level``). Every shift is checked for feasibility.
         """
         shifts = np.linspace(0, 0.3, 31) if shifts is None else np.asarray(shifts, float)
+        lo, hi = interval_columns(level)
         rows = []
         for delta in shifts:
             base, new = self.counterfactual_draws({issue: float(delta)}, source, **options)
@@ -261,10 +285,10 @@ class VoteImpactResults(ModelResults):
             _, c = self._quantities(new)
             name = quantity or labels[-1]
             if name not in labels:
-                raise ModelInputError(f"unknown quantity {name!r} (have: {labels})")
+                raise ModelInputError(unknown_name_message(name, labels, "quantity"))
             mean, lower, upper = _interval((c - b)[:, labels.index(name)], level)
             rows.append({"shift": 100 * float(delta), "mean": float(mean),
-                         "lower": float(lower), "upper": float(upper)})
+                         lo: float(lower), hi: float(upper)})
         out = pd.DataFrame(rows)
         out.attrs["held_fixed"] = self.held_fixed(**options)
         return out
@@ -277,7 +301,9 @@ class VoteImpactResults(ModelResults):
 
         Per draw ``change / slope``; draws where the slope has the wrong sign, or the shift
         would exceed the voters available, have none: ``p_reachable`` is the share of draws
-        where it exists, and an upper bound of ``inf`` means "possibly never".
+        where it exists (a probability, 0-1), and an upper bound of ``inf`` means "possibly
+        never". Columns ``issue, quantity, change, median, lower_90, upper_90, p_reachable``
+        (``change`` and the shifts in points; the interval named after ``level``).
         """
         name, slope = self._slope(issue, source, quantity, **options)
         room = 100 * (1 - self._issue_share_draws(issue))
@@ -285,11 +311,12 @@ class VoteImpactResults(ModelResults):
                         np.inf)
         need = np.where(need <= room, need, np.inf)
         lo, hi = (1 - level) / 2, 1 - (1 - level) / 2
+        lo_col, hi_col = interval_columns(level)
         return pd.DataFrame([{
             "issue": issue, "quantity": name, "change": change,
             "median": float(np.quantile(need, 0.5, method="inverted_cdf")),
-            "lower": float(np.quantile(need, lo, method="inverted_cdf")),
-            "upper": float(np.quantile(need, hi, method="inverted_cdf")),
+            lo_col: float(np.quantile(need, lo, method="inverted_cdf")),
+            hi_col: float(np.quantile(need, hi, method="inverted_cdf")),
             "p_reachable": float(np.isfinite(need).mean()),
         }])
 
@@ -337,7 +364,8 @@ class VoteImpactResults(ModelResults):
                                  level=level, **options)
         src = source if isinstance(source, str) else ", ".join(source)
         return plot_shift_curve(
-            curve, ax=ax, xlabel=f"Rise in the share of voters naming '{issue}'{what} (points)",
+            curve, ax=ax, level=level,
+            xlabel=f"Rise in the share of voters naming '{issue}'{what} (points)",
             ylabel=f"Change in {self.margin_label} (points)",
             title=f"If '{issue}' voters grew and every voter kept their vote split "
                   f"({level:.0%} band)",

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from opinion.errors import ModelInputError
+from opinion.errors import ModelInputError, unknown_names_message
 from opinion.frames import PollFrame
 from opinion.models.core.inputs import problems_message
 from opinion.models.core.names import DEFAULT_NON_ISSUES, near_duplicate_issues
@@ -96,7 +96,8 @@ def _select(data: pd.DataFrame, config: IssueVoteConfig) -> pd.DataFrame:
     if config.poll_ids is not None:
         unknown = sorted(set(config.poll_ids) - set(data["poll_id"]))
         if unknown:
-            raise ModelInputError(f"poll_ids not in the data: {', '.join(unknown)}")
+            raise ModelInputError(unknown_names_message(
+                unknown, sorted(set(data["poll_id"])), "poll_id(s)"))
         data = data[data["poll_id"].isin(config.poll_ids)]
     problems = []
     if data.empty:
@@ -131,7 +132,8 @@ def _question_roles(data: pd.DataFrame, config: IssueVoteConfig,
     given = {q: r for r, q in config.questions.items()}
     unknown = sorted(set(given) - set(data["question_id"]))
     if unknown:
-        raise ModelInputError(f"questions= names question(s) not in the data: {unknown}")
+        raise ModelInputError("questions= " + unknown_names_message(
+            unknown, sorted(set(data["question_id"])), "question_id(s)"))
     parties = {level_key(p) for p in config.vote}
     roles: dict[str, str] = {}
     for q, rows in data.groupby("question_id", sort=True):

@@ -114,7 +114,9 @@ def _ordered_cuts(name: str, count: int, dims: str) -> pt.TensorVariable:
     first = pm.Normal(f"{name}_first", 0.0, CUT_SD)
     if count == 1:
         return pm.Deterministic(name, first[None], dims=dims)
-    gaps = pm.HalfNormal(f"{name}_gap", CUT_SD, shape=count - 1)
+    model = pm.modelcontext(None)
+    model.add_coord(f"{dims}_gap", list(model.coords[dims])[1:])  # the gap below each cut
+    gaps = pm.HalfNormal(f"{name}_gap", CUT_SD, dims=f"{dims}_gap")
     return pm.Deterministic(name, pt.concatenate([first[None], first + pt.cumsum(gaps)]),
                             dims=dims)
 

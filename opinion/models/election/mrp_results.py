@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from opinion.errors import ModelInputError
+from opinion.errors import ModelInputError, unknown_name_message
+from opinion.formatting import interval_columns
 from opinion.models.core.hashing import records_to_frame
 from opinion.models.core.results import DEFAULT_LEVEL, Quantity
 from opinion.models.core.results import interval as _interval
@@ -216,16 +217,18 @@ class VoteMRPResults(VoteImpactResults):
 
     def calibration_shift(self, level: float = DEFAULT_LEVEL) -> pd.DataFrame:
         """The logit shift applied to every cell (log-odds against the reference party) so
-        that the poststratified vote matches ``calibrate_to``: ``contrast, mean, lower,
-        upper``. Large shifts say the sample (or the population table) is far from the
-        result; the interval is its posterior uncertainty."""
+        that the poststratified vote matches ``calibrate_to``: ``contrast, mean, lower_90,
+        upper_90`` (log-odds, not shares; the interval named after ``level``). Large shifts
+        say the sample (or the population table) is far from the result; the interval is its
+        posterior uncertainty."""
         if not self.meta.get("config", {}).get("calibrate_to"):
             raise ModelInputError("this fit has no calibrate_to= result")
         shift = self._shift(self._cell_logits("posterior"), "posterior")
         mean, lower, upper = _interval(shift, level)
+        lo, hi = interval_columns(level)
         return pd.DataFrame({"contrast": [f"{k} vs {self.parties[0]}" for k in
                                           self.parties[1:]],
-                             "mean": mean, "lower": lower, "upper": upper})
+                             "mean": mean, lo: lower, hi: upper})
 
     def vote_draws(self) -> np.ndarray:
         """Poststratified vote (draws, party), proportions."""
@@ -234,7 +237,7 @@ class VoteMRPResults(VoteImpactResults):
     # ------------------------------------------------------------------ tables
     def poststratify(self, by: str | list[str] | None = None,
                      level: float = DEFAULT_LEVEL) -> pd.DataFrame:
-        """Poststratified vote (percent): ``group, party, mean, lower, upper``.
+        """Poststratified vote (percent): ``group, party, mean, lower_90, upper_90``.
 
         Parameters
         ----------
@@ -243,7 +246,7 @@ class VoteMRPResults(VoteImpactResults):
             columns (labels joined with " / "), or ``None`` for the whole population
             (``group = "all"``).
         level
-            Interval level.
+            Interval level (the interval columns are named after it).
         """
         cells = self.cells if self.issue else self.cells.assign(**{"(all)": "(all)"})
         probs = self.cell_probabilities().reshape(-1, len(cells), len(self.parties))
@@ -270,14 +273,15 @@ class VoteMRPResults(VoteImpactResults):
         draws = np.einsum("gc,dck->dgk", member[keep], probs) / totals[keep][None, :, None]
         mean, lower, upper = _interval(100 * draws, level)
         names = [o for o, k in zip(order, keep, strict=True) if k]
-        rows = [{"group": g, "party": p, "mean": mean[i, j], "lower": lower[i, j],
-                 "upper": upper[i, j]}
+        lo, hi = interval_columns(level)
+        rows = [{"group": g, "party": p, "mean": mean[i, j], lo: lower[i, j],
+                 hi: upper[i, j]}
                 for i, g in enumerate(names) for j, p in enumerate(self.parties)]
         return pd.DataFrame(rows)
 
     def vote_by_issue(self, level: float = DEFAULT_LEVEL) -> pd.DataFrame:
         """Poststratified vote among each issue's voters (percent): ``issue, party, mean,
-        lower, upper``."""
+        lower_90, upper_90``."""
         self._require_issue()
         return self.poststratify(self.issue, level).rename(columns={"group": "issue"})
 
@@ -299,7 +303,7 @@ class VoteMRPResults(VoteImpactResults):
         lower = [i.lower() for i in self.issues]
         if str(name).lower() in lower:
             return lower.index(str(name).lower())
-        raise ModelInputError(f"unknown issue {name!r} (have: {', '.join(self.issues)})")
+        raise ModelInputError(unknown_name_message(name, self.issues, "issue"))
 
     def _cell_labels(self) -> list[str]:
         if not self.base_cols:
@@ -482,8 +486,9 @@ class VoteMRPResults(VoteImpactResults):
         # shares of a few respondents are discrete: compare as published-scale values
         p = mid_p(np.round(shares, 9), np.round(observed, 9))
         inside = inside_by_mid_p(p, level)
+        lo_col, hi_col = interval_columns(level)
         rows = [{"variable": var, "level": lv, "party": party, "respondents": int(counts[i]),
-                 "observed": observed[i, k], "lower": lower[i, k], "upper": upper[i, k],
+                 "observed": observed[i, k], lo_col: lower[i, k], hi_col: upper[i, k],
                  "mid_p": p[i, k], "inside": bool(inside[i, k])}
                 for i, (var, lv) in enumerate(labels) for k, party in enumerate(self.parties)]
         return pd.DataFrame(rows)
@@ -515,8 +520,9 @@ class VoteMRPResults(VoteImpactResults):
         Returns
         -------
         pandas.DataFrame
-            ``variable, level, party, respondents, observed, lower, upper, mid_p, inside``
-            (percent; ``inside``: a mid-p value in the central ``level`` range, so ties with
+            ``variable, level, party, respondents, observed, lower_90, upper_90, mid_p,
+            inside`` (shares percent, the interval named after ``level``; ``mid_p`` 0-1;
+            ``inside``: a mid-p value in the central ``level`` range, so ties with
             the replicated shares of small groups count half and cannot over-cover by
             construction). For single group variables coverage near 100% is normal and says
             little: every level has its own intercept, fitted to these very data. Crossed
@@ -540,12 +546,13 @@ class VoteMRPResults(VoteImpactResults):
     def prior_predictive_check(self, level: float = DEFAULT_LEVEL,
                                by: str | None = None) -> pd.DataFrame:
         """The poststratified vote implied by the priors alone (percent), overall or in every
-        level of a population column ``by``: ``group, party, lower, median, upper`` (empty
+        level of a population column ``by``: ``group, party, lower_90, median, upper_90`` (empty
         when the fit stored no prior draws). Every ``prior`` draw (each free parameter from
         its prior) is turned into cell probabilities and poststratified exactly as the
         posterior draws; ``by`` shows whether the group-sd prior allows the spread of level
         effects the data may need (e.g. party-ID levels from 5% to 95%)."""
-        columns = ["group", "party", "lower", "median", "upper"]
+        lo_col, hi_col = interval_columns(level)
+        columns = ["group", "party", lo_col, "median", hi_col]
         if "prior" not in self.idata.children:
             return pd.DataFrame(columns=columns)
         if by is not None and by not in self.cells.columns:
@@ -563,8 +570,9 @@ class VoteMRPResults(VoteImpactResults):
             members = (labels == g).to_numpy() * mass
             share = 100 * np.einsum("c,dck->dk", members, probs) / members.sum()
             lo, hi = np.quantile(share, [(1 - level) / 2, (1 + level) / 2], axis=0)
-            rows += [{"group": g, "party": p, "lower": lo[k], "median": np.median(share[:, k]),
-                      "upper": hi[k]} for k, p in enumerate(self.parties)]
+            rows += [{"group": g, "party": p, lo_col: lo[k],
+                      "median": np.median(share[:, k]), hi_col: hi[k]}
+                     for k, p in enumerate(self.parties)]
         return pd.DataFrame(rows, columns=columns)
 
     # ------------------------------------------------------------------ summaries
@@ -623,9 +631,12 @@ class VoteMRPResults(VoteImpactResults):
                 "contraction_table()"]
 
     def headline(self) -> str:
+        if self.focus is not None:
+            return "Poststratified vote: " + self._focus_vote()
         vote = self.vote().sort_values("mean", ascending=False)
-        parts = [f"{r.party} {r.mean:.0f}% ({r.lower:.0f}-{r.upper:.0f}%)"
-                 for r in vote.itertuples(index=False)]
+        lo, hi = interval_columns(DEFAULT_LEVEL)
+        parts = [f"{r['party']} {r['mean']:.0f}% ({r[lo]:.0f}-{r[hi]:.0f}%)"
+                 for r in vote.to_dict("records")]
         return "Poststratified vote: " + ", ".join(parts)
 
     # ------------------------------------------------------------------ plots

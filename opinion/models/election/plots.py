@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from opinion.formatting import interval_columns
 from opinion.models.core.theme import get_ax, palette, percent_axis, source_note, themed
 
 if TYPE_CHECKING:
@@ -32,7 +33,8 @@ def plot_vote_by_issue(vote_by_issue: pd.DataFrame, *, party: str, overall: floa
     Parameters
     ----------
     vote_by_issue
-        ``issue, party, mean, lower, upper`` (percent), e.g. ``results.vote_by_issue()``.
+        ``issue, party, mean, lower_90, upper_90`` (percent; the interval columns of
+        ``level``), e.g. ``results.vote_by_issue()``.
     party
         The party shown.
     overall
@@ -40,7 +42,7 @@ def plot_vote_by_issue(vote_by_issue: pd.DataFrame, *, party: str, overall: floa
     ax
         Axes to draw on (default: a new figure in the toolkit's theme).
     level
-        Interval level (for the axis label).
+        Interval level (picks the interval columns and labels the axis).
     title
         Title; may contain ``{party}``.
     note
@@ -55,7 +57,8 @@ def plot_vote_by_issue(vote_by_issue: pd.DataFrame, *, party: str, overall: floa
     colours = palette()
     y = np.arange(len(rows))
     dots = [colours[3] if issue in highlight else colours[0] for issue in rows["issue"]]
-    ax.hlines(y, rows["lower"], rows["upper"], color=dots, lw=2.5)
+    lo, hi = interval_columns(level)
+    ax.hlines(y, rows[lo], rows[hi], color=dots, lw=2.5)
     ax.scatter(rows["mean"], y, color=dots, zorder=3)
     ax.axvline(overall, color="#444444", lw=0.8, ls="--")
     ax.axvline(50, color="#999999", lw=0.6)
@@ -71,13 +74,13 @@ def plot_vote_by_issue(vote_by_issue: pd.DataFrame, *, party: str, overall: floa
 
 @themed
 def plot_shift_curve(curve: pd.DataFrame, *, ax: Axes | None = None, xlabel: str,
-                     ylabel: str, title: str, note: str) -> Axes:
-    """A counterfactual curve (``shift, mean, lower, upper``) with its band, a zero line and
-    dotted lines one point either way."""
+                     ylabel: str, title: str, note: str, level: float = 0.9) -> Axes:
+    """A counterfactual curve (``shift, mean, lower_90, upper_90``: the interval columns of
+    ``level``) with its band, a zero line and dotted lines one point either way."""
     ax = get_ax(ax)
     colour = palette()[0]
-    ax.fill_between(curve["shift"], curve["lower"], curve["upper"], color=colour, alpha=0.25,
-                    lw=0)
+    lo, hi = interval_columns(level)
+    ax.fill_between(curve["shift"], curve[lo], curve[hi], color=colour, alpha=0.25, lw=0)
     ax.plot(curve["shift"], curve["mean"], color=colour, lw=2)
     ax.axhline(0, color="#444444", lw=0.8)
     for level_pp in (-1, 1):

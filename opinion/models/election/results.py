@@ -1,9 +1,11 @@
 """Results of the issue-vote model: every table of the exit poll, checks, counterfactuals.
 
-Shares, votes and changes are in percent / percentage points; shifts of issue priority are
-proportions of voters (``0.08`` = 8 points). Intervals are equal-tailed posterior intervals at
-``level`` (default 90%). Everything is computed on the posterior draws of the latent cells
-(numpy, vectorised), never by re-fitting; the maths is in :mod:`opinion.models.election.model`.
+Shares, votes and changes are in percent / percentage points; shifts of issue priority given
+as inputs are proportions of voters (``0.08`` = 8 points). Intervals are equal-tailed
+posterior intervals at ``level`` (default 90%), in columns named after it (``lower_90``,
+``upper_90``: :func:`opinion.formatting.interval_columns`). Everything is computed on the
+posterior draws of the latent cells (numpy, vectorised), never by re-fitting; the maths is in
+:mod:`opinion.models.election.model`.
 
 Checks on the published scale:
 
@@ -23,7 +25,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from opinion.errors import ModelInputError
+from opinion.errors import ModelInputError, unknown_name_message
+from opinion.formatting import interval_columns
 from opinion.models.core.hashing import records_to_frame
 from opinion.models.core.results import DEFAULT_LEVEL, Quantity
 from opinion.models.core.results import interval as _interval
@@ -161,18 +164,19 @@ class IssueVoteResults(VoteImpactResults):
         lower = [c.lower() for c in cats]
         if str(name).lower() in lower:
             return lower.index(str(name).lower())
-        raise ModelInputError(f"unknown issue {name!r} (have: {', '.join(cats)}); add an issue "
-                              "missing from the exit poll with extra_issues=")
+        raise ModelInputError(unknown_name_message(name, cats, "issue")
+                              + "; add an issue missing from the exit poll with extra_issues=")
 
     # ------------------------------------------------------------------ tables
     def vote_by_issue(self, level: float = DEFAULT_LEVEL) -> pd.DataFrame:
         """The vote among each issue's voters, P(party | issue), percent: ``issue, party,
-        mean, lower, upper`` (extra issues carry their stated split)."""
+        mean, lower_90, upper_90`` (extra issues carry their stated split)."""
         joint, cats, _ = self.joint_draws()
         q = 100 * joint / joint.sum(axis=1, keepdims=True)
         mean, lower, upper = _interval(q, level)
-        rows = [{"issue": issue, "party": party, "mean": mean[p, k], "lower": lower[p, k],
-                 "upper": upper[p, k]}
+        lo, hi = interval_columns(level)
+        rows = [{"issue": issue, "party": party, "mean": mean[p, k], lo: lower[p, k],
+                 hi: upper[p, k]}
                 for k, issue in enumerate(cats) for p, party in enumerate(self.parties)]
         return pd.DataFrame(rows)
 
@@ -181,7 +185,8 @@ class IssueVoteResults(VoteImpactResults):
 
         ``kind`` is ``<response>_by_<subgroup>`` or ``<response>_share`` with variables
         ``group``, ``issue``, ``vote`` (e.g. ``issue_by_group``: each party-ID group's issue
-        mix, independents included). Columns ``subgroup, response, mean, lower, upper``.
+        mix, independents included). Columns ``subgroup, response, mean, lower_90,
+        upper_90`` (the interval columns name ``level``).
         """
         axes = {"group": 1, "issue": 2, "vote": 3}
         labels = {"group": self.groups, "issue": self.fitted_categories,
@@ -205,22 +210,25 @@ class IssueVoteResults(VoteImpactResults):
             shares = marg / marg.sum(axis=2, keepdims=True)
             subs = labels[sub]
         mean, lower, upper = _interval(100 * shares, level)
-        rows = [{"subgroup": s, "response": r, "mean": mean[a, b], "lower": lower[a, b],
-                 "upper": upper[a, b]}
+        lo, hi = interval_columns(level)
+        rows = [{"subgroup": s, "response": r, "mean": mean[a, b], lo: lower[a, b],
+                 hi: upper[a, b]}
                 for a, s in enumerate(subs) for b, r in enumerate(labels[resp])]
         return pd.DataFrame(rows)
 
     def issue_shares(self, level: float = DEFAULT_LEVEL) -> pd.DataFrame:
         """Each party-ID group's issue mix, P(issue | group), percent: ``group, issue, mean,
-        lower, upper`` (groups whose table was not published are estimated)."""
+        lower_90, upper_90`` (groups whose table was not published are estimated)."""
         return self.table("issue_by_group", level).rename(
             columns={"subgroup": "group", "response": "issue"})
 
     def salience(self, level: float = DEFAULT_LEVEL) -> pd.DataFrame:
-        """Share of all voters naming each issue (percent): ``issue, mean, lower, upper``."""
+        """Share of all voters naming each issue (percent): ``issue, mean, lower_90,
+        upper_90``."""
         joint, cats, _ = self.joint_draws()
         mean, lower, upper = _interval(100 * joint.sum(axis=1), level)
-        return pd.DataFrame({"issue": cats, "mean": mean, "lower": lower, "upper": upper})
+        lo, hi = interval_columns(level)
+        return pd.DataFrame({"issue": cats, "mean": mean, lo: lower, hi: upper})
 
     # ------------------------------------------------------------------ checks
     def _thinned(self, view: VoteImpactResults | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -279,7 +287,8 @@ class IssueVoteResults(VoteImpactResults):
                                    method="inverted_cdf")
         out = figures[["table", "sub_level", "resp_level", "pct", "poll_id"]].rename(
             columns={"sub_level": "subgroup", "resp_level": "response", "pct": "published"})
-        out = out.assign(mean=mean, lower=lower, upper=upper)
+        lo, hi = interval_columns(level)
+        out = out.assign(mean=mean, **{lo: lower, hi: upper})
         out["subgroup"] = out["subgroup"].fillna("all")
         out["mid_p"] = mid_p(draws, out["published"].to_numpy(float))
         out["inside"] = inside_by_mid_p(out["mid_p"].to_numpy(), level)
@@ -287,10 +296,11 @@ class IssueVoteResults(VoteImpactResults):
 
     def posterior_predictive_check(self, level: float = DEFAULT_LEVEL) -> pd.DataFrame:
         """Every fitted published figure beside the interval of its replicate (percent,
-        rounded as published): ``table, subgroup, response, published, poll_id, mean, lower,
-        upper, mid_p, inside``; ``inside`` means a mid-p value in the central ``level`` range
-        (ties with rounded replicates count half: no over-coverage by construction). The last
-        row is the known vote of the first listed party among the listed parties."""
+        rounded as published): ``table, subgroup, response, published, poll_id, mean,
+        lower_90, upper_90, mid_p, inside`` (``mid_p`` a probability, 0-1); ``inside`` means
+        a mid-p value in the central ``level`` range (ties with rounded replicates count half:
+        no over-coverage by construction). The last row is the known vote of the first listed
+        party among the listed parties."""
         figs = self.figures()
         fitted = figs[figs["fitted"]]
         out = self._check_table(fitted, self._replicate(fitted), level)
@@ -307,23 +317,24 @@ class IssueVoteResults(VoteImpactResults):
         mean, lower, upper = _interval(draws, level)
         known = 100 * float(self.meta["vote_known"][0])
         p = float(mid_p(draws[:, None], np.array([known]))[0])
+        lo, hi = interval_columns(level)
         return pd.DataFrame([{"table": "known_vote", "subgroup": "listed parties",
                               "response": self.parties[0], "published": known,
-                              "poll_id": "", "mean": mean, "lower": lower, "upper": upper,
+                              "poll_id": "", "mean": mean, lo: lower, hi: upper,
                               "mid_p": p, "inside": bool(inside_by_mid_p(np.array(p), level))}])
 
     def heldout_check(self, level: float = DEFAULT_LEVEL) -> pd.DataFrame:
         """Every held-out figure beside its prediction (percent, rounded as published),
         conditioned on the fitted figures: ``table, subgroup, response, published, poll_id,
-        mean, lower, upper, mid_p, inside, error`` (mean - published; ``inside`` as in
+        mean, lower_90, upper_90, mid_p, inside, error`` (mean - published; ``inside`` as in
         :meth:`posterior_predictive_check`). Empty when nothing was held
         out; :meth:`heldout_summary` gives the MAE and coverage."""
         figs = self.figures()
         held = figs[~figs["fitted"]]
         if held.empty:
             return pd.DataFrame(columns=["table", "subgroup", "response", "published",
-                                         "poll_id", "mean", "lower", "upper", "mid_p",
-                                         "inside", "error"])
+                                         "poll_id", "mean", *interval_columns(level),
+                                         "mid_p", "inside", "error"])
         out = self._check_table(held, self._replicate(held, conditional=True), level)
         out["error"] = out["mean"] - out["published"]
         return out
@@ -342,7 +353,7 @@ class IssueVoteResults(VoteImpactResults):
     def prior_predictive_check(self, level: float = DEFAULT_LEVEL) -> pd.DataFrame:
         """What the priors alone allow for every published figure (fitted and held out),
         percent, rounded as published: ``table, subgroup, response, published, poll_id,
-        mean, lower, upper, inside``."""
+        mean, lower_90, upper_90, mid_p, inside``."""
         figs = self.figures()
         prior = self.prior_view()
         out = self._check_table(figs, self._replicate(figs, view=prior), level)
@@ -462,10 +473,11 @@ class IssueVoteResults(VoteImpactResults):
     def elasticities(self, level: float = DEFAULT_LEVEL, source: str = "proportional",
                      holding: str = "issue") -> pd.DataFrame:
         """Accounting change in the vote (points) per point of an issue's share, taken from
-        the other issues, if voters kept their vote split: ``issue, quantity, mean, lower,
-        upper``. For party p and issue j (``holding="issue"``, proportional) this is
+        the other issues, if voters kept their vote split: ``issue, quantity, mean, lower_90,
+        upper_90``. For party p and issue j (``holding="issue"``, proportional) this is
         ``(q_{p|j} - v_p) / (1 - w_j)``."""
         _, cats, _ = self.joint_draws() if holding == "issue" else (None, self.issues, None)
+        lo, hi = interval_columns(level)
         frames = []
         for issue in cats if holding == "issue" else self.fitted_categories:
             base, new = self.counterfactual_draws({issue: 0.01}, source, check=False,
@@ -474,7 +486,7 @@ class IssueVoteResults(VoteImpactResults):
             _, c = self._quantities(new)
             mean, lower, upper = _interval(c - b, level)
             frames.append(pd.DataFrame({"issue": issue, "quantity": labels, "mean": mean,
-                                        "lower": lower, "upper": upper}))
+                                        lo: lower, hi: upper}))
         out = pd.concat(frames, ignore_index=True)
         out.attrs["held_fixed"] = self.held_fixed(holding=holding)
         return out
@@ -487,8 +499,10 @@ class IssueVoteResults(VoteImpactResults):
         Rows: every source (proportional, then each single other issue) crossed with every
         split of the new voters (``"fitted"`` and each named alternative in ``splits``).
         Default shift: +5 points to the first extra issue (else the most salient issue).
-        Returns ``source, split, mean, lower, upper, note`` (points).
+        ``shift`` is in proportions of voters (0.05 = 5 points). Returns ``source, split,
+        mean, lower_90, upper_90, note`` (points; the interval named after ``level``).
         """
+        lo, hi = interval_columns(level)
         _, cats, _ = self.joint_draws()
         if shift is None:
             shift = {next(iter(self.extra_issues), self.issues[0]): 0.05}
@@ -503,10 +517,10 @@ class IssueVoteResults(VoteImpactResults):
                                             split_sd=split_sd).iloc[-1]
                 except ModelInputError as err:
                     rows.append({"source": src, "split": label, "mean": np.nan,
-                                 "lower": np.nan, "upper": np.nan, "note": str(err)[:80]})
+                                 lo: np.nan, hi: np.nan, "note": str(err)[:80]})
                     continue
                 rows.append({"source": src, "split": label, "mean": m["mean"],
-                             "lower": m["lower"], "upper": m["upper"], "note": ""})
+                             lo: m[lo], hi: m[hi], "note": ""})
         out = pd.DataFrame(rows)
         out.attrs.update({"shift": shift, "held_fixed": self.held_fixed()})
         return out
@@ -563,7 +577,10 @@ class IssueVoteResults(VoteImpactResults):
                 "heldout_check()", "counterfactual(shift={...})", "contraction_table()"]
 
     def headline(self) -> str:
+        if self.focus is not None:
+            return "Vote: " + self._focus_vote()
         q = self.vote_by_issue()
+        lo, hi = interval_columns(DEFAULT_LEVEL)
         top = self.salience().sort_values("mean", ascending=False)
         parts = []
         for issue in top["issue"]:
@@ -573,7 +590,7 @@ class IssueVoteResults(VoteImpactResults):
             r = rows.iloc[0]
             party = _PARTY_WORDS.get(str(r["party"]).lower(), str(r["party"]))
             parts.append(f"{issue} voters {r['mean']:.0f}% {party} "
-                         f"({r['lower']:.0f}-{r['upper']:.0f}%, 90% interval)")
+                         f"({r[lo]:.0f}-{r[hi]:.0f}%, 90% interval)")
         return "; ".join(parts)
 
     # ------------------------------------------------------------------ plots

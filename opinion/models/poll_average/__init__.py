@@ -4,6 +4,7 @@ results, plots, simulator, Kalman smoother)."""
 from opinion.lazy import lazy_exports
 
 _EXPORTS = {
+    "KalmanResult": "opinion.models.poll_average.kalman",
     "PollAverage": "opinion.models.poll_average.model",
     "PollAverageConfig": "opinion.models.poll_average.config",
     "PollAverageResults": "opinion.models.poll_average.results",

@@ -107,14 +107,11 @@ class PollAverageConfig(ModelConfig):
 
     def problems(self) -> list[str]:
         out = []
-        if self.house_effects not in {"zero_sum", "anchored"}:
-            out.append("house_effects must be 'zero_sum' or 'anchored'")
+        out += self.one_of("house_effects", ("zero_sum", "anchored"))
         if self.house_effects == "anchored" and not self.anchor_pollsters:
             out.append("house_effects='anchored' needs anchor_pollsters=[...]")
-        if self.parameterization not in {"auto", "centered", "noncentered"}:
-            out.append("parameterization must be 'auto', 'centered' or 'noncentered'")
-        if self.likelihood not in LIKELIHOODS:
-            out.append("likelihood must be 'auto', 'binomial', 'normal' or 'kalman'")
+        out += self.one_of("parameterization", ("auto", "centered", "noncentered"))
+        out += self.one_of("likelihood", LIKELIHOODS)
         if self.likelihood == "kalman" and self.grid_days not in ("auto", 1):
             out.append("likelihood='kalman' integrates out a daily path: leave grid_days at "
                        "'auto' (or 1)")

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from opinion.errors import ModelInputError
+from opinion.errors import ModelInputError, unknown_name_message, unknown_names_message
 from opinion.frames import PollFrame
 from opinion.models.core.inputs import problems_message
 from opinion.models.core.timegrid import interpolation_matrix, knot_count
@@ -79,7 +79,8 @@ def prepare(polls: PollFrame, config: PollAverageConfig) -> PollData:
         outside the requested dates, unknown anchor pollsters or reference question.
     """
     data = select_rows(polls.data, config)
-    problems = check_rows(data, config)
+    available = polls.data.loc[polls.data["subgroup"] == config.subgroup, "question_id"]
+    problems = check_rows(data, config, available=sorted(set(available)))
     if problems:
         raise ModelInputError(problems_message("PollAverage cannot use these polls", problems))
     return encode(data, config)
@@ -112,14 +113,20 @@ def date_range(data: pd.DataFrame, config: PollAverageConfig) -> tuple[pd.Timest
     return start, end
 
 
-def check_rows(data: pd.DataFrame, config: PollAverageConfig) -> list[str]:
-    """Every reason the selected rows cannot be modelled (empty when they can)."""
+def check_rows(data: pd.DataFrame, config: PollAverageConfig, *,
+               available: list[str] | None = None) -> list[str]:
+    """Every reason the selected rows cannot be modelled (empty when they can).
+
+    ``available``: the question ids of the whole frame (in the subgroup), listed, with the
+    closest suggested, when ``questions=`` names one that is not there.
+    """
     problems = []
     if config.questions is not None:
         unknown = sorted(set(config.questions) - set(data["question_id"]))
         if unknown:
-            problems.append(f"question_id not in the data (subgroup {config.subgroup!r}): "
-                            f"{', '.join(unknown)}")
+            problems.append(unknown_names_message(
+                unknown, available if available is not None else sorted(set(data["question_id"])),
+                f"question_id(s) (subgroup {config.subgroup!r})"))
     if data.empty:
         return [*problems, f"no rows for subgroup {config.subgroup!r} in the chosen questions"]
     n_polls = data.groupby(["poll_id", "question_id"]).ngroups
@@ -146,10 +153,12 @@ def check_rows(data: pd.DataFrame, config: PollAverageConfig) -> list[str]:
     if config.house_effects == "anchored":
         unknown = sorted(set(config.anchor_pollsters) - pollsters)
         if unknown:
-            problems.append(f"anchor pollsters not in the data: {', '.join(unknown)}")
+            problems.append(unknown_names_message(unknown, sorted(pollsters),
+                                                  "anchor pollster(s)"))
     if (config.reference_question is not None
             and config.reference_question not in set(data["question_id"])):
-        problems.append(f"reference_question {config.reference_question!r} not in data")
+        problems.append("reference_question: " + unknown_name_message(
+            config.reference_question, sorted(set(data["question_id"])), "question_id"))
     return problems
 
 

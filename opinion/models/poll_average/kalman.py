@@ -14,13 +14,19 @@ ZeroSumNormal covariance :math:`\sigma_h^2 (I - J/P)`) and population / mode / i
 are constant states. Polls sit on their field-period midpoint day (or end day).
 
 This is the model's exact cross-check (``likelihood="normal"``, daily grid, polls on their
-end date give the same model) and a quick-look mode: :func:`kalman_trend` estimates the three
-variances by maximum likelihood when they are not given.
+end date give the same model) and the quick-look mode, ``PollAverage(...).kalman()``:
+:func:`kalman_smooth` estimates the three variances by maximum likelihood when they are not
+given and returns a :class:`KalmanResult` (``trend()``, ``summary()``, ``change()``,
+``house_effects()``, ``plot_trend()``, notebook views). Shares are percent, intervals named
+by their level (``lower_90``, ``upper_90``). No MCMC: no R-hat or ESS, and the intervals
+leave out the variances' uncertainty; the full model is ``PollAverage(...).fit()``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import html
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -28,10 +34,14 @@ from scipy.special import expit
 from scipy.stats import norm
 from statsmodels.tsa.statespace.mlemodel import MLEModel
 
-from opinion.errors import ModelInputError
+from opinion.errors import ModelInputError, check_name
+from opinion.formatting import interval_columns, level_label
 from opinion.models.poll_average.config import PollAverageConfig, pp_to_logit
 from opinion.models.poll_average.inputs import PollData
 from opinion.models.poll_average.marginal import logit_observations
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 _MIN_SCALE = 1e-6
 
@@ -189,38 +199,286 @@ class PollStateSpace(MLEModel):
         self.ssm.initialize_known(init_mean, init_cov)
 
 
-@dataclass(frozen=True)
+_NOTE = ("Kalman smoother (quick look): the exact smoothed path of the Gaussian poll average "
+         "given its variances, which are estimated by maximum likelihood. No MCMC, so there "
+         "is no R-hat or ESS, and the intervals leave out the uncertainty of the variances; "
+         "the full Bayesian model is {call}.")
+_CHANGE_DAYS = 30
+_CHANGE_DRAWS = 20_000
+
+
+def full_model_call(config: PollAverageConfig) -> str:
+    """The exact ``PollAverage(...).fit()`` call of the full model with this configuration
+    (``polls`` standing for the user's poll frame)."""
+    args = ["polls"]
+    for name, value in config.changed().items():
+        if name == "questions" and isinstance(value, list) and len(value) == 1:
+            value = value[0]
+        args.append(f"{name}={value!r}")
+    return f"PollAverage({', '.join(args)}).fit()"
+
+
+@dataclass(frozen=True, eq=False, repr=False)
 class KalmanResult:
-    """Smoothed latent path and effects given (or estimated) variances."""
+    """A quick look at a two-category question: the exact Kalman-smoothed trend.
+
+    The latent path and effects are smoothed given the three variances (random walk, poll
+    level, house effects), estimated by maximum likelihood unless given. Shares are in
+    percent (0-100) and intervals are named by their level (``lower_90``, ``upper_90``);
+    the second response is the complement of the first. No MCMC is run, so there are no
+    R-hat or ESS figures, and the intervals leave out the uncertainty of the variances: the
+    full Bayesian model is ``PollAverage(...).fit()`` (:attr:`full_model`).
+
+    Examples
+    --------
+    >>> quick = PollAverage(france, questions="fr2022_r2_macron_le_pen").kalman()  # doctest: +SKIP
+    >>> quick.summary()  # doctest: +SKIP
+    >>> quick.plot_trend()  # doctest: +SKIP
+    """
 
     dates: pd.DatetimeIndex
     mean_logit: np.ndarray
+    """Smoothed log-odds of the first response, per day."""
     sd_logit: np.ndarray
     effects: pd.DataFrame
+    """Constant states (house, population, mode, item): ``effect, mean_logit, sd_logit``."""
     sigma_rw: float
+    """Random-walk sd per month (logit scale)."""
     tau: float
+    """Poll-level error sd (logit scale)."""
     sigma_house: float
+    """House-effect sd (logit scale)."""
     response: str
+    """The first response, whose log-odds are smoothed."""
     loglike: float
+    responses: tuple[str, ...] = ()
+    questions: tuple[str, ...] = ()
+    pollsters: tuple[str, ...] = ()
+    n_polls: int = 0
+    house: pd.DataFrame | None = None
+    """Each pollster's house effect on the first response: ``pollster, mean_logit,
+    sd_logit`` (zero for anchors, the negative sum of the others for the last pollster of
+    zero-sum effects)."""
+    change_cov: float = float("nan")
+    """Smoothed covariance of the log-odds on the last day and :attr:`change_days` before."""
+    change_days: int = _CHANGE_DAYS
+    estimated: tuple[str, ...] = ()
+    """The variances estimated by maximum likelihood (the others were given)."""
+    observations: pd.DataFrame | None = field(default=None)
+    """The polls: ``poll_id, pollster, start_date, end_date, response, share (0-1), n``."""
+    full_model: str = "PollAverage(polls).fit()"
+    """The full Bayesian model's call for this question family."""
 
-    def trend(self, level: float = 0.9) -> pd.DataFrame:
-        """``date, response, mean, lower, upper`` in percent (quantiles of the logit normal)."""
+    # ------------------------------------------------------------------ shares
+    def _first_share(self, level: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Mean (Gauss-Hermite over the logit normal) and quantiles of the first response's
+        daily share, in percent."""
+        level_label(level)  # checks the level
         z = norm.ppf(0.5 + level / 2)
         nodes, weights = np.polynomial.hermite_e.hermegauss(31)
         weights = weights / weights.sum()
-        mean = (expit(self.mean_logit[:, None] + self.sd_logit[:, None] * nodes) * weights).sum(1)
-        return pd.DataFrame({
-            "date": self.dates, "response": self.response, "mean": 100 * mean,
-            "lower": 100 * expit(self.mean_logit - z * self.sd_logit),
-            "upper": 100 * expit(self.mean_logit + z * self.sd_logit),
-        })
+        mean = (expit(self.mean_logit[:, None] + self.sd_logit[:, None] * nodes)
+                * weights).sum(1)
+        return (100 * mean, 100 * expit(self.mean_logit - z * self.sd_logit),
+                100 * expit(self.mean_logit + z * self.sd_logit))
+
+    def _by_response(self, level: float, response: str | None
+                     ) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        mean, lower, upper = self._first_share(level)
+        responses = self.responses or (self.response,)
+        out = {responses[0]: (mean, lower, upper)}
+        if len(responses) > 1:
+            out[responses[1]] = (100 - mean, 100 - upper, 100 - lower)
+        if response is not None:
+            check_name(response, list(out), "response")
+            out = {response: out[response]}
+        return out
+
+    def trend(self, level: float = 0.9, *, response: str | None = None) -> pd.DataFrame:
+        """Daily trend of every response: ``date, response, mean, lower_90, upper_90``
+        (percent; the interval columns are named by ``level``).
+
+        Intervals are quantiles of the smoothed logit normal; the second response is the
+        complement of the first, so the two means sum to 100 on every day.
+        """
+        lo, hi = interval_columns(level)
+        frames = [pd.DataFrame({"date": self.dates, "response": resp, "mean": mean, lo: lower,
+                                hi: upper})
+                  for resp, (mean, lower, upper) in self._by_response(level, response).items()]
+        return pd.concat(frames, ignore_index=True)
+
+    def latest(self, level: float = 0.9) -> pd.DataFrame:
+        """The smoothed shares on the last day, one row per response (as :meth:`trend`)."""
+        trend = self.trend(level)
+        return trend[trend["date"] == self.dates[-1]].reset_index(drop=True)
+
+    def change(self, level: float = 0.9) -> pd.DataFrame:
+        """Change of each response's share over the last :attr:`change_days` days (pp):
+        ``response, from, to, mean, lower_90, upper_90, p_increase``.
+
+        From the smoothed joint normal of the two days' log-odds (their covariance included),
+        by 20,000 fixed quasi-draws: the same numbers on every call.
+        """
+        lo, hi = interval_columns(level)
+        lag = min(self.change_days, len(self.dates) - 1)
+        t0, t1 = len(self.dates) - 1 - lag, len(self.dates) - 1
+        cov = np.array([[self.sd_logit[t1] ** 2, self.change_cov],
+                        [self.change_cov, self.sd_logit[t0] ** 2]])
+        cov = 0.5 * (cov + cov.T) + 1e-12 * np.eye(2)
+        z = np.random.default_rng(0).standard_normal((_CHANGE_DRAWS, 2))
+        draws = np.array([self.mean_logit[t1], self.mean_logit[t0]]) + z @ np.linalg.cholesky(
+            cov).T
+        delta = 100 * (expit(draws[:, 0]) - expit(draws[:, 1]))
+        responses = self.responses or (self.response,)
+        rows = []
+        for sign, resp in zip((1, -1), responses, strict=False):
+            d = sign * delta
+            rows.append({"response": resp, "from": self.dates[t0], "to": self.dates[t1],
+                         "mean": float(d.mean()),
+                         lo: float(np.quantile(d, (1 - level) / 2)),
+                         hi: float(np.quantile(d, 1 - (1 - level) / 2)),
+                         "p_increase": float((d > 0).mean())})
+        return pd.DataFrame(rows)
+
+    def house_effects(self, level: float = 0.9) -> pd.DataFrame:
+        """House effect of each pollster per response, in percentage points at the trend's
+        average level: ``pollster, response, mean, lower_90, upper_90`` (empty with one
+        pollster)."""
+        lo, hi = interval_columns(level)
+        columns = ["pollster", "response", "mean", lo, hi]
+        if self.house is None or self.house.empty:
+            return pd.DataFrame(columns=columns)
+        z = norm.ppf(0.5 + level / 2)
+        base = float(self.mean_logit.mean())
+        p0 = expit(base)
+        responses = self.responses or (self.response,)
+        rows = []
+        for h in self.house.itertuples(index=False):
+            mean = 100 * (expit(base + h.mean_logit) - p0)
+            lower = 100 * (expit(base + h.mean_logit - z * h.sd_logit) - p0)
+            upper = 100 * (expit(base + h.mean_logit + z * h.sd_logit) - p0)
+            rows.append({"pollster": h.pollster, "response": responses[0], "mean": mean,
+                         lo: lower, hi: upper})
+            if len(responses) > 1:
+                rows.append({"pollster": h.pollster, "response": responses[1], "mean": -mean,
+                             lo: -upper, hi: -lower})
+        return pd.DataFrame(rows, columns=columns)
+
+    def summary(self, level: float = 0.9) -> pd.DataFrame:
+        """The quick look in one table, indexed by ``parameter``: ``mean, lower_90,
+        upper_90``.
+
+        Rows: each response's latest smoothed share (percent) and its change over the last
+        30 days (pp); the fitted variances as point estimates (random-walk sd per day,
+        poll-level sd and house-effect sd, in pp at 50%; no interval: maximum likelihood);
+        each pollster's house effect (pp) and any population, mode or item effect. There
+        are no R-hat or ESS columns: this is a maximum-likelihood smoother, not MCMC (the
+        table's ``attrs["note"]`` says so, and names the full model's call).
+        """
+        lo, hi = interval_columns(level)
+        rows: list[tuple[str, float, float, float]] = []
+        day = f"{self.dates[-1]:%Y-%m-%d}"
+        for r in self.latest(level).itertuples(index=False):
+            row = r._asdict()
+            rows.append((f"latest share: {row['response']} ({day}, %)", row["mean"],
+                         row[lo], row[hi]))
+        for _, r in self.change(level).iterrows():
+            rows.append((f"change over the last {(r['to'] - r['from']).days} days: "
+                         f"{r['response']} (pp)", r["mean"], r[lo], r[hi]))
+        how = {name: "maximum likelihood" if name in self.estimated else "given"
+               for name in ("sigma_rw", "tau", "sigma_house")}
+        nan = float("nan")
+        rows.append((f"random-walk sd per day (pp at 50%, {how['sigma_rw']})",
+                     25 * self.sigma_rw / np.sqrt(30.0), nan, nan))
+        rows.append((f"poll-level error sd (pp at 50%, {how['tau']})", 25 * self.tau, nan,
+                     nan))
+        house = self.house_effects(level)
+        if len(house):
+            rows.append((f"house-effect sd (pp at 50%, {how['sigma_house']})",
+                         25 * self.sigma_house, nan, nan))
+            rows += [(f"house effect of {h['pollster']}: {h['response']} (pp)", h["mean"],
+                      h[lo], h[hi]) for _, h in house.iterrows()]
+        z = norm.ppf(0.5 + level / 2)
+        for e in self.effects.itertuples(index=False):
+            if e.effect.startswith("house["):
+                continue
+            rows.append((f"{e.effect} effect: {self.response} (logit x 25, pp at 50%)",
+                         25 * e.mean_logit, 25 * (e.mean_logit - z * e.sd_logit),
+                         25 * (e.mean_logit + z * e.sd_logit)))
+        table = pd.DataFrame(rows, columns=["parameter", "mean", lo, hi]).set_index("parameter")
+        table.attrs["note"] = self.note
+        return table
+
+    @property
+    def note(self) -> str:
+        """What this quick look is and is not, and the full model's call."""
+        return _NOTE.format(call=self.full_model)
+
+    # ------------------------------------------------------------------ plots
+    def plot_trend(self, ax: Axes | None = None, *, level: float = 0.9,
+                   response: str | None = None, show_polls: bool = True) -> Axes:
+        """Smoothed trend of every response with its ``level`` band and the polls overlaid
+        (sized by n). Draws into ``ax`` when given, else into a new figure in the toolkit's
+        theme; returns the Axes (nothing is shown or changed globally)."""
+        from opinion.models.poll_average.plots import plot_trend
+
+        polls = self._two_sided_polls() if show_polls else None
+        if polls is not None and response is not None:
+            polls = polls[polls["response"] == response]
+        return plot_trend(self.trend(level, response=response), polls, ax=ax, level=level,
+                          band="Kalman-smoothed trend with {level:.0%} band (maximum "
+                               "likelihood); dots are polls (size = n)")
+
+    def _two_sided_polls(self) -> pd.DataFrame | None:
+        """The polls with both responses: a poll that published one share (the stored
+        cells hold the first response only) shows the complement for the second."""
+        polls = self.observations
+        responses = self.responses or (self.response,)
+        if polls is None or len(responses) < 2:
+            return polls
+        first = polls[polls["response"] == responses[0]]
+        have = set(polls.loc[polls["response"] == responses[1], "poll_id"])
+        extra = first[~first["poll_id"].isin(have)].assign(
+            response=responses[1], share=lambda f: 1 - f["share"])
+        return pd.concat([polls, extra], ignore_index=True)
+
+    # ------------------------------------------------------------------ display
+    def _latest_text(self, level: float = 0.9) -> str:
+        lo, hi = interval_columns(level)
+        return ", ".join(f"{r['response']} {r['mean']:.1f}% ({r[lo]:.1f}-{r[hi]:.1f})"
+                         for _, r in self.latest(level).iterrows())
+
+    def __repr__(self) -> str:
+        responses = ", ".join(self.responses or (self.response,))
+        return (f"<KalmanResult: {', '.join(self.questions) or 'poll average'} "
+                f"(Kalman smoother, variances by maximum likelihood)\n"
+                f"  responses: {responses}\n"
+                f"  {self.dates[0]:%Y-%m-%d}..{self.dates[-1]:%Y-%m-%d}, {self.n_polls:,} polls "
+                f"by {len(self.pollsters)} pollster{'s' if len(self.pollsters) != 1 else ''}\n"
+                f"  latest ({self.dates[-1]:%Y-%m-%d}, 90% intervals): {self._latest_text()}>")
+
+    def _repr_html_(self) -> str:
+        steps = ["trend()", "summary()", "change()", "house_effects()", "plot_trend()"]
+        head = (f"<div><strong>Poll average, quick look</strong>: "
+                f"{html.escape(', '.join(self.questions))}; {self.n_polls:,} polls by "
+                f"{len(self.pollsters)} pollsters, {self.dates[0]:%Y-%m-%d}.."
+                f"{self.dates[-1]:%Y-%m-%d}</div>")
+        table = self.summary().to_html(escape=True, na_rep="",
+                                       float_format=lambda v: f"{v:.2f}")
+        return "\n".join([
+            head, table,
+            f"<div style='color:#555'>{html.escape(self.note)}</div>",
+            "<div style='color:#555'>Next: "
+            + ", ".join(f"<code>.{html.escape(s)}</code>" for s in steps) + "</div>"])
 
 
 def kalman_smooth(data: PollData, config: PollAverageConfig, *, sigma_rw: float | None = None,
                   tau: float | None = None, sigma_house: float | None = None,
-                  midpoint: bool = True) -> KalmanResult:
+                  midpoint: bool = True, observations: pd.DataFrame | None = None
+                  ) -> KalmanResult:
     """Smooth the latent path; variances (logit scale, ``sigma_rw`` per month) not given are
-    estimated by maximum likelihood."""
+    estimated by maximum likelihood. ``observations`` (the model's polls) are kept for the
+    plot."""
     inputs = kalman_inputs(data, config, midpoint=midpoint)
     model = PollStateSpace(inputs, level_sd=config.level_sd_logit)
     given = [sigma_rw, tau, sigma_house]
@@ -246,10 +504,43 @@ def kalman_smooth(data: PollData, config: PollAverageConfig, *, sigma_rw: float 
         "mean_logit": state[1:, -1] if state.shape[0] > 1 else [],
         "sd_logit": np.sqrt(np.diagonal(cov[1:, 1:, -1])) if state.shape[0] > 1 else [],
     })
+    n_days = data.n_days
+    lag = min(_CHANGE_DAYS, n_days - 1)
+    change_cov = (float(smoothed.smoother_results.smoothed_state_autocovariance(
+        lag=lag, t=n_days - 1)[0, 0]) if lag > 0 else float(cov[0, 0, -1]))
     sig = np.exp(params)
     return KalmanResult(
-        dates=pd.date_range(data.start, periods=data.n_days, freq="D"),
+        dates=pd.date_range(data.start, periods=n_days, freq="D"),
         mean_logit=state[0], sd_logit=np.sqrt(cov[0, 0]), effects=effects,
         sigma_rw=float(sig[0]), tau=float(sig[1]), sigma_house=float(sig[2]),
         response=data.responses[0], loglike=float(smoothed.llf),
+        responses=tuple(data.responses), questions=tuple(data.questions),
+        pollsters=tuple(data.pollsters), n_polls=len(data.polls),
+        house=_pollster_house(data, config, inputs, state[1:, -1], cov[1:, 1:, -1]),
+        change_cov=change_cov, change_days=lag,
+        estimated=tuple(n for n, v in zip(("sigma_rw", "tau", "sigma_house"), given,
+                                          strict=True) if v is None),
+        observations=observations, full_model=full_model_call(config),
     )
+
+
+def _pollster_house(data: PollData, config: PollAverageConfig, inputs: KalmanInputs,
+                    mean: np.ndarray, cov: np.ndarray) -> pd.DataFrame:
+    """Every pollster's house effect (logit, first response) from the smoothed effect
+    states: the free ones directly, anchors at zero, and the last zero-sum pollster as the
+    negative sum of the others (its sd from their covariance)."""
+    pollsters = data.pollsters
+    block = inputs.house_block
+    n_house = block.stop - block.start
+    if len(pollsters) < 2 or n_house == 0:
+        return pd.DataFrame(columns=["pollster", "mean_logit", "sd_logit"])
+    weights = np.zeros((len(pollsters), len(mean)))
+    names = [n[len("house["):-1] for n in inputs.effect_names[block]]
+    for j, name in enumerate(names):
+        weights[pollsters.index(name), block.start + j] = 1.0
+    if config.house_effects != "anchored":
+        weights[len(pollsters) - 1, block] = -1.0
+    est = weights @ mean
+    var = np.einsum("pi,ij,pj->p", weights, cov, weights)
+    return pd.DataFrame({"pollster": pollsters, "mean_logit": est,
+                         "sd_logit": np.sqrt(np.maximum(var, 0.0))})

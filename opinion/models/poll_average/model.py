@@ -80,6 +80,7 @@ import pymc as pm
 import pytensor.tensor as pt
 
 from opinion.errors import ModelInputError
+from opinion.frames.schema import DONT_KNOW_RESPONSES
 from opinion.models.core.base import BayesianModel
 from opinion.models.core.timegrid import interpolation_matrix
 from opinion.models.poll_average.config import PollAverageConfig, pp_to_logit
@@ -179,7 +180,34 @@ class PollAverage(BayesianModel):
             "house_effects_parameterization": "centred" if self.centered_house()
             else "non-centred",
             "effects": [name for name, *_ in self.identified_effects()],
+            "focus": self.default_focus(),
         }
+
+    def default_focus(self) -> str:
+        """The response a headline is about: the first of ``responses=`` when the user
+        listed them; else the substantive response the question's wording names first
+        ("too much / about right / not enough" -> ``too much``; "macron vs le_pen" ->
+        ``macron``); else the first substantive response in the data. Results can change
+        it: ``fit.focus = "..."``."""
+        d = self.inputs
+        if self.config.responses:
+            return d.responses[0]
+        substantive = [r for r in d.responses if r.lower() not in DONT_KNOW_RESPONSES
+                       and r not in {f"not {x}" for x in d.responses}] or d.responses
+        data = getattr(self.frame, "data", self.frame)
+        texts = (data.loc[data["question_id"] == d.questions[0], "question_text"].dropna()
+                 if "question_text" in data else pd.Series(dtype=str))
+        if len(texts):
+            text = str(texts.iloc[0]).lower()
+            text = text.split(":", 1)[1] if ":" in text else text
+            names = {r: [r] + [k for k, v in self.config.response_map.items() if v == r]
+                     for r in substantive}
+            found = {r: min(pos for pos in (text.find(n.lower()) for n in alias) if pos >= 0)
+                     for r, alias in names.items()
+                     if any(n.lower() in text for n in alias)}
+            if found:
+                return min(found, key=found.get)
+        return substantive[0]
 
     def code_modules(self) -> list[str]:
         # every module imported above (the hash reads loaded modules only)
@@ -407,9 +435,10 @@ class PollAverage(BayesianModel):
                 init_dist=pm.Normal.dist(start[None, :], level_sd, shape=(n_series, n_free)),
                 dims=("series", "category", "knot"),
             )
-        n_knots = len(self.inputs.knot_dates)
+        model = pm.modelcontext(None)
+        model.add_coord("knot_step", list(model.coords["knot"])[1:])  # the step into each knot
         init = pm.Normal("eta_init", start[None, :], level_sd, dims=("series", "category"))
-        steps = pm.Normal("eta_steps_z", 0.0, 1.0, shape=(n_series, n_free, n_knots - 1))
+        steps = pm.Normal("eta_steps_z", 0.0, 1.0, dims=("series", "category", "knot_step"))
         path = pt.concatenate(
             [init[..., None], init[..., None] + pt.cumsum(steps * step_sd[None, :, None],
                                                           axis=-1)], axis=-1)
@@ -560,18 +589,37 @@ class PollAverage(BayesianModel):
 
 def _kalman(self: PollAverage, *, sigma_rw_pp: float | None = None, tau_pp: float | None = None,
             sigma_house_pp: float | None = None, midpoint: bool = True):
-    """Exact Kalman smoother of this question family (two categories), in seconds.
+    """Quick look: the exact Kalman smoother of this question family, in about a second.
 
-    Scales are in percentage points at 50% (``sigma_rw_pp`` per month); those not given are
-    estimated by maximum likelihood. Returns a :class:`KalmanResult` with ``trend()``.
+    Two-category questions (the second response is the complement of the first). Scales
+    are in percentage points at 50% (``sigma_rw_pp`` per month); those not given are
+    estimated by maximum likelihood. Returns a
+    :class:`~opinion.models.poll_average.kalman.KalmanResult` with ``trend()``,
+    ``summary()``, ``plot_trend()`` and a notebook view; no MCMC (no R-hat or ESS): the
+    full Bayesian model is ``.fit()``.
+
+    Raises
+    ------
+    ModelInputError
+        For a question with more than two responses, naming the full model's call, which
+        handles any number of categories.
     """
-    from opinion.models.poll_average.kalman import kalman_smooth
+    from opinion.models.poll_average.kalman import full_model_call, kalman_smooth
+
+    responses = self.inputs.responses
+    if len(responses) != 2:
+        raise ModelInputError(
+            f"the Kalman quick look smooths two-category questions; "
+            f"{', '.join(self.inputs.questions)} has {len(responses)} responses "
+            f"({', '.join(responses)}). Fit the full model, which handles any number of "
+            f"categories: {full_model_call(self.config)}")
 
     def conv(v):
         return None if v is None else pp_to_logit(v)
 
     return kalman_smooth(self.inputs, self.config, sigma_rw=conv(sigma_rw_pp), tau=conv(tau_pp),
-                         sigma_house=conv(sigma_house_pp), midpoint=midpoint)
+                         sigma_house=conv(sigma_house_pp), midpoint=midpoint,
+                         observations=self.observations())
 
 
 PollAverage.kalman = _kalman

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from opinion.formatting import interval_columns
 from opinion.models.core.theme import (
     date_axis,
     get_ax,
@@ -22,27 +23,34 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
 
+_TREND_TITLE = "Poll average with {level:.0%} credible band; dots are polls (size = n)"
+
+
 @themed
 def plot_trend(trend: pd.DataFrame, polls: pd.DataFrame | None = None, *,
-               ax: Axes | None = None, level: float = 0.9) -> Axes:
+               ax: Axes | None = None, level: float = 0.9, band: str = _TREND_TITLE) -> Axes:
     """Trend line and credible band per response, polls as dots sized by sample size.
 
     Parameters
     ----------
     trend
-        ``date, response, mean, lower, upper`` (percent), e.g. ``results.trend()``.
+        ``date, response, mean, lower_90, upper_90`` (percent; the interval columns named
+        by ``level``), e.g. ``results.trend()``.
     polls
         Reported shares to overlay: ``start_date, end_date, response, share`` (0-1), ``n``,
         ``poll_id``, ``pollster`` (e.g. ``results.observations()``); ``None`` for none.
     ax
         Axes to draw on (default: a new figure in the toolkit's theme).
     level
-        Width of the band (for the title).
+        Level of the band: which interval columns to draw (and the title's figure).
+    band
+        Title, formatted with ``level`` (the Kalman quick look names its own band).
 
     Returns
     -------
     matplotlib.axes.Axes
     """
+    lo, hi = interval_columns(level)
     ax = get_ax(ax)
     responses = list(dict.fromkeys(trend["response"]))
     colours = response_colours(responses)
@@ -51,7 +59,7 @@ def plot_trend(trend: pd.DataFrame, polls: pd.DataFrame | None = None, *,
         colour = colours[resp]
         t = trend[trend["response"] == resp]
         dashed = _is_dont_know(resp)
-        ax.fill_between(t["date"], t["lower"], t["upper"], color=colour, alpha=0.25, lw=0)
+        ax.fill_between(t["date"], t[lo], t[hi], color=colour, alpha=0.25, lw=0)
         ax.plot(t["date"], t["mean"], color=colour, lw=1.5 if dashed else 2,
                 ls="--" if dashed else "-", label=resp)
         ends[resp] = (t["date"].iloc[-1], float(t["mean"].iloc[-1]))
@@ -66,8 +74,7 @@ def plot_trend(trend: pd.DataFrame, polls: pd.DataFrame | None = None, *,
     ax.set_ylabel("Share")
     ax.set_xlabel("")
     direct_labels(ax, ends, colours)
-    ax.set_title(f"Poll average with {level:.0%} credible band; dots are polls (size = n)",
-                 fontsize=10, loc="left")
+    ax.set_title(band.format(level=level), fontsize=10, loc="left")
     if polls is not None and len(polls):
         source_note(ax, f"Polls: {polls['poll_id'].nunique()} from "
                         f"{polls['pollster'].nunique()} pollsters. Trend: opinion poll "
@@ -80,10 +87,12 @@ def plot_house_effects(house: pd.DataFrame, *, ax: Axes | None = None, response:
                        level: float = 0.9) -> Axes:
     """House effects (pp) with intervals, pollsters sorted by effect.
 
-    ``house``: ``pollster, response, mean, lower, upper`` (e.g. ``results.house_effects()``).
+    ``house``: ``pollster, response, mean, lower_90, upper_90`` (interval columns named by
+    ``level``; e.g. ``results.house_effects()``).
     """
     import seaborn as sns
 
+    lo, hi = interval_columns(level)
     house = house[house["response"] == response].sort_values("mean")
     ax = get_ax(ax, figsize=(7, 0.35 * max(len(house), 3) + 1.2))
     if house.empty:
@@ -91,7 +100,7 @@ def plot_house_effects(house: pd.DataFrame, *, ax: Axes | None = None, response:
         return ax
     colour = palette()[0]
     y = np.arange(len(house))
-    ax.hlines(y, house["lower"], house["upper"], color=colour, lw=2)
+    ax.hlines(y, house[lo], house[hi], color=colour, lw=2)
     ax.plot(house["mean"], y, "o", color=colour)
     ax.axvline(0, color="#444444", lw=0.8)
     ax.set_yticks(y, house["pollster"])

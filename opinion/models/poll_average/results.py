@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from opinion.errors import OpinionError
+from opinion.errors import OpinionError, check_name
+from opinion.formatting import interval_columns
 from opinion.models.core.results import DEFAULT_LEVEL, ModelResults, Quantity
 from opinion.models.core.results import interval as _interval
 from opinion.models.core.timegrid import interpolation_matrix
@@ -73,11 +74,15 @@ class PollAverageResults(ModelResults):
 
     # ------------------------------------------------------------------ tables
     def trend(self, level: float = DEFAULT_LEVEL, *, response: str | None = None) -> pd.DataFrame:
-        """Daily trend: ``date, response, mean, lower, upper`` (percent).
+        """Daily trend: ``date, response, mean, lower_90, upper_90`` (percent; the interval
+        columns are named by ``level``).
 
         With separate series per question (``pool_items=False``) a ``series`` column names
         the question.
         """
+        if response is not None:
+            self._response_index(response)
+        lo, hi = interval_columns(level)
         shares = self.daily_shares()
         mean, lower, upper = _interval(shares, level)
         frames = []
@@ -87,7 +92,7 @@ class PollAverageResults(ModelResults):
                     continue
                 frames.append(pd.DataFrame({
                     "series": series, "date": self.dates, "response": resp,
-                    "mean": mean[s, :, k], "lower": lower[s, :, k], "upper": upper[s, :, k],
+                    "mean": mean[s, :, k], lo: lower[s, :, k], hi: upper[s, :, k],
                 }))
         out = pd.concat(frames, ignore_index=True)
         if len(self.series) == 1:
@@ -114,7 +119,11 @@ class PollAverageResults(ModelResults):
 
     def change(self, start: str, end: str | None = None, *, response: str | None = None,
                level: float = DEFAULT_LEVEL) -> pd.DataFrame:
-        """Change in share between two dates: ``response, mean, lower, upper, p_increase``."""
+        """Change in share between two dates (percentage points): ``response, from, to,
+        mean, lower_90, upper_90, p_increase``."""
+        if response is not None:
+            self._response_index(response)
+        lo, hi = interval_columns(level)
         d0, d1 = self._day_index(start), self._day_index(end)
         shares = self.daily_shares()[:, 0]
         rows = []
@@ -124,7 +133,7 @@ class PollAverageResults(ModelResults):
             delta = shares[:, d1, k] - shares[:, d0, k]
             mean, lower, upper = _interval(delta, level)
             rows.append({"response": resp, "from": self.dates[d0], "to": self.dates[d1],
-                         "mean": float(mean), "lower": float(lower), "upper": float(upper),
+                         "mean": float(mean), lo: float(lower), hi: float(upper),
                          "p_increase": float((delta > 0).mean())})
         return pd.DataFrame(rows)
 
@@ -133,14 +142,15 @@ class PollAverageResults(ModelResults):
 
         Measured at each draw's time-averaged latent opinion: the share a pollster reports
         minus what the average pollster would report. Columns ``pollster, response, mean,
-        lower, upper``.
+        lower_90, upper_90`` (named by ``level``).
         """
+        lo, hi = interval_columns(level)
         rows = []
         for (pollster, resp), values in self._house_draws().items():
             mean, lower, upper = _interval(values, level)
             rows.append({"pollster": pollster, "response": resp, "mean": float(mean),
-                         "lower": float(lower), "upper": float(upper)})
-        return pd.DataFrame(rows, columns=["pollster", "response", "mean", "lower", "upper"])
+                         lo: float(lower), hi: float(upper)})
+        return pd.DataFrame(rows, columns=["pollster", "response", "mean", lo, hi])
 
     def _house_draws(self) -> dict[tuple[str, str], np.ndarray]:
         """Draws of each pollster's house effect on each response, in points."""
@@ -160,9 +170,10 @@ class PollAverageResults(ModelResults):
     def posterior_predictive_check(self, level: float = DEFAULT_LEVEL) -> pd.DataFrame:
         """Each published share beside its replicated interval, on the published scale.
 
-        Columns ``poll_id, pollster, end_date, response, observed, lower, upper, inside``:
-        ``observed`` is the share the poll published (percent; renormalised when every
-        category was reported), ``lower``/``upper`` the ``level`` interval of the same share
+        Columns ``poll_id, pollster, end_date, response, observed, lower_90, upper_90,
+        inside``: ``observed`` is the share the poll published (percent; renormalised when
+        every category was reported), ``lower_90``/``upper_90`` the ``level`` interval of the
+        same share
         in data replicated from the posterior. ``inside.mean()`` should be close to ``level``
         when the model fits.
         """
@@ -174,26 +185,29 @@ class PollAverageResults(ModelResults):
         else:
             observed = 100 * data["share"].to_numpy()
         _, lower, upper = _interval(share, level)
+        lo, hi = interval_columns(level)
         return pd.DataFrame({
             "poll_id": data["poll_id"], "pollster": data["pollster"],
             "end_date": data["end_date"], "response": data["response"],
-            "observed": observed, "lower": lower, "upper": upper,
+            "observed": observed, lo: lower, hi: upper,
             "inside": (observed >= lower) & (observed <= upper),
         })
 
     def prior_predictive_check(self, level: float = DEFAULT_LEVEL) -> pd.DataFrame:
-        """Range of published poll shares the priors alone imply, per response (percent)."""
+        """Range of published poll shares the priors alone imply, per response (percent):
+        ``response, lower_90, median, upper_90``."""
+        lo, hi = interval_columns(level)
         if "prior_predictive" not in self.idata.children:
-            return pd.DataFrame(columns=["response", "lower", "median", "upper"])
+            return pd.DataFrame(columns=["response", lo, "median", hi])
         data = self.observations()
         share = self._replicated_shares("prior_predictive")
         rows = []
         for resp in data["response"].unique():
             values = share[:, (data["response"] == resp).to_numpy()].ravel()
             rows.append({"response": resp,
-                         "lower": np.quantile(values, (1 - level) / 2),
+                         lo: np.quantile(values, (1 - level) / 2),
                          "median": np.median(values),
-                         "upper": np.quantile(values, 1 - (1 - level) / 2)})
+                         hi: np.quantile(values, 1 - (1 - level) / 2)})
         return pd.DataFrame(rows)
 
     def _replicated_shares(self, group: str) -> np.ndarray:
@@ -243,9 +257,18 @@ class PollAverageResults(ModelResults):
                 lambda r, k=k: r.daily_shares()[:, 0, -1, k] - r.daily_shares()[:, 0, 0, k])
         return out
 
+    def focus_choices(self) -> list[str]:
+        """The responses: :attr:`focus` is one of them."""
+        return list(self.responses)
+
     def headline(self) -> str:
-        r = self.latest().iloc[0]
-        return (f"{r['response']}: {r['mean']:.1f}% ({r['lower']:.1f}%–{r['upper']:.1f}%, 90% "
+        """The latest share of :attr:`focus` (the response the user asked about: the first
+        of ``responses=``, else the one the question's wording names first; set
+        ``fit.focus = "..."`` to change it), as a sentence with its interval."""
+        lo, hi = interval_columns(DEFAULT_LEVEL)
+        latest = self.latest()
+        r = latest[latest["response"] == self.focus].iloc[0]
+        return (f"{r['response']}: {r['mean']:.1f}% ({r[lo]:.1f}%–{r[hi]:.1f}%, 90% "
                 f"interval) on {r['date'].day} {r['date']:%B %Y}")
 
     def display_tables(self) -> list[tuple[str, pd.DataFrame]]:
@@ -267,7 +290,7 @@ class PollAverageResults(ModelResults):
         """Trend with its credible band and the polls overlaid, sized by n."""
         from opinion.models.poll_average.plots import plot_trend
 
-        trend = self.trend(level, response=response)
+        trend = self.trend(level, response=response)  # checks the name
         if "series" in trend:
             trend = trend[trend["series"] == trend["series"].iloc[0]]
         polls = self.observations() if show_polls else None
@@ -280,15 +303,16 @@ class PollAverageResults(ModelResults):
         """House effects with intervals, one row per pollster."""
         from opinion.models.poll_average.plots import plot_house_effects
 
+        if response is not None:
+            self._response_index(response)
         return plot_house_effects(self.house_effects(level), ax=ax,
-                                  response=response or self.responses[0], level=level)
+                                  response=response or self.focus, level=level)
 
     # ------------------------------------------------------------------ helpers
     def _response_index(self, response: str | None) -> int:
         if response is None:
-            return 0
-        if response not in self.responses:
-            raise OpinionError(f"unknown response {response!r} (have: {', '.join(self.responses)})")
+            return self.responses.index(self.focus)
+        check_name(response, self.responses, "response")
         return self.responses.index(response)
 
     def _day_index(self, date: str | None) -> int:

@@ -18,10 +18,14 @@ import numpy as np
 import pandas as pd
 from statsmodels.stats.proportion import multinomial_proportions_confint, proportion_confint
 
+from opinion.formatting import interval_columns
 from opinion.survey import multinomial_ci
 
-BASELINE_COLUMNS = ["poll_id", "question_id", "group", "format", "issue", "share", "lower",
-                    "upper", "N", "method"]
+
+def baseline_columns(level: float) -> list[str]:
+    """Columns of :func:`poll_baseline` at ``level`` (the interval named after it)."""
+    return ["poll_id", "question_id", "group", "format", "issue", "share",
+            *interval_columns(level), "N", "method"]
 
 
 def poll_baseline(cells: pd.DataFrame, *, level: float = 0.9,
@@ -41,9 +45,11 @@ def poll_baseline(cells: pd.DataFrame, *, level: float = 0.9,
     Returns
     -------
     pandas.DataFrame
-        ``poll_id, question_id, group, format, issue, share, lower, upper, N, method``;
-        ``share`` is ``count / N`` on the effective sample, in percent.
+        ``poll_id, question_id, group, format, issue, share, lower_90, upper_90, N, method``
+        (the interval columns name ``level``); ``share`` is ``count / N`` on the effective
+        sample, in percent, and so is the interval.
     """
+    lo_col, hi_col = interval_columns(level)
     rows = []
     for (poll_id, question, group), block in cells.groupby(
             ["poll_id", "question_id", "group"], sort=False):
@@ -56,7 +62,7 @@ def poll_baseline(cells: pd.DataFrame, *, level: float = 0.9,
             k = len(full)
             if simultaneous:
                 ci = multinomial_ci(pd.Series(full), method="goodman", level=level)
-                lo, hi = ci["lower"].to_numpy(), ci["upper"].to_numpy()
+                lo, hi = ci[lo_col].to_numpy() / 100, ci[hi_col].to_numpy() / 100  # 0-1
                 method = f"Goodman simultaneous {level:.0%} (statsmodels)"
             else:
                 ci = multinomial_proportions_confint(full, alpha=(1 - level) * k,
@@ -74,9 +80,9 @@ def poll_baseline(cells: pd.DataFrame, *, level: float = 0.9,
                       else f"Wilson {level:.0%} per share")
         for issue, s, a, b in zip(block["issue"], shares, lo, hi, strict=True):
             rows.append({"poll_id": poll_id, "question_id": question, "group": group,
-                         "format": fmt, "issue": issue, "share": 100 * s, "lower": 100 * a,
-                         "upper": 100 * b, "N": n_eff, "method": method})
-    return pd.DataFrame(rows, columns=BASELINE_COLUMNS)
+                         "format": fmt, "issue": issue, "share": 100 * s, lo_col: 100 * a,
+                         hi_col: 100 * b, "N": n_eff, "method": method})
+    return pd.DataFrame(rows, columns=baseline_columns(level))
 
 
 def timed_baseline(cells: pd.DataFrame, **kwargs) -> tuple[pd.DataFrame, float]:

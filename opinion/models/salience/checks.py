@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from opinion.formatting import interval_columns
 from opinion.models.core.results import interval as _interval
 
 if TYPE_CHECKING:
@@ -43,7 +44,9 @@ def replicated_shares(results: IssueSalienceResults, group: str
 
 
 def posterior_predictive(results: IssueSalienceResults, level: float) -> pd.DataFrame:
-    """Each published share beside its replicated interval (percent)."""
+    """Each published share beside its replicated interval (percent; the interval columns
+    name ``level``: ``lower_90``, ``upper_90``)."""
+    lo, hi = interval_columns(level)
     frames = []
     for sub, share in replicated_shares(results, "posterior_predictive"):
         observed = 100 * sub["share"].to_numpy()
@@ -51,20 +54,24 @@ def posterior_predictive(results: IssueSalienceResults, level: float) -> pd.Data
         frames.append(pd.DataFrame({
             "poll_id": sub["poll_id"].to_numpy(), "question_id": sub["question_id"].to_numpy(),
             "group": sub["group"].to_numpy(), "issue": sub["issue"].to_numpy(),
-            "observed": observed, "lower": lower, "upper": upper,
+            "observed": observed, lo: lower, hi: upper,
             "inside": (observed >= lower) & (observed <= upper)}))
     return pd.concat(frames, ignore_index=True)
 
 
-PRIOR_COLUMNS = ["question_id", "format", "observed_min", "observed_max", "lower", "median",
-                 "upper"]
+def prior_columns(level: float) -> list[str]:
+    """Columns of :func:`prior_predictive` at ``level``."""
+    lo, hi = interval_columns(level)
+    return ["question_id", "format", "observed_min", "observed_max", lo, "median", hi]
 
 
 def prior_predictive(results: IssueSalienceResults, level: float) -> pd.DataFrame:
     """Prior predictive interval of one published share per question, beside the observed
-    range (percent)."""
+    range (percent; the interval columns name ``level``)."""
+    columns = prior_columns(level)
+    lo, hi = columns[4], columns[6]
     if "prior_predictive" not in results.idata.children:
-        return pd.DataFrame(columns=PRIOR_COLUMNS)
+        return pd.DataFrame(columns=columns)
     rows = []
     for sub, share in replicated_shares(results, "prior_predictive"):
         observed = 100 * sub["share"].to_numpy()
@@ -74,27 +81,29 @@ def prior_predictive(results: IssueSalienceResults, level: float) -> pd.DataFram
             rows.append({"question_id": q, "format": sub.loc[cols, "format"].iloc[0],
                          "observed_min": float(observed[cols].min()),
                          "observed_max": float(observed[cols].max()),
-                         "lower": float(np.quantile(values, (1 - level) / 2)),
+                         lo: float(np.quantile(values, (1 - level) / 2)),
                          "median": float(np.median(values)),
-                         "upper": float(np.quantile(values, 1 - (1 - level) / 2))})
-    return pd.DataFrame(rows, columns=PRIOR_COLUMNS)
+                         hi: float(np.quantile(values, 1 - (1 - level) / 2))})
+    return pd.DataFrame(rows, columns=columns)
 
 
 def compare_baseline(results: IssueSalienceResults, level: float, simultaneous: bool
                      ) -> pd.DataFrame:
-    """Each reference-question poll on its own beside the pooled model's estimate of it."""
+    """Each reference-question poll on its own beside the pooled model's estimate of it
+    (percent; interval columns ``poll_lower_90``... name ``level``)."""
+    lo, hi = interval_columns(level)
     base = results.baseline(level, simultaneous=simultaneous)
     base = base[base["question_id"] == results.reference_question]
     rows = []
     for (poll_id, group), block in base.groupby(["poll_id", "group"], sort=False):
         reported, draws = results.block_share_draws(poll_id, group)
         mean, lower, upper = _interval(draws, level)
-        for r in block.itertuples():
-            k = reported.index(r.issue)
-            rows.append({"poll_id": poll_id, "group": group, "issue": r.issue,
-                         "poll_share": r.share, "poll_lower": r.lower,
-                         "poll_upper": r.upper, "model_mean": float(mean[k]),
-                         "model_lower": float(lower[k]), "model_upper": float(upper[k]),
+        for r in block.to_dict("records"):
+            k = reported.index(r["issue"])
+            rows.append({"poll_id": poll_id, "group": group, "issue": r["issue"],
+                         "poll_share": r["share"], f"poll_{lo}": r[lo],
+                         f"poll_{hi}": r[hi], "model_mean": float(mean[k]),
+                         f"model_{lo}": float(lower[k]), f"model_{hi}": float(upper[k]),
                          "width_ratio": float((upper[k] - lower[k])
-                                              / max(r.upper - r.lower, 1e-9))})
+                                              / max(r[hi] - r[lo], 1e-9))})
     return pd.DataFrame(rows)

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from opinion.errors import ModelInputError
+from opinion.errors import ModelInputError, unknown_names_message
 from opinion.frames import PollFrame
 from opinion.models.core.names import near_duplicate_issues
 from opinion.models.core.timegrid import interpolation_matrix, knot_count
@@ -177,7 +177,8 @@ def _select_questions(data: pd.DataFrame, config: IssueSalienceConfig
     if config.questions is not None:
         unknown = sorted(set(config.questions) - set(data["question_id"]))
         if unknown:
-            raise ModelInputError(f"question_id not in the data: {', '.join(unknown)}")
+            raise ModelInputError(unknown_names_message(
+                unknown, sorted(set(data["question_id"])), "question_id(s)"))
         chosen = list(config.questions)
         no_fmt = [q for q in chosen if formats.get(q) is None]
         if no_fmt:
@@ -363,8 +364,7 @@ def prepare(polls: PollFrame | pd.DataFrame, config: IssueSalienceConfig) -> Sal
         aliased = [config.issue_aliases.get(i, i) for i in config.issues]
         unknown = [i for i in aliased if i not in all_issues]
         if unknown:
-            raise ModelInputError(f"issue(s) not in the data: {', '.join(unknown)} (have: "
-                                  f"{', '.join(all_issues)})")
+            raise ModelInputError(unknown_names_message(unknown, all_issues, "issue(s)"))
         issues = list(dict.fromkeys(aliased))
     else:
         issues = all_issues

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from opinion.formatting import interval_columns
 from opinion.models.core.theme import get_ax, palette, percent_axis, source_note, themed
 from opinion.models.core.wording import group_label
 
@@ -68,10 +69,12 @@ def plot_shares(shares: pd.DataFrame, *, ax: Axes | None = None, level: float = 
                 scale: str = "", title: str = "Issue salience") -> Axes:
     """Share of each issue with its interval, one colour per group, issues by share.
 
-    ``shares``: ``group, issue, mean, lower, upper`` (percent; e.g. ``results.shares()``).
+    ``shares``: ``group, issue, mean, lower_90, upper_90`` (percent; the interval columns
+    of ``level``; e.g. ``results.shares()``).
     """
     import seaborn as sns
 
+    lo, hi = interval_columns(level)
     groups = list(dict.fromkeys(shares["group"]))
     first = shares[shares["group"] == groups[0]]
     order = first.sort_values("mean", ascending=True)["issue"].tolist()
@@ -83,7 +86,7 @@ def plot_shares(shares: pd.DataFrame, *, ax: Axes | None = None, level: float = 
         sub = shares[(shares["group"] == group) & shares["issue"].isin(y)]
         pos = np.array([y[i] for i in sub["issue"]]) + offsets[g]
         colour = _GROUP_COLOURS.get(str(group).lower(), colours[g % len(colours)])
-        ax.hlines(pos, sub["lower"], sub["upper"], color=colour, lw=2.5, alpha=0.8)
+        ax.hlines(pos, sub[lo], sub[hi], color=colour, lw=2.5, alpha=0.8)
         ax.plot(sub["mean"], pos, "o", color=colour, label=group_label(group), ms=5)
     ax.set_yticks(range(len(order)), order)
     percent_axis(ax, "x")
@@ -107,10 +110,12 @@ def plot_baseline(table: pd.DataFrame, *, ax: Axes | None = None, level: float =
                   poll_id: str | None = None) -> Axes:
     """One poll's own intervals (baseline, no pooling) beside the pooled model's.
 
-    ``table``: ``poll_id, group, issue, poll_share, poll_lower, poll_upper, model_mean,
-    model_lower, model_upper`` (e.g. ``results.compare_baseline()``); the first poll unless
-    ``poll_id`` is given.
+    ``table``: ``poll_id, group, issue, poll_share, poll_lower_90, poll_upper_90,
+    model_mean, model_lower_90, model_upper_90`` (percent; the interval columns of
+    ``level``; e.g. ``results.compare_baseline()``); the first poll unless ``poll_id`` is
+    given.
     """
+    lo, hi = interval_columns(level)
     if table.empty:
         ax = get_ax(ax)
         ax.text(0.5, 0.5, "no single-choice poll of the reference question",
@@ -123,10 +128,10 @@ def plot_baseline(table: pd.DataFrame, *, ax: Axes | None = None, level: float =
     ax = get_ax(ax, figsize=(8, 0.5 * len(table) + 1.4))
     colours = palette()
     y = np.arange(len(table))[::-1]
-    ax.hlines(y + 0.15, table["poll_lower"], table["poll_upper"], color=colours[7], lw=3,
+    ax.hlines(y + 0.15, table[f"poll_{lo}"], table[f"poll_{hi}"], color=colours[7], lw=3,
               label=f"{str(poll_id).replace('_', ' ')} alone ({level:.0%} Wilson)")
     ax.plot(table["poll_share"], y + 0.15, "o", color=colours[7], ms=4)
-    ax.hlines(y - 0.15, table["model_lower"], table["model_upper"], color=colours[0], lw=3,
+    ax.hlines(y - 0.15, table[f"model_{lo}"], table[f"model_{hi}"], color=colours[0], lw=3,
               label=f"pooled model ({level:.0%} posterior)")
     ax.plot(table["model_mean"], y - 0.15, "o", color=colours[0], ms=4)
     return _finish_rows(ax, y, labels, "Share naming the issue (%)",
@@ -139,17 +144,19 @@ def plot_predictive(table: pd.DataFrame, *, ax: Axes | None = None, level: float
     """Each published share (dot) against its replicated interval (bar), on the published
     scale: a posterior predictive check.
 
-    ``table``: ``poll_id, question_id, group, issue, observed, lower, upper, inside`` (e.g.
+    ``table``: ``poll_id, question_id, group, issue, observed, lower_90, upper_90, inside``
+    (percent; the interval columns of ``level``; e.g.
     ``results.posterior_predictive_check()``); published shares outside their interval are
     drawn as open red circles.
     """
+    lo, hi = interval_columns(level)
     table = table.reset_index(drop=True)
     labels = [f"{r.issue} ({r.question_id.replace('_', ' ')}, {group_label(r.group)})"
               for r in table.itertuples()]
     ax = get_ax(ax, figsize=(8.5, 0.32 * len(table) + 1.4))
     colours = palette()
     y = np.arange(len(table))[::-1]
-    ax.hlines(y, table["lower"], table["upper"], color=colours[0], lw=3, alpha=0.7,
+    ax.hlines(y, table[lo], table[hi], color=colours[0], lw=3, alpha=0.7,
               label=f"replicated published share ({level:.0%})")
     inside = table["inside"].to_numpy(dtype=bool)
     ax.plot(table.loc[inside, "observed"], y[inside], "o", color="black", ms=4,

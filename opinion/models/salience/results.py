@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from opinion.errors import OpinionError
-from opinion.formatting import ordinal
+from opinion.errors import OpinionError, unknown_name_message
+from opinion.formatting import interval_columns, ordinal
 from opinion.models.core.results import DEFAULT_LEVEL, ModelResults, Quantity
 from opinion.models.core.results import interval as _interval
 from opinion.models.salience import checks
@@ -66,8 +66,7 @@ class IssueSalienceResults(ModelResults):
     def _construct(self, construct: str | None) -> dict[str, Any]:
         name = self.reference_construct if construct is None else construct
         if name not in self._constructs:
-            raise OpinionError(f"unknown construct {name!r} (have: "
-                               f"{', '.join(self._constructs)})")
+            raise OpinionError(unknown_name_message(name, list(self._constructs), "construct"))
         return self._constructs[name]
 
     def construct_info(self, construct: str | None = None) -> dict[str, Any]:
@@ -83,7 +82,9 @@ class IssueSalienceResults(ModelResults):
         for name, info in self._constructs.items():
             if question in info["questions"]:
                 return name
-        raise OpinionError(f"unknown question {question!r}")
+        raise OpinionError(unknown_name_message(
+            question, [q for info in self._constructs.values() for q in info["questions"]],
+            "question"))
 
     # ------------------------------------------------------------------ draws
     def theta_draws(self) -> np.ndarray:
@@ -183,7 +184,7 @@ class IssueSalienceResults(ModelResults):
     def _group_index(self, group: str | None) -> int:
         group = self.groups[0] if group is None else group
         if group not in self.groups:
-            raise OpinionError(f"unknown group {group!r} (have: {', '.join(self.groups)})")
+            raise OpinionError(unknown_name_message(group, self.groups, "group"))
         return self.groups.index(group)
 
     def _issue_index(self, issue: str, construct: str | None = None) -> int:
@@ -207,13 +208,15 @@ class IssueSalienceResults(ModelResults):
     # ------------------------------------------------------------------ tables
     def shares(self, level: float = DEFAULT_LEVEL, *, date: str | None = None,
                group: str | None = None, construct: str | None = None) -> pd.DataFrame:
-        """Shares per issue and group: ``issue, group, date, mean, lower, upper`` (percent).
+        """Shares per issue and group: ``issue, group, date, mean, lower_90, upper_90``
+        (percent; the interval columns name ``level``).
 
         ``date`` defaults to the reference date; ``date="all"`` gives every knot (a trend).
         """
         dates = list(self.knots) if date == "all" else [self._date(date)]
         groups = self.groups if group is None else [group]
         issues = self.construct_issues(construct)
+        lo, hi = interval_columns(level)
         frames = []
         for ts in dates:
             mean, lower, upper = _interval(self.share_draws(ts, construct), level)
@@ -221,7 +224,7 @@ class IssueSalienceResults(ModelResults):
                 gi = self._group_index(g)
                 frames.append(pd.DataFrame({
                     "issue": issues, "group": g, "date": ts, "mean": mean[gi],
-                    "lower": lower[gi], "upper": upper[gi]}))
+                    lo: lower[gi], hi: upper[gi]}))
         out = pd.concat(frames, ignore_index=True)
         return out.sort_values(["date", "group", "mean"], ascending=[True, True, False],
                                kind="stable").reset_index(drop=True)
@@ -254,10 +257,15 @@ class IssueSalienceResults(ModelResults):
     def rank_summary(self, *, date: str | None = None, group: str | None = None,
                      level: float = DEFAULT_LEVEL, construct: str | None = None
                      ) -> pd.DataFrame:
-        """Per issue: mean rank, modal rank and its probability, rank interval, P(top)."""
+        """Per issue: mean rank, modal rank and its probability, rank interval, P(top).
+
+        Columns ``issue, group, mean_rank, modal_rank, p_modal, rank_lower_90,
+        rank_upper_90, p_top`` (the rank interval named after ``level``; probabilities 0-1).
+        """
         groups = self.groups if group is None else [group]
         issues = self.construct_issues(construct)
         lo_q, hi_q = (1 - level) / 2, 1 - (1 - level) / 2
+        lo, hi = interval_columns(level)
         rows = []
         for g in groups:
             ranks = self.rank_samples(date=date, group=g, construct=construct)
@@ -267,8 +275,8 @@ class IssueSalienceResults(ModelResults):
                 rows.append({
                     "issue": issue, "group": g, "mean_rank": float(ranks[:, k].mean()),
                     "modal_rank": mode, "p_modal": float(counts[mode - 1] / len(ranks)),
-                    "rank_lower": int(np.quantile(ranks[:, k], lo_q, method="lower")),
-                    "rank_upper": int(np.quantile(ranks[:, k], hi_q, method="higher")),
+                    f"rank_{lo}": int(np.quantile(ranks[:, k], lo_q, method="lower")),
+                    f"rank_{hi}": int(np.quantile(ranks[:, k], hi_q, method="higher")),
                     "p_top": float(counts[0] / len(ranks)),
                 })
         return pd.DataFrame(rows).sort_values(["group", "mean_rank"], kind="stable",
@@ -331,9 +339,11 @@ class IssueSalienceResults(ModelResults):
                   level: float = DEFAULT_LEVEL, construct: str | None = None) -> pd.DataFrame:
         """Subgroup contrasts per issue: share difference (pp), P(higher), rank in each.
 
-        Default: every pair of groups. Columns ``issue, group_a, group_b, share_a, share_b,
-        difference, lower, upper, p_higher, mean_rank_a, mean_rank_b``.
+        Default: every pair of groups. Columns ``issue, group_a, group_b, share_a, share_b``
+        (percent), ``difference, lower_90, upper_90`` (points; the interval named after
+        ``level``), ``p_higher`` (0-1), ``mean_rank_a, mean_rank_b``.
         """
+        lo, hi = interval_columns(level)
         if len(self.groups) < 2:
             raise OpinionError("one group only: nothing to contrast (model subgroups with "
                                "groups=[...])")
@@ -353,8 +363,8 @@ class IssueSalienceResults(ModelResults):
                 rows.append({"issue": name, "group_a": a, "group_b": b,
                              "share_a": float(shares[:, ia, k].mean()),
                              "share_b": float(shares[:, ib, k].mean()),
-                             "difference": float(mean), "lower": float(lower),
-                             "upper": float(upper), "p_higher": float((diff > 0).mean()),
+                             "difference": float(mean), lo: float(lower),
+                             hi: float(upper), "p_higher": float((diff > 0).mean()),
                              "mean_rank_a": float(ranks_a[:, k].mean()),
                              "mean_rank_b": float(ranks_b[:, k].mean())})
         return pd.DataFrame(rows)
@@ -431,8 +441,9 @@ class IssueSalienceResults(ModelResults):
                          ) -> pd.DataFrame:
         """Each reference-question poll on its own beside the pooled model's estimate of it.
 
-        Columns ``poll_id, group, issue, poll_share, poll_lower, poll_upper, model_mean,
-        model_lower, model_upper, width_ratio`` (model width / poll width). The poll's
+        Columns ``poll_id, group, issue, poll_share, poll_lower_90, poll_upper_90,
+        model_mean, model_lower_90, model_upper_90, width_ratio`` (percent; the interval
+        columns name ``level``; width_ratio = model width / poll width). The poll's
         interval uses that poll alone (:meth:`baseline`, per share by default); the model's
         is the posterior of the same quantity (:meth:`block_share_draws`), informed by every
         poll: what pooling adds.
@@ -441,7 +452,8 @@ class IssueSalienceResults(ModelResults):
 
     def posterior_predictive_check(self, level: float = DEFAULT_LEVEL) -> pd.DataFrame:
         """Each published share beside its replicated interval, on the published scale
-        (percent): ``poll_id, question_id, group, issue, observed, lower, upper, inside``.
+        (percent): ``poll_id, question_id, group, issue, observed, lower_90, upper_90,
+        inside``.
 
         Single-choice shares are replicated as counts of the whole (effective) sample, like
         the published share; ``inside.mean()`` should be near ``level`` when the model fits.
@@ -451,7 +463,8 @@ class IssueSalienceResults(ModelResults):
     def prior_predictive_check(self, level: float = DEFAULT_LEVEL) -> pd.DataFrame:
         """Range of published shares the priors alone imply, per question (percent).
 
-        Columns ``question_id, format, observed_min, observed_max, lower, median, upper``:
+        Columns ``question_id, format, observed_min, observed_max, lower_90, median,
+        upper_90``:
         the prior predictive interval of one published share beside the range actually
         observed.
         """
@@ -538,14 +551,31 @@ class IssueSalienceResults(ModelResults):
         return ["constructs()", "ranks()", "pairwise()", "where_ranks(issue)", "contrasts()",
                 "plot_ranks()", "compare_baseline()", "contraction_table()"]
 
+    focus_label = "issue"
+
+    def focus_choices(self) -> list[str]:
+        """The issues measured on the reference construct."""
+        return self.construct_issues() if self._constructs else list(self.issues)
+
+    def default_focus(self) -> str | None:
+        """No issue by default (the headline names the top issue); ``fit.focus = "russia"``
+        makes the headline say where that issue ranks."""
+        saved = self.meta.get("focus")
+        return saved if saved in self.focus_choices() else None
+
     def headline(self) -> str:
+        """The top issue, or where :attr:`focus` ranks when it is set (in words)."""
         from opinion.models.core.wording import group_phrase, probability_words
 
+        scale = str(self.reference_construct).replace("_", " ")
+        when = f"{self.reference_date.day} {self.reference_date:%B %Y}"
+        if self.focus is not None:
+            return (f"{self.where_ranks(self.focus, group=self.groups[0])} (on the {scale} "
+                    f"scale, {when})")
         table = self.rank_summary(group=self.groups[0])
         top = table.iloc[0]
-        scale = str(self.reference_construct).replace("_", " ")
         return (f"Top issue {group_phrase(self.groups[0])} on the {scale} scale on "
-                f"{self.reference_date.day} {self.reference_date:%B %Y}: {top['issue']} "
+                f"{when}: {top['issue']} "
                 f"(probability {probability_words(top['p_top'])} of ranking first)")
 
     # ------------------------------------------------------------------ plots
