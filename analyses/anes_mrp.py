@@ -110,7 +110,7 @@ report.headline(
     f"Pure independents voted {ind['mean']:.0f}% Dole ({ind[LO]:.0f}-{ind[HI]:.0f}%, "
     f"90% interval) and independents leaning Republican {lean['mean']:.0f}% "
     f"({lean[LO]:.0f}-{lean[HI]:.0f}%), after calibrating the poststratified vote to "
-    f"the official two-party result ({official_dole:.1f}% Dole).",
+    f"the official two-party result ({official_dole:.1f}% Dole in the official count).",
     value=ind["mean"], lower=ind[LO], upper=ind[HI], level=0.9,
     contraction=main.contraction(dole_in("independent")))
 s = shift.iloc[0]

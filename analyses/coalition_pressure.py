@@ -23,6 +23,7 @@ import pandas as pd
 import opinion
 from opinion.formatting import format_probability, interval_columns
 from opinion.models.coalition import CoalitionPressure
+from opinion.models.core.wording import probability_words
 from opinion.report import Report, format_interval, report_path
 
 SEED = 20221115
@@ -129,8 +130,8 @@ for other, name in (("FR", "France"), ("HU", "Hungary")):
     draws = gap(fit)
     report.headline(
         f"Baltic publics against {name} ({last:%b %Y}): Baltic average minus {name}, "
-        f"{interval_of(draws)}; P(Baltic publics lean less towards negotiating) = "
-        f"{format_probability((draws < 0).mean())}.",
+        f"{interval_of(draws)}; the probability that Baltic publics lean less towards "
+        f"negotiating is {probability_words((draws < 0).mean())}.",
         value=float(draws.mean()), lower=float(np.quantile(draws, 0.05)),
         upper=float(np.quantile(draws, 0.95)), level=LEVEL, contraction=fit.contraction(gap))
 beta = fit.draws("beta_opinion")
@@ -143,33 +144,33 @@ report.headline(
     "is better).", value=check["model"]["log_score"], contraction=None)
 report.headline(
     f"Effect of public opinion on a government's monthly odds of a defection event: "
-    f"{interval_of(beta, '+.2f', ' log-odds')} per log-odds unit of opinion; "
-    f"P(effect > 0) = {format_probability((beta > 0).mean())}.",
+    f"{interval_of(beta, '+.2f', ' log-odds')} per log-odds unit of opinion; the "
+    f"probability that the effect is positive is {probability_words((beta > 0).mean())}.",
     value=float(beta.mean()), lower=float(np.quantile(beta, 0.05)),
     upper=float(np.quantile(beta, 0.95)), level=LEVEL,
     contraction=fit.contraction(lambda r: r.draws("beta_opinion")))
 split_any = fit.split_draws(None, "any")
 report.headline(
-    f"P(at least one member has a defection event, {window}) = "
-    f"{format_probability(split_any.mean())} ({interval_of(100 * split_any, '.0f', '%')} "
-    "over the posterior).",
+    f"Probability that at least one member has a defection event in {window}: "
+    f"{interval_of(split_any, '.2f', '')} over the posterior.",
     value=float(split_any.mean()), lower=float(np.quantile(split_any, 0.05)),
     upper=float(np.quantile(split_any, 0.95)), level=LEVEL,
     contraction=fit.contraction(lambda r: r.split_draws(None, "any")))
 split_block = fit.split_draws(None, "blocking")
 share = fit.meta["config"]["blocking_share"]
 report.headline(
-    f"P(members holding at least {share:.0%} of allocated aid defect, {window}) = "
-    f"{format_probability(split_block.mean())} ({interval_of(100 * split_block, '.0f', '%')} "
-    "over the posterior; the United States alone holds "
-    f"{100 * fit.aid[fit.iso2.index('US')]:.0f}% of Kiel's allocations).",
+    f"Probability that members holding at least {share:.0%} of allocated aid defect in "
+    f"{window}: {interval_of(split_block, '.2f', '')} over the posterior (the United States "
+    f"alone holds {100 * fit.aid[fit.iso2.index('US')]:.0f}% of Kiel's counted allocations).",
     value=float(split_block.mean()), lower=float(np.quantile(split_block, 0.05)),
     upper=float(np.quantile(split_block, 0.95)), level=LEVEL,
     contraction=fit.contraction(lambda r: r.split_draws(None, "blocking")))
 report.headline(
-    f"Held-out survey cells ({held['n']} opinion cells, random 10% folds): mean absolute error "
-    f"{held['mae_pp']:.1f} points, {held['coverage90']:.0%} inside their 90% predictive "
-    "intervals (Claassen 2019's best model misses held-out cells by about 6 points).",
+    f"Held-out survey cells ({held['n']} opinion cells, a random tenth left out in each of "
+    f"two fits): mean "
+    f"absolute error {held['mae_pp']:.1f} points; {round(held['coverage90'] * held['n'])} of "
+    f"{held['n']} cells ({held['coverage90']:.0%}) fall inside their 90% predictive intervals "
+    "(Claassen 2019's best model misses held-out cells by about 6 points).",
     value=held["mae_pp"], contraction=None)
 report.headline(
     f"{len(no_data)} of 30 members have no survey cell on the opinion scale "
@@ -178,13 +179,13 @@ report.headline(
 
 # %%
 report.section("Which publics leaned towards negotiating, and when")
-report.figure(fit.plot_heatmap(),
+report.figure(fit.plot_heatmap(), narrow=fit.plot_heatmap(phone=True),
               alt="Heat map of 30 NATO members by month, 2022-2025, coloured by the share not "
                   "backing EU-financed military aid, with dots in the months a government "
                   "defected; members without survey data are starred.",
               caption="Latent opinion by member and month (posterior mean). Dots: months with "
                       "a defection event. Starred members have no survey data.")
-report.figure(fit.plot_opinion(),
+report.figure(fit.plot_opinion(), narrow=fit.plot_opinion(ncol=3, panel=(1.25, 1.2)),
               alt="Thirty small line charts of each member's latent opinion from 2022 to "
                   "mid-2026 with 90% bands; members without data in grey with wide bands.",
               caption="Each member's latent preference for negotiating (90% band); grey: no "
@@ -196,6 +197,7 @@ report.table(table.sort_values("mean", ascending=False),
              percent_columns=("mean", LO, HI))
 if fit.has_salience():
     report.figure(fit.plot_opinion(latent="salience"),
+                  narrow=fit.plot_opinion(latent="salience", ncol=3, panel=(1.25, 1.2)),
                   alt="Small line charts of the salience of the economy against the war per "
                       "member, 2022-2026, with 90% bands.",
                   caption="Salience of domestic economic issues against the war (share naming "
@@ -268,8 +270,8 @@ report.figure(fit.plot_split_curve(),
               alt="Line chart of the probability that at least one member has a defection "
                   "event in the next six months, rising with the number of members in a "
                   "randomly drawn coalition, with a 90% band.",
-              caption="P(at least one defection event) for a coalition of k members drawn at "
-                      "random, from the fitted event model.")
+              caption="Probability of at least one defection event for a coalition of k "
+                      "members drawn at random, from the fitted event model.")
 report.table(curve.drop(columns=["member"]).assign(  # probabilities shown in percent
     **{"mean": 100 * curve["mean"], LO: 100 * curve[LO], HI: 100 * curve[HI]}),
     caption="Split curve (90% band)", percent_columns=("mean", LO, HI))

@@ -12,12 +12,15 @@
 # Run: `python analyses/election_impact_2022.py` or `opinion report election_impact_2022`.
 
 # %%
+import re
+
 import numpy as np
 import pandas as pd
 
 import opinion
 from opinion.formatting import interval_columns
 from opinion.models.election import IssueVote
+from opinion.models.election.plots import PARTY_NAMES
 from opinion.report import Report, report_path
 
 SEED = 20221108
@@ -124,6 +127,10 @@ deff_fit = fit(issue_vote(deff=4.0))
 # %%
 vbi = main.vote_by_issue(0.9)
 margin = main.margin_label
+# "margin (rep - dem)" in words, for the headline
+margin_words = re.sub(r"margin \((\w+) - (\w+)\)", lambda m: (
+    f"{PARTY_NAMES.get(m.group(1), m.group(1))}-minus-"
+    f"{PARTY_NAMES.get(m.group(2), m.group(2))} margin"), margin)
 elastic = main.elasticities(0.9)
 elastic_group = main.elasticities(0.9, holding="group")
 scenarios = {
@@ -199,17 +206,21 @@ report = Report("Issue priorities and the 2022 U.S. House vote",
                 subtitle="The published tables of the 2022 national exit poll as margins of "
                          "one sample; a held-out check; accounting counterfactuals.", seed=SEED)
 inf_r, ab_d = q(main, "inflation", "rep"), q(main, "abortion", "dem")
+top_share = main.salience(0.9).set_index("issue")
+inf_s, ab_s = top_share.loc["inflation"], top_share.loc["abortion"]
 report.headline(
-    f"Inflation voters (31% of voters) went {fmt(inf_r['mean'], inf_r[LO], inf_r[HI])}"
-    f" Republican and abortion voters (27%) {fmt(ab_d['mean'], ab_d[LO], ab_d[HI])} "
-    "Democratic for the House.",
+    f"Inflation voters ({inf_s['mean']:.0f}% of voters, {inf_s[LO]:.0f}-"
+    f"{inf_s[HI]:.0f}%) went {fmt(inf_r['mean'], inf_r[LO], inf_r[HI])} "
+    f"Republican and abortion voters ({ab_s['mean']:.0f}%, {ab_s[LO]:.0f}-"
+    f"{ab_s[HI]:.0f}%) {fmt(ab_d['mean'], ab_d[LO], ab_d[HI])} Democratic for "
+    "the House.",
     value=inf_r["mean"], lower=inf_r[LO], upper=inf_r[HI], level=0.9,
     contraction=main.contraction(share_of("rep", "inflation")))
 ind = main.issue_shares(0.9)
 ind_inf = ind[(ind["group"] == "ind") & (ind["issue"] == "inflation")].iloc[0]
 ind_ab = ind[(ind["group"] == "ind") & (ind["issue"] == "abortion")].iloc[0]
 report.headline(
-    f"Independents (31% of voters), whose issue mix the exit poll did not publish, named "
+    "Independents, whose issue mix the exit poll did not publish, named "
     f"inflation {fmt(ind_inf['mean'], ind_inf[LO], ind_inf[HI])} and abortion "
     f"{fmt(ind_ab['mean'], ind_ab[LO], ind_ab[HI])} as their top issue "
     "(estimated from the other tables).",
@@ -219,13 +230,16 @@ held = checks["heldout_vote_by_issue"]
 strict_check = checks["heldout_issue_vote_margin"]
 infl_pred = next(f for f in held["figures"] if f["issue"] == "inflation"
                  and f["party"] == "rep")
+where_published = ("inside" if infl_pred[LO] <= infl_pred["published"]
+                   <= infl_pred[HI] else "outside")
 report.headline(
     f"Left out of the fit, the vote-by-issue table is predicted with a mean absolute error of "
     f"{held['mae_rep_inflation_abortion_immigration']:.1f} points for the Republican share of "
     f"inflation, abortion and immigration voters "
     f"({held['inside_90_rep_inflation_abortion_immigration']} of 3 inside their 90% "
-    f"intervals; inflation: {infl_pred['mean']:.0f}% predicted, {infl_pred[LO]:.0f}-"
-    f"{infl_pred[HI]:.0f}%, published {infl_pred['published']:.0f}%). With no table "
+    f"intervals; inflation voters: "
+    f"{fmt(infl_pred['mean'], infl_pred[LO], infl_pred[HI])} predicted, and the "
+    f"published figure is {where_published} that interval). With no table "
     f"crossing issue and vote in the fit the error is "
     f"{strict_check['mae_rep_inflation_abortion_immigration']:.1f} points.")
 ab_cf = main.counterfactual({"abortion": -0.05}, "proportional", 0.9)
@@ -233,7 +247,7 @@ abm = ab_cf.iloc[-1]
 report.headline(
     f"Accounting, not a causal effect: had abortion been the top issue of 5 points fewer "
     f"voters, taken evenly from the other issues, and had every issue's voters kept their vote "
-    f"split, the {margin} would have been {abm['mean']:+.1f} points different "
+    f"split, the {margin_words} would have been {abm['mean']:+.1f} points different "
     f"({abm[LO]:+.1f} to {abm[HI]:+.1f}).",
     value=abm["mean"], lower=abm[LO], upper=abm[HI], level=0.9,
     contraction=main.contraction(margin_change({"abortion": -0.05}, "proportional", "issue")))

@@ -18,6 +18,7 @@ import pandas as pd
 
 import opinion
 from opinion.formatting import interval_columns
+from opinion.models.core.layout import wrap_text
 from opinion.models.core.theme import palette, percent_axis, source_note, theme
 from opinion.report import Report, format_interval, report_path
 from opinion.survey import deff_from_moe, difference_test, margin_of_error, proportion_ci
@@ -116,22 +117,52 @@ comparison = pd.DataFrame(comparison)
 comparison
 
 # %%
-with theme():
-    fig, ax = plt.subplots(figsize=(8, 0.55 * len(comparison) + 1.5), layout="constrained")
-y = np.arange(len(comparison))[::-1]
 PALETTE = palette()
-colours = [PALETTE[3] if "headline" in str(n) else PALETTE[0] for n in comparison["note"]]
-ax.hlines(y, comparison[LO], comparison[HI], color=colours, lw=3)
-ax.scatter(comparison["estimate"], y, color=colours, zorder=3, s=40)
-ax.axvline(200 / 3, color="#666666", lw=1, ls="--")
-ax.text(200 / 3, len(comparison) - 0.4, " two-thirds", color="#444444", fontsize=9)
-ax.axvline(50, color="#999999", lw=0.8, ls=":")
-ax.set_yticks(y, [f"{p}\n{q[:48]}" for p, q in zip(comparison["poll"], comparison["question"],
-                                                      strict=True)], fontsize=8)
-percent_axis(ax, "x")
-ax.set_xlabel(f"Share giving the supportive answer ({LEVEL:.0%} interval, design effects included)")
-source_note(ax, "Sources: Ipsos/Reuters, AP-NORC, Chicago Council/Ipsos, Quinnipiac; bundled "
-                "dataset us_ukraine_support.")
+
+
+def comparison_chart(narrow: bool = False):
+    """Dot-and-interval chart of ``comparison``; ``narrow`` draws it for a phone, each poll's
+    label on its own line above its interval instead of beside it."""
+    labels = [f"{p}: {q}" for p, q in zip(comparison["poll"], comparison["question"],
+                                          strict=True)]
+    rows = len(comparison)
+    with theme():
+        if narrow:
+            fig, ax = plt.subplots(figsize=(3.75, 0.62 * rows + 1.9), layout="constrained")
+        else:
+            wrapped = [wrap_text(label, 46) for label in labels]
+            lines = sum(label.count("\n") + 1 for label in wrapped)
+            fig, ax = plt.subplots(figsize=(8, 0.24 * lines + 0.2 * rows + 1.5),
+                                   layout="constrained")
+    y = np.arange(rows)[::-1]
+    colours = [PALETTE[3] if "headline" in str(n) else PALETTE[0] for n in comparison["note"]]
+    ax.hlines(y, comparison[LO], comparison[HI], color=colours, lw=3)
+    ax.scatter(comparison["estimate"], y, color=colours, zorder=3, s=40)
+    ax.axvline(200 / 3, color="#666666", lw=1, ls="--")
+    ax.set_ylim(-0.6, rows - 0.1)
+    ax.text(200 / 3, rows - 0.35, " two-thirds", color="#444444", fontsize=9)
+    ax.axvline(50, color="#999999", lw=0.8, ls=":")
+    percent_axis(ax, "x")
+    if narrow:
+        ax.set_yticks(y, [""] * rows)
+        ax.set_xlim(25, 100)
+        for yi, label in zip(y, labels, strict=True):
+            ax.annotate(wrap_text(label, 58), xy=(0, yi), xycoords=("axes fraction", "data"),
+                        xytext=(0, 5), textcoords="offset points", fontsize=7.5, va="bottom",
+                        color="#262626", bbox={"facecolor": "white", "edgecolor": "none",
+                                               "alpha": 0.85, "pad": 0.5})
+        ax.set_xlabel(f"Share giving the supportive answer ({LEVEL:.0%} interval, design "
+                      "effects included)")
+    else:
+        ax.set_yticks(y, wrapped, fontsize=8)
+        ax.set_xlabel(f"Share giving the supportive answer ({LEVEL:.0%} interval, design effects "
+                      "included)")
+    source_note(ax, "Sources: Ipsos/Reuters, AP-NORC, Chicago Council/Ipsos, Quinnipiac; "
+                    "bundled dataset us_ukraine_support.")
+    return fig
+
+
+fig, fig_phone = comparison_chart(), comparison_chart(narrow=True)
 
 # %% [markdown]
 # ## Report
@@ -150,9 +181,9 @@ report.headline(
     value=real["estimate"], lower=real[LO], upper=real[HI], level=LEVEL,
     contraction=None)
 report.headline(
-    f"“Two-thirds” (66.7%) is inside that interval, but so is anything from "
+    f"“Two-thirds” is inside that interval, but so is anything from "
     f"{real[LO]:.0f}% to {real[HI]:.0f}%; a bare majority is not "
-    f"(z = {z:.1f} against 50%).", value=z, contraction=None)
+    f"(z = {z:.1f} against an even split).", value=z, contraction=None)
 other = comparison.dropna(subset=["p-value"])
 indep = other[other["note"] == ""]
 report.headline(
@@ -172,7 +203,8 @@ report.table(intervals, caption="Interval for 66% under two assumptions (Wilson,
 report.table(methods, caption="The same interval by four methods (deff included)",
              percent_columns=(LO, HI))
 report.section("Against other polls")
-report.figure(fig, alt="Dot-and-interval plot of the share giving a supportive answer in "
+report.figure(fig, narrow=fig_phone,
+              alt="Dot-and-interval plot of the share giving a supportive answer in "
               "seven 2022-23 U.S. polls on arming or aiding Ukraine, with the Ipsos 66% "
               "highlighted and a dashed line at two-thirds.",
               caption="Each line is a 95% interval with the poll's design effect. Different "

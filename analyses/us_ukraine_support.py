@@ -15,6 +15,7 @@ import pandas as pd
 
 import opinion
 from opinion.models import PollAverage
+from opinion.models.core.wording import probability_words
 from opinion.report import Report, format_interval, report_path
 from opinion.survey import deff_from_moe, proportion_ci
 
@@ -101,24 +102,30 @@ report = Report("U.S. opinion on aiding Ukraine, 2022-2024",
                 subtitle="A Bayesian average of Pew and Gallup polls, house effects removed.",
                 seed=SEED)
 report.headline(
-    f"The share of Americans saying the U.S. gives Ukraine too much support rose from "
-    f"{first['mean']:.0f}% in March 2022 to "
+    "The share of Americans saying the U.S. gives Ukraine too much support rose from "
+    + format_interval(first["mean"], first["lower_90"], first["upper_90"])
+    + " in March 2022 to "
     + format_interval(too_much["mean"], too_much["lower_90"], too_much["upper_90"])
     + f" by July 2024 (change {ch['mean']:+.0f} points, 90% interval {ch['lower_90']:+.0f} to "
-    f"{ch['upper_90']:+.0f}; P(increase) = {ch['p_increase']:.2f}).",
+    f"{ch['upper_90']:+.0f}; the probability that it rose is "
+    f"{probability_words(ch['p_increase'])}).",
     value=ch["mean"], lower=ch["lower_90"], upper=ch["upper_90"], level=0.9,
     contraction=fit.contraction("change over the trend: too much"))
-row = comparison.iloc[1]
+row, ipsos = comparison.iloc[1], comparison.iloc[0]
 report.headline(
     "In early October 2022 the average had "
     + format_interval(row["estimate"], row["lower_90"], row["upper_90"])
-    + " saying the U.S. gave about the right amount or not enough: Ipsos' 66% backing for "
-    "continuing to send weapons (a different question) is in the same range, not an outlier.",
+    + " saying the U.S. gave about the right amount or not enough: Ipsos' "
+    + format_interval(ipsos["estimate"], ipsos["lower_90"], ipsos["upper_90"]).replace(
+        "interval", "confidence interval")
+    + " backing for continuing to send weapons (a different question) is in the same range, "
+    "not an outlier.",
     value=row["estimate"], lower=row["lower_90"], upper=row["upper_90"], level=0.9,
     contraction=fit.contraction(at_least_on_ipsos_day))
 inside = float(ppc["inside"].mean())
-report.headline(f"Model check: {inside:.0%} of published shares fall inside their 90% "
-                "posterior predictive intervals.", value=100 * inside, contraction=None)
+report.headline(f"Model check: {int(ppc['inside'].sum())} of {len(ppc)} published shares "
+                f"({inside:.0%}) fall inside their 90% posterior predictive intervals.",
+                value=100 * inside, contraction=None)
 report.check("posterior_predictive", {"inside90": inside, "n": int(len(ppc))})
 report.section("Trend")
 report.figure(fit.plot_trend(level=0.9),

@@ -34,8 +34,9 @@ import numpy as np
 import pandas as pd
 
 import opinion
-from opinion.formatting import format_probability, interval_columns, ordinal
+from opinion.formatting import interval_columns, ordinal
 from opinion.frames.pollframe import PollFrame
+from opinion.models.core.wording import probability_words
 from opinion.models.salience import IssueSalience
 from opinion.report import Report, format_interval, report_path
 from opinion.survey import proportion_ci
@@ -278,11 +279,20 @@ report = Report("Where did the war rank for U.S. voters in 2022?",
                          "constructs kept apart, with rank probabilities",
                 seed=SEED)
 rank_lo, rank_hi = np.quantile(rank_draws_war, [0.05, 0.95])
+midterm_words = f"{pd.Timestamp(MIDTERM).day} {pd.Timestamp(MIDTERM):%B %Y}"
+
+
+def plain(line: str) -> str:
+    """A where_ranks sentence with the war named in words."""
+    return line.replace(WAR, "the war in Ukraine")
+
+
 report.headline(
     f"On the vote scale (the exit poll's 'issue that mattered most', with Gallup's "
     f"'extremely important to your vote' as the same construct), the war ranks about "
     f"{ordinal(round(war_row['mean_rank']))} of {len(fit.construct_issues())} issues measured "
-    f"there for all voters on {MIDTERM}: {lines['all']}.",
+    f"there on {midterm_words} (90% interval: {ordinal(round(rank_lo))} to "
+    f"{ordinal(round(rank_hi))}): {plain(lines['all'])}.",
     value=war_row["mean_rank"], lower=rank_lo, upper=rank_hi, level=LEVEL,
     contraction=fit.contraction(war_rank))
 war_rated = float(rated.loc[rated["issue"] == WAR, "pct"].max())
@@ -298,9 +308,11 @@ report.headline(
     value=war_rated, contraction=None)
 p_all = below_all(fit).mean()
 report.headline(
-    "The article's claim that the war was outranked by the economy, abortion and crime: "
-    + ", ".join(f"P(war below {issue}) {format_probability(p)}" for issue, p in p_below.items())
-    + f"; all three at once {format_probability(p_all)}.",
+    "The article's claim that the war was outranked by the economy, abortion and crime: the "
+    "war ranked "
+    + ", ".join(f"below {issue} with probability {probability_words(p)}"
+                for issue, p in p_below.items())
+    + f"; below all three at once with probability {probability_words(p_all)}.",
     value=p_all, level=None, contraction=fit.contraction(below_all))
 report.headline(
     "On an exit-poll style list of every issue measured on the vote scale, "
@@ -317,7 +329,7 @@ for group, label in (("party:dem", "Democrats"), ("party:rep", "Republicans")):
 
     draws = rank_in(fit)
     report.headline(
-        f"{label}: {lines[group]}. No party table measured the war: this rank follows from "
+        f"{label}: {plain(lines[group])}. No party table measured the war: this rank follows from "
         "the all-voter estimate and the prior spread of party deviations.",
         value=draws.mean(), lower=float(np.quantile(draws, 0.05)),
         upper=float(np.quantile(draws, 0.95)), level=LEVEL, contraction=fit.contraction(rank_in))
@@ -331,16 +343,27 @@ report.headline(
     value=off.mean(), lower=float(np.quantile(off, 0.05)), upper=float(np.quantile(off, 0.95)),
     level=LEVEL, contraction=offset_contraction)
 lam_lo, lam_hi = np.quantile(lam, [0.05, 0.95])
+iia_gap = option_check.iloc[0]["IIA (Luce) prediction after"] - after["economy"]
+
+
+def yougov_share(pct: float) -> str:
+    """A published YouGov share with its 90% Wilson interval at the assumed sample size."""
+    lo, hi = (100 * x for x in proportion_ci(pct / 100, YOUGOV_N, method="wilson", level=0.9))
+    return f"{pct:.0f}% ({lo:.0f}-{hi:.0f}%, 90% interval at n = {YOUGOV_N:,})"
+
+
 report.headline(
     f"When Economist/YouGov added 'Inflation / prices' to its list in July 2022, jobs and the "
-    f"economy fell from {before['economy']:.0f}% to {after['economy']:.0f}% where IIA predicts "
-    f"{option_check.iloc[0]['IIA (Luce) prediction after']:.1f}%: the two substitute, with a "
-    f"nest dissimilarity of {np.median(lam):.2f} ({lam_lo:.2f}-{lam_hi:.2f}; 1 = IIA).",
+    f"economy fell from {yougov_share(before['economy'])} to "
+    f"{yougov_share(after['economy'])}, {iia_gap:.1f} points more than if the new option had "
+    "drawn evenly from every other one (independence of irrelevant alternatives, IIA): the two "
+    f"substitute, with a nest dissimilarity of {np.median(lam):.2f} (90% interval "
+    f"{lam_lo:.2f} to {lam_hi:.2f}; 1 = IIA).",
     value=float(np.median(lam)), lower=float(lam_lo), upper=float(lam_hi), level=LEVEL,
     contraction=lam_contraction)
 inside = float(ppc["inside"].mean())
-report.headline(f"Model check: {inside:.0%} of the {len(ppc)} published shares fall inside "
-                f"their {LEVEL:.0%} posterior predictive intervals.",
+report.headline(f"Model check: {int(ppc['inside'].sum())} of the {len(ppc)} published shares "
+                f"({inside:.0%}) fall inside their {LEVEL:.0%} posterior predictive intervals.",
                 value=100 * inside, contraction=None)
 
 report.section("Where the war ranks")

@@ -240,6 +240,9 @@ def test_checks_summary_description_and_save_load(fake_fit, tmp_path):
     loaded = opinion.load_results(tmp_path / "fit")
     pd.testing.assert_frame_equal(loaded.opinion(), fake_fit.opinion())
     assert "Event-model effects" in loaded._repr_html_()
+    from opinion.models.core.wording import headline_problems
+
+    assert headline_problems(fake_fit.headline()) == [], fake_fit.headline()
     rebuilt = CoalitionPressure.from_results(loaded, effect_sd=2.0)
     assert rebuilt.config.effect_sd == 2.0
     assert len(rebuilt.observations()) == len(fake_fit.observations())

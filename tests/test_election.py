@@ -389,6 +389,9 @@ def test_contraction_save_load_plots_and_html(fitted, tmp_path) -> None:
     assert isinstance(fitted.plot_vote_by_issue(), Axes)
     assert isinstance(fitted.plot_counterfactual(shifts=[0, 0.05]), Axes)
     assert "Held-out figures" in fitted._repr_html_()
+    from opinion.models.core.wording import headline_problems
+
+    assert headline_problems(fitted.headline()) == [], fitted.headline()
 
 
 def test_true_cells_integrate_correctly() -> None:

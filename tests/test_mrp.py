@@ -420,6 +420,9 @@ def test_summary_plots_html_and_save_load(fitted, tmp_path) -> None:
     assert "baseline log-odds of rep vs dem" in summary.index
     assert not summary.index.str.contains(r"\[\d").any()
     assert fitted.headline().startswith("Poststratified vote: ")
+    from opinion.models.core.wording import headline_problems
+
+    assert headline_problems(fitted.headline()) == [], fitted.headline()
     assert isinstance(fitted.plot_vote_by_issue(), Axes)
     assert isinstance(fitted.plot_counterfactual(), Axes)
     hostile = VoteMRPResults(fitted.idata, {**fitted.meta,

@@ -195,7 +195,7 @@ def test_poll_average_results_repr() -> None:
     results = PollAverageResults(xr.DataTree.from_dict({"posterior": posterior}), meta)
     text = repr(results)
     _assert_concise(text, "PollAverageResults")
-    assert "support: 66.0% (66.0-66.0, 90%) on 2022-10-05" in text
+    assert "support: 66.0% (66.0%–66.0%, 90% interval) on 5 October 2022" in text
     parsed = _html(results)
     assert "table" in parsed.tags and "b" not in parsed.tags  # pollster name escaped
     assert {"support", "oppose", "66.0", "34.0", "<b>Ipsos</b>", "0.0"} <= set(parsed.cells)

@@ -175,6 +175,9 @@ def test_repr_and_html(fitted) -> None:
     assert "PollAverageResults" in repr(fit) and "0x" not in repr(fit)
     html = fit._repr_html_()
     assert "<table" in html and "House effects" in html
+    from opinion.models.core.wording import headline_problems
+
+    assert headline_problems(fit.headline()) == [], fit.headline()
 
 
 def test_unknown_response_and_date_are_clear_errors(fitted) -> None:

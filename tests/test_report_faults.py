@@ -90,6 +90,44 @@ def test_missing_alt_text_and_hidden_figure_are_flagged(chromium, clean_report,
     assert len(problems) == 1 and problems[0].startswith("figure 1 is not visible")
 
 
+@pytest.mark.browser
+def test_chart_text_too_small_on_a_phone_is_flagged(chromium, clean_report, tmp_path) -> None:
+    """The desktop figure shown on a phone (as before figures had a phone rendering): its
+    8 pt note is squeezed to about 5 px."""
+    phone = checks.check_page(chromium, clean_report.path, checks.WIDTHS["phone"])
+    assert phone.chart_text == [] and phone.smallest_chart_text_px >= checks.MIN_CHART_TEXT_PX
+    squeezed = _corrupt(clean_report, tmp_path, 'media="(min-width: 601px)"', 'media="all"',
+                        count=2)
+    result = checks.check_page(chromium, squeezed, checks.WIDTHS["phone"])
+    assert result.smallest_chart_text_px < 6
+    assert any(p.startswith("figure 1 (source): smallest text is") for p in result.chart_text)
+
+
+@pytest.mark.browser
+def test_false_smallest_text_record_is_flagged(chromium, clean_report, tmp_path) -> None:
+    lying = _corrupt(clean_report, tmp_path,
+                     re.compile(r'(<img [^>]*data-min-font-px=")[\d.]+"'), r'\g<1>30"')
+    problems = checks.check_page(chromium, lying, checks.WIDTHS["phone"]).chart_text
+    assert any("records 30.00px as its smallest text but its SVG has" in p for p in problems)
+
+
+# --------------------------------------------------------------------------- tables
+@pytest.mark.browser
+def test_missing_or_misplaced_table_scroll_hint_is_flagged(chromium, clean_report,
+                                                           tmp_path) -> None:
+    clean = checks.check_page(chromium, clean_report.path, checks.WIDTHS["phone"])
+    assert clean.table_hints == []
+    no_hint = _corrupt(clean_report, tmp_path, "</head>",
+                       "<style>.table-wrap::before { display: none; }</style></head>")
+    problems = checks.check_page(chromium, no_hint, checks.WIDTHS["phone"]).table_hints
+    assert problems and all("scrolls sideways without a visible hint" in p for p in problems)
+    always = _corrupt(clean_report, tmp_path, "</head>",
+                      "<style>.table-wrap::before { animation: none; height: 1.6em; "
+                      "opacity: 1; }</style></head>")
+    problems = checks.check_page(chromium, always, checks.WIDTHS["desktop"]).table_hints
+    assert problems and all("fits but still shows the scroll hint" in p for p in problems)
+
+
 # --------------------------------------------------------------------------- self-containment
 @pytest.mark.browser
 def test_remote_script_is_flagged(chromium, clean_report, tmp_path) -> None:

@@ -30,6 +30,7 @@ from opinion.errors import DataValidationError, ModelInputError, OpinionError
 from opinion.formatting import ordinal
 from opinion.frames.pollframe import PollFrame
 from opinion.models.core.names import near_duplicate_issues
+from opinion.models.core.wording import headline_problems
 from opinion.models.salience import IssueSalience, IssueSalienceConfig, poll_baseline
 from opinion.models.salience.choice import nested_log_probs, nested_shares
 from opinion.models.salience.inputs import knot_weights_at
@@ -528,8 +529,9 @@ def test_rank_tables_are_consistent(mixed_api) -> None:
 
 
 def test_where_ranks_sentence(mixed_api) -> None:
-    """The sentence compares an issue with the most salient other issue (P(below)), or the
-    top issue with the runner-up (P(above)); probabilities recomputed from the draws."""
+    """The sentence compares an issue with the most salient other issue (probability of
+    ranking below it), or the top issue with the runner-up (above); probabilities recomputed
+    from the draws; the group and the probabilities are said in words."""
     _, fit = mixed_api
     summary = fit.rank_summary(group="all").set_index("issue")  # by expected rank
     theta = fit.theta_at()[:, 0]
@@ -542,9 +544,14 @@ def test_where_ranks_sentence(mixed_api) -> None:
         above = (theta[:, fit.issues.index(issue)] > theta[:, fit.issues.index(best)]).mean()
         top = row["mean_rank"] <= summary.drop(index=issue)["mean_rank"].min()
         p = above if top else 1 - above
-        shown = "> 0.99" if p > 0.99 else "< 0.01" if p < 0.01 else f"{p:.2f}"
-        assert f"P({'above' if top else 'below'} {best}) {shown}" in line, line
-    assert sum("P(above " in fit.where_ranks(i, group="all") for i in fit.issues) == 1
+        shown = "above 0.99" if p > 0.99 else "below 0.01" if p < 0.01 else f"{p:.2f}"
+        assert (f"the probability that it ranks {'above' if top else 'below'} {best} is "
+                f"{shown}") in line, line
+        assert line.endswith("(among all voters)") and headline_problems(line) == [], line
+    assert sum("ranks above " in fit.where_ranks(i, group="all") for i in fit.issues) == 1
+    line = fit.where_ranks("issue b", group="party:dem")
+    assert line.endswith("(among Democratic identifiers)") and "party:" not in line
+    assert headline_problems(fit.headline()) == [], fit.headline()
     with pytest.raises(OpinionError, match="unknown issue"):
         fit.where_ranks("the war")
     line = fit.where_ranks("issue d", group="all")

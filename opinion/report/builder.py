@@ -54,6 +54,9 @@ NOT_A_HEADLINE = 0.2
 """Contraction below which a number is not a headline (it moves to the sensitivity section)."""
 SENSITIVITY_ANCHOR = "sensitivity"
 _NO_CONTRACTION = object()
+WIDE_MEDIA = "(min-width: 601px)"
+"""Screens (and printed pages) that get a figure's wide rendering; narrower ones get the
+phone rendering."""
 
 _ANALYSIS_START = time.perf_counter()
 
@@ -223,28 +226,36 @@ class Report:
         self._current().blocks.append({"kind": "note", "text": text})
         return self
 
-    def figure(self, fig: Figure | Axes, *, alt: str, caption: str = "") -> Report:
-        """Inline a matplotlib figure (or the figure of an Axes) as an SVG image.
+    def figure(self, fig: Figure | Axes, *, alt: str, caption: str = "",
+               narrow: Figure | Axes | None = None) -> Report:
+        """Inline a matplotlib figure (or the figure of an Axes) as an SVG image, with a
+        phone rendering for screens up to 600 px wide.
 
-        ``alt`` is required: it describes the figure for screen readers.
+        ``alt`` is required: it describes the figure for screen readers. ``narrow`` is a
+        version drawn for phones (e.g. small multiples in fewer columns); by default the
+        figure itself is reflowed for phones after it is saved
+        (:func:`opinion.models.core.layout.narrow_layout`: 360 px wide, text at least
+        7.5 pt, long labels wrapped). Each rendering records its smallest text in px at its
+        natural size (``data-min-font-px``), so the size a reader sees is that times the
+        displayed width over the natural width.
         """
-        import matplotlib
         import matplotlib.pyplot as plt
         from matplotlib.axes import Axes
+
+        from opinion.models.core.layout import narrow_layout
 
         if not alt or not alt.strip():
             raise ValueError("a figure needs alt text describing what it shows")
         figure = fig.figure if isinstance(fig, Axes) else fig
-        buffer = io.BytesIO()
-        # a fixed salt makes SVG element ids, hence the HTML, identical between runs
-        with matplotlib.rc_context({"svg.hashsalt": "opinion-report", "svg.fonttype": "none"}):
-            figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+        phone = narrow.figure if isinstance(narrow, Axes) else narrow
+        wide = _svg_block(figure)
+        small = _svg_block(narrow_layout(phone if phone is not None else figure))
         plt.close(figure)
-        svg = buffer.getvalue()
-        width, height = _svg_size(svg)
+        if phone is not None:
+            plt.close(phone)
         self._current().blocks.append({
-            "kind": "figure", "svg_base64": base64.b64encode(svg).decode("ascii"),
-            "alt": alt, "caption": caption, "width": width, "height": height,
+            "kind": "figure", **wide, "alt": alt, "caption": caption,
+            "narrow": small, "wide_media": WIDE_MEDIA,
         })
         return self
 
@@ -320,8 +331,12 @@ class Report:
 
         self._datasets[name] = datasets.checksum(name)
         for source in datasets.info(name).get("sources", []):
+            date = source.get("date")
+            # a source without a publication date shows none (never "(None)" or "(nan)")
+            date = "" if date is None or str(date).strip().lower() in {"", "none", "nan",
+                                                                         "nat"} else str(date)
             entry = {"title": str(source.get("title", "")), "path": str(source.get("path", "")),
-                     "date": str(source.get("date", ""))}
+                     "date": date}
             if entry not in self._sources:
                 self._sources.append(entry)
         return self
@@ -490,6 +505,22 @@ def _cell(value: Any, decimals: int, percent: bool) -> dict[str, Any]:
     if hasattr(value, "item") and not isinstance(value, str):  # numpy scalars
         return _cell(value.item(), decimals, percent)
     return {"text": str(value), "numeric": False}
+
+
+def _svg_block(figure: Figure) -> dict[str, Any]:
+    """``figure`` saved as SVG: base64 text, natural size in px, smallest text in px."""
+    import matplotlib
+
+    from opinion.models.core.layout import svg_min_font_px
+
+    buffer = io.BytesIO()
+    # a fixed salt makes SVG element ids, hence the HTML, identical between runs
+    with matplotlib.rc_context({"svg.hashsalt": "opinion-report", "svg.fonttype": "none"}):
+        figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+    svg = buffer.getvalue()
+    width, height = _svg_size(svg)
+    return {"svg_base64": base64.b64encode(svg).decode("ascii"), "width": width,
+            "height": height, "min_font_px": svg_min_font_px(svg)}
 
 
 def _svg_size(svg: bytes) -> tuple[int, int]:

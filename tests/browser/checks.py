@@ -100,7 +100,10 @@ class PageCheck:
     figures: list[str] = field(default_factory=list)
     overflow: list[str] = field(default_factory=list)
     links: list[str] = field(default_factory=list)
+    chart_text: list[str] = field(default_factory=list)
+    table_hints: list[str] = field(default_factory=list)
     n_figures: int = 0
+    smallest_chart_text_px: float | None = None
 
     def problems(self) -> list[str]:
         where = f"{Path(url2pathname(urlparse(self.url).path)).name} at {self.width}px"
@@ -110,7 +113,8 @@ class PageCheck:
                              ("failed request", self.failed_requests),
                              ("request to a non-local URL", self.external_requests),
                              ("figure", self.figures), ("horizontal overflow", self.overflow),
-                             ("broken link", self.links)):
+                             ("broken link", self.links), ("chart text", self.chart_text),
+                             ("table scroll hint", self.table_hints)):
             out.extend(f"{where}: {label}: {item}" for item in items)
         return out
 
@@ -149,9 +153,31 @@ def _blank(png: bytes) -> bool:
     return all(lo == hi for lo, hi in extrema)
 
 
+# every other rendering of a figure (the <source>s of its <picture>), decoded off-screen:
+# a broken wide rendering must be found on a phone-width page too, and the other way round
+_SOURCES_JS = """async () => {
+  const figures = [...document.querySelectorAll('figure')].filter(f => f.querySelector('img'));
+  const out = [];
+  for (const [i, f] of figures.entries()) {
+    for (const s of f.querySelectorAll('picture source')) {
+      const img = new Image();
+      img.src = s.srcset.trim();
+      let ok = true;
+      try { await img.decode(); ok = img.naturalWidth > 0; } catch (e) { ok = false; }
+      out.push({i, ok, media: s.media});
+    }
+  }
+  return out;
+}"""
+
+
 def figure_problems(page: Page) -> tuple[int, list[str]]:
-    """Every ``figure img``: decoded, visible, non-zero size, non-empty alt, not blank."""
+    """Every ``figure img``: decoded, visible, non-zero size, non-empty alt, not blank; every
+    other rendering of it (``<picture><source>``) decodes."""
     problems = []
+    for source in page.evaluate(_SOURCES_JS):
+        if not source["ok"]:
+            problems.append(f"figure {source['i'] + 1} did not decode (broken image data)")
     figures = page.evaluate(_FIGURES_JS)
     for fig in figures:
         label = f"figure {fig['i'] + 1}"
@@ -159,7 +185,8 @@ def figure_problems(page: Page) -> tuple[int, list[str]]:
         if not alt:
             problems.append(f"{label} has no alt text")
         if not fig["complete"] or fig["naturalWidth"] == 0 or fig["naturalHeight"] == 0:
-            problems.append(f"{label} did not decode (broken image data)")
+            if f"{label} did not decode (broken image data)" not in problems:
+                problems.append(f"{label} did not decode (broken image data)")
         if (fig["width"] < 1 or fig["height"] < 1 or fig["display"] == "none"
                 or fig["visibility"] == "hidden" or fig["opacity"] == 0):
             problems.append(f"{label} is not visible ({fig['width']:.0f}x{fig['height']:.0f}px, "
@@ -169,6 +196,98 @@ def figure_problems(page: Page) -> tuple[int, list[str]]:
         if _blank(shot):
             problems.append(f"{label} is blank (nothing drawn: empty or broken SVG)")
     return len(figures), problems
+
+
+MIN_CHART_TEXT_PX = 9.0
+"""Smallest rendered chart text a reader can be asked to read, in CSS px."""
+
+# the rendering the browser chose (<source> of a <picture>, or the <img>), its recorded
+# smallest text at natural size and the displayed/natural width ratio
+_CHART_TEXT_JS = """() => [...document.querySelectorAll('figure img')].map((img, i) => {
+  const picture = img.closest('picture');
+  let chosen = img;
+  for (const s of picture ? picture.querySelectorAll('source') : []) {
+    if (s.srcset.trim() === img.currentSrc) chosen = s;
+  }
+  const r = img.getBoundingClientRect();
+  return {i, src: img.currentSrc, minFont: chosen.getAttribute('data-min-font-px'),
+          naturalWidth: img.naturalWidth, width: r.width,
+          which: chosen === img ? 'img' : 'source'};
+})"""
+
+_FONT_SIZE = re.compile(r"font-size:\s*([\d.]+)px|font:[^;\"]*?([\d.]+)px")
+
+
+def svg_text_px(data_url: str) -> float | None:
+    """Smallest text of an inline SVG image at its natural size (CSS px), read from the
+    SVG itself: font size in user units x width in px / viewBox width."""
+    import base64
+
+    head, _, payload = data_url.partition(",")
+    if not head.startswith("data:image/svg+xml"):
+        return None
+    svg = (base64.b64decode(payload).decode("utf-8", "replace") if head.endswith(";base64")
+           else unquote(payload))
+    sizes = [float(a or b) for a, b in _FONT_SIZE.findall(svg)]
+    if not sizes:
+        return None
+    width = re.search(r'<svg[^>]*\swidth="([\d.]+)(pt|px)?"', svg)
+    view = re.search(r'<svg[^>]*\sviewBox="[\d.\-]+ [\d.\-]+ ([\d.]+)', svg)
+    scale = 1.0
+    if width and view:
+        scale = float(width.group(1)) * (4 / 3 if width.group(2) == "pt" else 1) / float(
+            view.group(1))
+    return min(sizes) * scale
+
+
+def chart_text_problems(page: Page, min_px: float = MIN_CHART_TEXT_PX
+                        ) -> tuple[float | None, list[str]]:
+    """Every figure's smallest text, as rendered: recorded size at natural width
+    (``data-min-font-px`` of the rendering the browser chose) x displayed width / natural
+    width, at least ``min_px``. The recorded size must match the SVG's own text. Returns
+    the smallest rendered size on the page and the problems."""
+    problems, smallest = [], None
+    for fig in page.evaluate(_CHART_TEXT_JS):
+        label = f"figure {fig['i'] + 1} ({fig['which']})"
+        if not fig["naturalWidth"] or not fig["width"]:
+            continue  # not decoded or not shown: figure_problems reports it
+        if fig["minFont"] is None:
+            problems.append(f"{label} does not record its smallest text (data-min-font-px)")
+            continue
+        recorded = float(fig["minFont"])
+        actual = svg_text_px(fig["src"])
+        if actual is not None and abs(actual - recorded) > 0.05:
+            problems.append(f"{label} records {recorded:.2f}px as its smallest text but its "
+                            f"SVG has {actual:.2f}px")
+        rendered = min(recorded, actual or recorded) * fig["width"] / fig["naturalWidth"]
+        smallest = rendered if smallest is None else min(smallest, rendered)
+        if rendered < min_px - 1e-6:
+            problems.append(f"{label}: smallest text is {rendered:.1f}px on screen (under "
+                            f"{min_px:g}px; shown {fig['width']:.0f}px wide, drawn "
+                            f"{fig['naturalWidth']}px wide)")
+    return smallest, problems
+
+
+_TABLE_HINT_JS = """() => [...document.querySelectorAll('.table-wrap')].map((t, i) => {
+  const hint = getComputedStyle(t, '::before');
+  return {i, overflows: t.scrollWidth > t.clientWidth + 1, content: hint.content,
+          opacity: parseFloat(hint.opacity), height: parseFloat(hint.height) || 0,
+          display: hint.display, caption: (t.querySelector('caption') || {}).innerText || ''};
+})"""
+
+
+def table_hint_problems(page: Page) -> list[str]:
+    """A table wider than its box shows a visible "scroll" hint; one that fits shows none."""
+    problems = []
+    for t in page.evaluate(_TABLE_HINT_JS):
+        label = f"table {t['i'] + 1} ({t['caption'][:40]!r})"
+        shown = (t["display"] != "none" and t["opacity"] > 0.3 and t["height"] >= 8
+                 and "scroll" in (t["content"] or "").lower())
+        if t["overflows"] and not shown:
+            problems.append(f"{label} scrolls sideways without a visible hint")
+        if not t["overflows"] and shown:
+            problems.append(f"{label} fits but still shows the scroll hint")
+    return problems
 
 
 def overflow_problems(page: Page) -> list[str]:
@@ -228,6 +347,8 @@ def check_page(context: BrowserContext, path: Path, width: int, *,
         result.n_figures, result.figures = figure_problems(page)
         result.overflow = overflow_problems(page)
         result.links = link_problems(page)
+        result.smallest_chart_text_px, result.chart_text = chart_text_problems(page)
+        result.table_hints = table_hint_problems(page)
         if screenshot is not None:
             screenshot.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(screenshot), full_page=True, animations="disabled")

@@ -2,7 +2,8 @@
 
 A report is missing for an analysis? The session fixture renders it first (slow: models
 are fitted). Screenshots of every report at both widths are saved to
-``test-artifacts/screenshots/`` for people to look at.
+``test-artifacts/screenshots/`` for people to look at; the smallest rendered chart text of
+each report at 390 px to ``test-artifacts/chart-text/``.
 """
 
 from __future__ import annotations
@@ -33,6 +34,25 @@ def test_report_in_browser(browser_context, real_reports, name, label) -> None:
     html = path.read_text("utf-8")
     assert result.n_figures == html.count("<figure>")
     assert shot.is_file() and shot.stat().st_size > 1000
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_chart_text_legible_on_a_phone(browser_context, real_reports, name) -> None:
+    """At 390 px no chart text renders under 9 px: each figure's recorded smallest text
+    (checked against its SVG) x displayed width / natural width. Tables that scroll
+    sideways say so. The measurements go to ``test-artifacts/chart-text/NAME.json``."""
+    import json
+
+    path = _path(real_reports, name)
+    result = checks.check_page(browser_context, path, checks.WIDTHS["phone"])
+    assert result.chart_text == [] and result.table_hints == []
+    if result.n_figures:
+        assert result.smallest_chart_text_px >= checks.MIN_CHART_TEXT_PX
+    out = checks.SCREENSHOTS.parent / "chart-text" / f"{name}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"width": checks.WIDTHS["phone"], "figures": result.n_figures,
+                               "smallest_chart_text_px": result.smallest_chart_text_px},
+                              indent=1) + "\n")
 
 
 @pytest.mark.parametrize("name", NAMES)

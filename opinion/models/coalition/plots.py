@@ -19,12 +19,17 @@ if TYPE_CHECKING:
 @themed
 def plot_series(series: pd.DataFrame, *, order: list[str], names: dict[str, str],
                 ax: Axes | None = None, title: str, ylabel: str, level: float = 0.9,
-                ncol: int = 6) -> Axes:
+                ncol: int = 5, panel: tuple[float, float] = (1.8, 1.45)) -> Axes:
     """Small multiples of ``member, date, mean, lower_90, upper_90, surveyed`` (percent; the
-    interval columns of ``level``);
-    members without survey data are grey and labelled so. With ``ax``, the means of all
-    members are drawn on it as lines. Returns the first panel (or ``ax``)."""
+    interval columns of ``level``); members without survey data are grey and labelled so.
+    Every panel has its own date axis (a few compact year/month labels). ``ncol`` panels
+    per row, each ``panel`` inches (width, height): e.g. ``ncol=3, panel=(1.25, 1.2)`` for
+    a phone. With ``ax``, the means of all members are drawn on it as lines. Returns the
+    first panel (or ``ax``)."""
     import matplotlib.pyplot as plt
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+
+    from opinion.models.core.layout import wrap_text
 
     colour = palette()[0]
     lo, hi = interval_columns(level)
@@ -35,8 +40,8 @@ def plot_series(series: pd.DataFrame, *, order: list[str], names: dict[str, str]
         percent_axis(ax)
         return ax
     nrow = int(np.ceil(len(order) / ncol))
-    fig, axes = plt.subplots(nrow, ncol, figsize=(2.2 * ncol, 1.6 * nrow + 0.7), sharex=True,
-                             sharey=True, layout="constrained", squeeze=False)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(panel[0] * ncol, panel[1] * nrow + 0.9),
+                             sharex=True, sharey=True, layout="constrained", squeeze=False)
     for k, a in enumerate(axes.ravel()):
         if k >= len(order):
             a.set_visible(False)
@@ -46,42 +51,59 @@ def plot_series(series: pd.DataFrame, *, order: list[str], names: dict[str, str]
         c = colour if seen else "#999999"
         a.fill_between(own["date"], own[lo], own[hi], color=c, alpha=0.25, lw=0)
         a.plot(own["date"], own["mean"], color=c, lw=1.4)
-        a.set_title(names.get(order[k], order[k]) + ("" if seen else " (no survey data)"),
-                    fontsize=7.5)
-        a.tick_params(labelsize=6.5)
+        name = names.get(order[k], order[k]) + ("" if seen else " (no survey data)")
+        a.set_title(wrap_text(name, max(int(panel[0] * 72 / 4.6), 12)), fontsize=8)
+        a.tick_params(labelsize=7.5, labelbottom=True)
         percent_axis(a)
-        for label in a.get_xticklabels():
-            label.set_rotation(45)
-    fig.suptitle(f"{title} ({level:.0%} band; grey: no survey data)", fontsize=10)
-    fig.supylabel(ylabel, fontsize=8)
+        locator = AutoDateLocator(minticks=2, maxticks=3)
+        a.xaxis.set_major_locator(locator)
+        a.xaxis.set_major_formatter(ConciseDateFormatter(locator, show_offset=False))
+    fig.suptitle(wrap_text(f"{title} ({level:.0%} band; grey: no survey data)",
+                           int(panel[0] * ncol * 72 / 6)), fontsize=10)
+    fig.supylabel(wrap_text(ylabel, int((panel[1] * nrow) * 72 / 5)), fontsize=8)
     return axes.ravel()[0]
 
 
 @themed
 def plot_heatmap(series: pd.DataFrame, events: pd.DataFrame, *, order: list[str],
                  names: dict[str, str], ax: Axes | None = None, title: str,
-                 colour_label: str, note: str = "") -> Axes:
-    """Member x month heat map of ``mean`` (percent), members without survey data hatched,
-    with the months of defection events marked (``member, date`` of ``events``)."""
-    ax = get_ax(ax, figsize=(10, 0.28 * len(order) + 1.5))
+                 colour_label: str, note: str = "", phone: bool = False) -> Axes:
+    """Member x month heat map of ``mean`` (percent), members without survey data starred,
+    with the months of defection events marked (``member, date`` of ``events``).
+    ``phone=True`` draws it 3.75 in wide with the colour bar under the map."""
+    from opinion.models.core.layout import NARROW_WIDTH_IN
+
+    figsize = ((NARROW_WIDTH_IN, 0.24 * len(order) + 2.6) if phone
+               else (10, 0.28 * len(order) + 1.5))
+    ax = get_ax(ax, figsize=figsize)
     wide = series.pivot(index="member", columns="date", values="mean").loc[order]
     dates = list(wide.columns)
     image = ax.imshow(wide.to_numpy(), aspect="auto", cmap="RdYlBu_r", interpolation="nearest")
-    ax.figure.colorbar(image, ax=ax, label=colour_label, fraction=0.025, pad=0.01)
+    ax.grid(False)
+    if phone:
+        bar = ax.figure.colorbar(image, ax=ax, orientation="horizontal", fraction=0.04,
+                                 pad=0.06, aspect=30)
+        bar.set_label(colour_label, fontsize=8)
+        bar.ax.tick_params(labelsize=7.5)
+    else:
+        ax.figure.colorbar(image, ax=ax, label=colour_label, fraction=0.025, pad=0.01)
+    size = 7.5
     surveyed = series.groupby("member")["surveyed"].first()
     ax.set_yticks(range(len(order)))
     ax.set_yticklabels([names.get(m, m) + ("" if surveyed.get(m, True) else " *")
-                        for m in order], fontsize=7)
-    step = max(1, len(dates) // 12)
+                        for m in order], fontsize=size)
+    step = max(1, len(dates) // (4 if phone else 12))
     ax.set_xticks(range(0, len(dates), step))
-    ax.set_xticklabels([f"{d:%b %y}" for d in dates[::step]], fontsize=7, rotation=45)
+    ax.set_xticklabels([f"{d:%b %y}" for d in dates[::step]], fontsize=size,
+                       rotation=0 if phone else 45)
     col = {d: i for i, d in enumerate(dates)}
     row = {m: i for i, m in enumerate(order)}
     marks = events[events["member"].isin(row) & events["date"].isin(col)]
     ax.scatter([col[d] for d in marks["date"]], [row[m] for m in marks["member"]],
                marker="o", s=14, facecolor="black", edgecolor="white", lw=0.5,
                label="defection event", zorder=3)
-    ax.legend(loc="upper left", bbox_to_anchor=(0, -0.12), fontsize=7, frameon=False)
+    if not phone:
+        ax.legend(loc="upper left", bbox_to_anchor=(0, -0.12), fontsize=size, frameon=False)
     ax.set_title(title, fontsize=10, loc="left")
     if note:
         source_note(ax, note)
@@ -109,6 +131,8 @@ def plot_calibration(predictions: pd.DataFrame, *, models: list[str], ax: Axes |
     ax.plot([0, max(top, 1)], [0, max(top, 1)], color="#777777", lw=0.8, ls="--")
     ax.set_xlabel("Predicted monthly probability of a defection event")
     ax.set_ylabel("Observed frequency")
+    ax.set_xlim(left=max(ax.get_xlim()[0], -1.0))
+    ax.set_ylim(bottom=max(ax.get_ylim()[0], -1.0))
     percent_axis(ax, "x")
     percent_axis(ax)
     ax.legend(fontsize=8, frameon=False)

@@ -91,9 +91,15 @@ class ChecksMixin:
         return out
 
     def headline(self) -> str:
+        from opinion.models.core.wording import probability_words
+
         p = self.split_probability()
-        return (f"P(at least one member defects, {self.window_label()}) = {p:.2f}; effect of "
-                f"opinion {float(self.draws('beta_opinion').mean()):+.2f} log-odds per logit")
+        beta = self.draws("beta_opinion")
+        lo, hi = np.quantile(beta, [0.05, 0.95])
+        return (f"Probability that at least one member defects in {self.window_label()}: "
+                f"{probability_words(p)}; effect of opinion on a government's odds of "
+                f"defecting: {float(beta.mean()):+.2f} log-odds per logit (90% interval "
+                f"{lo:+.2f} to {hi:+.2f})")
 
     def next_steps(self) -> list[str]:
         return ["opinion()", "pressure()", "event_probability()", "split_probability()",

@@ -74,6 +74,37 @@ def percent_axis(ax: Axes, axis: str = "y", decimals: int = 0) -> None:
 
 
 def source_note(ax: Axes, text: str) -> None:
-    """Small source line under the plot area."""
-    ax.annotate(text, xy=(0, 0), xycoords="axes fraction", xytext=(0, -44),
-                textcoords="offset points", fontsize=8, color="#555555", ha="left", va="top")
+    """Small source line under the plot area, below the x-axis label (it moves down when
+    the label or the tick labels take more lines, so they never overlap)."""
+    from opinion.models.core.layout import chars_per_line, wrap_text
+
+    width_pt = ax.figure.get_size_inches()[0] * 72 * max(ax.get_position().width, 0.5)
+    note = ax.annotate(wrap_text(text, chars_per_line(width_pt, 8)), xy=(0, 0),
+                       xycoords=("axes fraction", ax.xaxis.label), xytext=(0, -6),
+                       textcoords="offset points", fontsize=8, color="#555555", ha="left",
+                       va="top", gid="source-note")
+    note._unwrapped = text  # a phone rendering rewraps the note from its own text
+
+
+def points_axis(ax: Axes, axis: str = "y") -> None:
+    """Label an axis holding differences in percentage points: ``+2 pp``, ``0``, ``-3 pp``
+    (never "%": a change from 40% to 42% is 2 points, not 2 percent)."""
+    from matplotlib.ticker import FuncFormatter
+
+    def label(v: float, _pos: int) -> str:
+        if round(v, 6) == 0:
+            return "0"
+        return f"{round(v, 2):+g} pp".replace("-", "\u2212")
+
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(FuncFormatter(label))
+
+
+def date_axis(ax: Axes, axis: str = "x", maxticks: int = 8) -> None:
+    """Compact date labels that never overlap: at most ``maxticks`` ticks, each label only
+    as long as it needs to be (``2023``, ``Apr``, ``Jul``)."""
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+
+    locator = AutoDateLocator(minticks=3, maxticks=maxticks)
+    target = ax.xaxis if axis == "x" else ax.yaxis
+    target.set_major_locator(locator)
+    target.set_major_formatter(ConciseDateFormatter(locator, show_offset=False))

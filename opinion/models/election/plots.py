@@ -16,6 +16,11 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
 
+PARTY_NAMES = {"rep": "Republican", "dem": "Democratic", "ind": "independent",
+               "oth": "other"}
+"""Words for the party codes of the exit-poll tables (charts never show ``rep``)."""
+
+
 @themed
 def plot_vote_by_issue(vote_by_issue: pd.DataFrame, *, party: str, overall: float,
                        ax: Axes | None = None, level: float = 0.9,
@@ -45,6 +50,7 @@ def plot_vote_by_issue(vote_by_issue: pd.DataFrame, *, party: str, overall: floa
     highlight
         Issues drawn in orange (e.g. stated assumptions rather than estimates).
     """
+    name = PARTY_NAMES.get(str(party).lower(), str(party))  # "rep" -> "Republican"
     rows = vote_by_issue[vote_by_issue["party"] == party].sort_values("mean")
     rows = rows.reset_index(drop=True)
     ax = get_ax(ax, figsize=(7, 0.45 * len(rows) + 1.5))
@@ -59,8 +65,8 @@ def plot_vote_by_issue(vote_by_issue: pd.DataFrame, *, party: str, overall: floa
     ax.set_yticks(y, rows["issue"])
     percent_axis(ax, "x")
     ax.set_xlim(0, 100)
-    ax.set_xlabel(f"Vote share of {party} among voters naming the issue ({level:.0%} interval)")
-    ax.set_title(title.format(party=party), fontsize=10, loc="left")
+    ax.set_xlabel(f"Vote share of {name} among voters naming the issue ({level:.0%} interval)")
+    ax.set_title(title.format(party=name), fontsize=10, loc="left")
     if note:
         source_note(ax, note)
     return ax

@@ -78,6 +78,9 @@ def _rounded(values: np.ndarray, width: np.ndarray) -> np.ndarray:
     return np.where(width > 0, np.round(values / w) * w, values)
 
 
+_PARTY_WORDS = {"rep": "Republican", "dem": "Democratic", "ind": "independent"}
+
+
 class IssueVoteResults(VoteImpactResults):
     """What a fitted :class:`~opinion.models.IssueVote` returns."""
 
@@ -585,8 +588,9 @@ class IssueVoteResults(VoteImpactResults):
                 continue
             rows = q[q["issue"] == issue].sort_values("mean", ascending=False)
             r = rows.iloc[0]
-            parts.append(f"{issue} voters {r['mean']:.0f}% {r['party']} "
-                         f"({r[lo]:.0f}-{r[hi]:.0f}%)")
+            party = _PARTY_WORDS.get(str(r["party"]).lower(), str(r["party"]))
+            parts.append(f"{issue} voters {r['mean']:.0f}% {party} "
+                         f"({r[lo]:.0f}-{r[hi]:.0f}%, 90% interval)")
         return "; ".join(parts)
 
     # ------------------------------------------------------------------ plots

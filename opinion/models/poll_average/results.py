@@ -264,12 +264,12 @@ class PollAverageResults(ModelResults):
     def headline(self) -> str:
         """The latest share of :attr:`focus` (the response the user asked about: the first
         of ``responses=``, else the one the question's wording names first; set
-        ``fit.focus = "..."`` to change it)."""
+        ``fit.focus = "..."`` to change it), as a sentence with its interval."""
         lo, hi = interval_columns(DEFAULT_LEVEL)
         latest = self.latest()
         r = latest[latest["response"] == self.focus].iloc[0]
-        return (f"{r['response']}: {r['mean']:.1f}% ({r[lo]:.1f}-{r[hi]:.1f}, 90%) on "
-                f"{r['date']:%Y-%m-%d}")
+        return (f"{r['response']}: {r['mean']:.1f}% ({r[lo]:.1f}%–{r[hi]:.1f}%, 90% "
+                f"interval) on {r['date'].day} {r['date']:%B %Y}")
 
     def display_tables(self) -> list[tuple[str, pd.DataFrame]]:
         return [("Latest estimate", self.latest()), ("House effects (pp)", self.house_effects())]

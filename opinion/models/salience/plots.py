@@ -11,6 +11,7 @@ import pandas as pd
 
 from opinion.formatting import interval_columns
 from opinion.models.core.theme import get_ax, palette, percent_axis, source_note, themed
+from opinion.models.core.wording import group_label
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -84,9 +85,9 @@ def plot_shares(shares: pd.DataFrame, *, ax: Axes | None = None, level: float = 
     for g, group in enumerate(groups):
         sub = shares[(shares["group"] == group) & shares["issue"].isin(y)]
         pos = np.array([y[i] for i in sub["issue"]]) + offsets[g]
-        colour = colours[g % len(colours)]
+        colour = _GROUP_COLOURS.get(str(group).lower(), colours[g % len(colours)])
         ax.hlines(pos, sub[lo], sub[hi], color=colour, lw=2.5, alpha=0.8)
-        ax.plot(sub["mean"], pos, "o", color=colour, label=group, ms=5)
+        ax.plot(sub["mean"], pos, "o", color=colour, label=group_label(group), ms=5)
     ax.set_yticks(range(len(order)), order)
     percent_axis(ax, "x")
     on_scale = f", on the scale of {scale}" if scale else ""
@@ -96,6 +97,12 @@ def plot_shares(shares: pd.DataFrame, *, ax: Axes | None = None, level: float = 
     ax.set_title(title, fontsize=10, loc="left")
     sns.despine(ax=ax, left=True)
     return ax
+
+
+# colours by meaning: everyone neutral, the parties in their customary (colour-blind safe)
+# blue and vermillion
+_GROUP_COLOURS = {"all": "#4d4d4d", "party:dem": "#0072b2", "party:rep": "#d55e00",
+                  "party:ind": "#009e73"}
 
 
 @themed
@@ -116,13 +123,13 @@ def plot_baseline(table: pd.DataFrame, *, ax: Axes | None = None, level: float =
         return ax
     poll_id = poll_id or table["poll_id"].iloc[0]
     table = table[table["poll_id"] == poll_id].reset_index(drop=True)
-    labels = [f"{r.issue} ({r.group})" if table["group"].nunique() > 1 else r.issue
+    labels = [f"{r.issue} ({group_label(r.group)})" if table["group"].nunique() > 1 else r.issue
               for r in table.itertuples()]
     ax = get_ax(ax, figsize=(8, 0.5 * len(table) + 1.4))
     colours = palette()
     y = np.arange(len(table))[::-1]
     ax.hlines(y + 0.15, table[f"poll_{lo}"], table[f"poll_{hi}"], color=colours[7], lw=3,
-              label=f"{poll_id} alone ({level:.0%} Wilson)")
+              label=f"{str(poll_id).replace('_', ' ')} alone ({level:.0%} Wilson)")
     ax.plot(table["poll_share"], y + 0.15, "o", color=colours[7], ms=4)
     ax.hlines(y - 0.15, table[f"model_{lo}"], table[f"model_{hi}"], color=colours[0], lw=3,
               label=f"pooled model ({level:.0%} posterior)")
@@ -144,7 +151,8 @@ def plot_predictive(table: pd.DataFrame, *, ax: Axes | None = None, level: float
     """
     lo, hi = interval_columns(level)
     table = table.reset_index(drop=True)
-    labels = [f"{r.issue} ({r.question_id}, {r.group})" for r in table.itertuples()]
+    labels = [f"{r.issue} ({r.question_id.replace('_', ' ')}, {group_label(r.group)})"
+              for r in table.itertuples()]
     ax = get_ax(ax, figsize=(8.5, 0.32 * len(table) + 1.4))
     colours = palette()
     y = np.arange(len(table))[::-1]

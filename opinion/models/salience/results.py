@@ -19,7 +19,7 @@ import pandas as pd
 import xarray as xr
 
 from opinion.errors import OpinionError, unknown_name_message
-from opinion.formatting import format_probability, interval_columns, ordinal
+from opinion.formatting import interval_columns, ordinal
 from opinion.models.core.results import DEFAULT_LEVEL, ModelResults, Quantity
 from opinion.models.core.results import interval as _interval
 from opinion.models.salience import checks
@@ -305,10 +305,14 @@ class IssueSalienceResults(ModelResults):
                     construct: str | None = None) -> str:
         """One line: where ``issue`` ranks among the construct's issues, with probabilities.
 
-        Example: ``"relations with russia ranks 6th of 7 with probability 0.80; P(below
-        economy) > 0.99"``. The comparison is with the most salient other issue (or, for the
-        top issue, with the runner-up).
+        Example: ``"relations with russia ranks 6th of 7 with probability 0.80; the
+        probability that it ranks below economy is above 0.99 (among Democratic
+        identifiers)"``. The comparison is with the most salient other issue (or, for the
+        top issue, with the runner-up); the group is named in words when the model has
+        several.
         """
+        from opinion.models.core.wording import group_phrase, probability_words
+
         k = self._issue_index(issue, construct)
         issues = self.construct_issues(construct)
         name = issues[k]
@@ -321,11 +325,13 @@ class IssueSalienceResults(ModelResults):
                 f"probability {row['p_modal']:.2f}")
         p_above = self.prob_above(name, best, date=date, group=group, construct=construct)
         if row["mean_rank"] <= others["mean_rank"].min():
-            line += f"; P(above {best}) {format_probability(p_above)}"
+            line += (f"; the probability that it ranks above {best} is "
+                     f"{probability_words(p_above)}")
         else:
-            line += f"; P(below {best}) {format_probability(1 - p_above)}"
+            line += (f"; the probability that it ranks below {best} is "
+                     f"{probability_words(1 - p_above)}")
         if len(self.groups) > 1:
-            line += f" ({g})"
+            line += f" ({group_phrase(g)})"
         return line
 
     def contrasts(self, group_a: str | None = None, group_b: str | None = None, *,
@@ -558,29 +564,35 @@ class IssueSalienceResults(ModelResults):
         return saved if saved in self.focus_choices() else None
 
     def headline(self) -> str:
-        """The top issue, or where :attr:`focus` ranks when it is set."""
+        """The top issue, or where :attr:`focus` ranks when it is set (in words)."""
+        from opinion.models.core.wording import group_phrase, probability_words
+
+        scale = str(self.reference_construct).replace("_", " ")
+        when = f"{self.reference_date.day} {self.reference_date:%B %Y}"
         if self.focus is not None:
-            return (f"{self.where_ranks(self.focus, group=self.groups[0])} "
-                    f"({self.reference_construct}, {self.reference_date:%Y-%m-%d})")
+            return (f"{self.where_ranks(self.focus, group=self.groups[0])} (on the {scale} "
+                    f"scale, {when})")
         table = self.rank_summary(group=self.groups[0])
         top = table.iloc[0]
-        return (f"top issue ({self.groups[0]}, {self.reference_construct}, "
-                f"{self.reference_date:%Y-%m-%d}): {top['issue']} "
-                f"(P(rank 1) = {top['p_top']:.2f})")
+        return (f"Top issue {group_phrase(self.groups[0])} on the {scale} scale on "
+                f"{when}: {top['issue']} "
+                f"(probability {probability_words(top['p_top'])} of ranking first)")
 
     # ------------------------------------------------------------------ plots
     def plot_ranks(self, ax: Axes | None = None, *, group: str | None = None,
                    date: str | None = None, highlight: str | None = None,
                    construct: str | None = None) -> Axes:
         """Heat map of rank probabilities (issues by mean rank x rank 1..K)."""
+        from opinion.models.core.wording import group_phrase
         from opinion.models.salience.plots import plot_ranks
 
         group = group or self.groups[0]
         order = self.rank_summary(date=date, group=group, construct=construct)["issue"].tolist()
         name = self._construct(construct)["construct"]
         return plot_ranks(self.ranks(date=date, group=group, construct=construct), order=order,
-                          ax=ax, title=f"Rank probabilities, {group}, {name}, "
-                                       f"{self._date(date):%Y-%m-%d}", highlight=highlight)
+                          ax=ax, title=f"Rank probabilities {group_phrase(group)}, {name}, "
+                                       f"{self._date(date).day} {self._date(date):%B %Y}",
+                          highlight=highlight)
 
     def plot_shares(self, ax: Axes | None = None, *, date: str | None = None,
                     level: float = DEFAULT_LEVEL, construct: str | None = None) -> Axes:
@@ -589,8 +601,9 @@ class IssueSalienceResults(ModelResults):
 
         info = self._construct(construct)
         return plot_shares(self.shares(level, date=date, construct=construct), ax=ax,
-                           level=level, scale=info["primary_question"],
-                           title=f"Issue salience, {self._date(date):%Y-%m-%d}")
+                           level=level, scale=str(info["primary_question"]).replace("_", " "),
+                           title=f"Issue salience, {self._date(date).day} "
+                                 f"{self._date(date):%B %Y}")
 
     def plot_baseline(self, ax: Axes | None = None, *, level: float = DEFAULT_LEVEL,
                       poll_id: str | None = None) -> Axes:
