@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from opinion.formatting import format_probability
+
 __all__ = ["group_label", "group_phrase", "headline_problems", "probability_phrase",
            "probability_words"]
 
@@ -45,12 +47,9 @@ def group_label(group: str, population: str = "voters") -> str:
 
 
 def probability_words(p: float) -> str:
-    """``above 0.99``, ``below 0.01`` or two decimals (a probability, never a percentage)."""
-    if p > 0.99:
-        return "above 0.99"
-    if p < 0.01:
-        return "below 0.01"
-    return f"{p:.2f}"
+    """``above 0.99``, ``below 0.01`` or two decimals (a probability, never a percentage):
+    :func:`opinion.formatting.format_probability` in words."""
+    return format_probability(p).replace("> ", "above ").replace("< ", "below ")
 
 
 def probability_phrase(p: float, event: str) -> str:
