@@ -228,3 +228,26 @@ def test_cache_refuses_urls() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert FitCache(None).root.name == "opinion" or FitCache(None).root
+
+
+@pytest.mark.parametrize("module_name", ["opinion.models.core.sampling",
+                                         "opinion.models.core.diagnostics"])
+def test_a_change_to_the_shared_sampling_core_changes_every_key(module_name, tmp_path,
+                                                                 monkeypatch) -> None:
+    """Known answer: the same model and request under an edited copy of a core module that
+    samples or diagnoses fits gets another cache key (a stale fit is never returned)."""
+    import sys
+    from pathlib import Path
+
+    from opinion.models.core.base import SAMPLING_CORE
+
+    assert module_name in SAMPLING_CORE
+    model = _model()
+    before = model.code_hash()
+    module = sys.modules[module_name]
+    edited = tmp_path / Path(module.__file__).name
+    edited.write_bytes(Path(module.__file__).read_bytes() + b"\n# edited\n")
+    monkeypatch.setattr(module, "__file__", str(edited))
+    assert model.code_hash() != before
+    monkeypatch.undo()
+    assert model.code_hash() == before

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import importlib
 import sys
 import warnings
 from abc import ABC, abstractmethod
@@ -51,6 +52,15 @@ if TYPE_CHECKING:
     import pymc as pm
     import xarray as xr
 
+
+
+SAMPLING_CORE = ("opinion.models.core.base", "opinion.models.core.config",
+                 "opinion.models.core.diagnostics", "opinion.models.core.inputs",
+                 "opinion.models.core.names", "opinion.models.core.sampling",
+                 "opinion.models.core.timegrid")
+"""Core modules whose source is part of every fit's cache key (how a model is built, sampled
+and diagnosed; the stored diagnostics come from them). Plotting and wording modules are not:
+they never change the draws."""
 
 class BayesianModel(ABC):
     """Base class: inputs, configuration, caching, sampling, checks and diagnostics.
@@ -179,12 +189,16 @@ class BayesianModel(ABC):
         return SamplerSettings(**given)
 
     def code_hash(self) -> str:
-        """SHA-256 of the source of the model's modules (a changed model never hits the cache)."""
+        """SHA-256 of the source of the model's modules and of the shared core modules that
+        build, sample or diagnose every model (:data:`SAMPLING_CORE`): a change to any of them
+        never hits the cache."""
         digest = hashlib.sha256()
-        modules = {type(self).__module__, self.config_class.__module__, *self.code_modules()}
+        modules = {type(self).__module__, self.config_class.__module__, *self.code_modules(),
+                   *SAMPLING_CORE}
         for module_name in sorted(modules):
-            module = sys.modules.get(module_name)
-            if module is not None and getattr(module, "__file__", None):
+            # imported here if not yet: the key must not depend on what was imported before
+            module = sys.modules.get(module_name) or importlib.import_module(module_name)
+            if getattr(module, "__file__", None):
                 digest.update(Path(module.__file__).read_bytes())
         return digest.hexdigest()
 
