@@ -15,7 +15,8 @@ Checked, two-sided: over the 12 simulations the 90% intervals cover the true P(r
 held-out published figures (predictive intervals; a rounded figure counts as inside when its
 mid-p value among the rounded replicates is in the central 90%, so ties at the bounds count
 half) in 80-97% of the cases; every fit
-converges (R-hat <= 1.01, bulk and tail ESS >= 400, no divergences; 4 chains x 1,000 draws).
+converges (R-hat <= 1.01, bulk and tail ESS >= 400, no divergences; 4 chains x 1,500
+draws: at 1,000 one seed reached R-hat 1.0105).
 Coverage, errors and times are printed (run with ``-s``). Measured with 20 simulations of
 4 x 500 draws: 93.6% of 280 cases (P(rep | issue) 94%, independents' issue mix 93%, held-out
 figures 94%), no divergences, but R-hat up to 1.02: hence the longer chains.
@@ -82,7 +83,7 @@ def test_coverage_of_cells_unpublished_tables_and_held_out_figures() -> None:
     for seed in SEEDS:
         model, truth = _model(seed)
         assert list(model.inputs.figures["label"]) == list(base.inputs.figures["label"])
-        trace = nutpie.sample(compiled.with_data(**model.observed_data()), draws=1000,
+        trace = nutpie.sample(compiled.with_data(**model.observed_data()), draws=1500,
                               tune=1000, chains=4, cores=2, seed=seed, progress_bar=False,
                               target_accept=0.9)
         diag, _ = diagnose(trace, model.summary_var_names())
