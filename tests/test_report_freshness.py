@@ -93,22 +93,21 @@ def test_a_failed_analysis_is_not_recorded(setup) -> None:
 
 def test_settings_and_datasets_change_the_key(setup, monkeypatch: pytest.MonkeyPatch) -> None:
     folder, _, _ = setup
-    base = freshness.build_key("alpha", folder,
-                               freshness.shared_inputs_digest(folder, datasets_dir()))
+
+    def key(datasets: Path | None = None) -> str:
+        return freshness.build_key("alpha", folder, freshness.shared_inputs_digest(
+            folder, datasets or datasets_dir()))
+
+    base = key()
     monkeypatch.setenv("OPINION_SOME_SETTING", "1")
-    changed = freshness.build_key("alpha", folder,
-                                  freshness.shared_inputs_digest(folder, datasets_dir()))
-    assert changed != base
+    assert key() != base
     monkeypatch.delenv("OPINION_SOME_SETTING")
     monkeypatch.setenv("OPINION_CACHE_DIR", "/elsewhere")  # where fits are kept: not an input
-    same = freshness.build_key("alpha", folder,
-                               freshness.shared_inputs_digest(folder, datasets_dir()))
-    assert same == base
+    assert key() == base
     copy = folder.parent / "datasets_copy"
     copy.mkdir()
     (copy / "extra.csv").write_text("a\n1\n")
-    assert freshness.build_key(
-        "alpha", folder, freshness.shared_inputs_digest(folder, copy)) != base
+    assert key(copy) != base
 
 
 def test_a_corrupt_record_means_render(setup) -> None:

@@ -25,6 +25,7 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 RECORD_FOLDER = ".build"
 _SOURCE_SUFFIXES = {".py", ".html", ".css", ".j2", ".jinja", ".js", ".json", ".txt"}
@@ -41,7 +42,7 @@ class Freshness:
     reason: str
 
 
-def _digest_files(digest: hashlib._Hash, root: Path, files: list[Path]) -> None:
+def _digest_files(digest: Any, root: Path, files: list[Path]) -> None:
     for path in sorted(files):
         digest.update(str(path.relative_to(root)).encode())
         digest.update(b"\0")
