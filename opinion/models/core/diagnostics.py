@@ -14,6 +14,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from opinion.models.core.rank_diagnostics import rank_diagnostics
+
 RHAT_MAX = 1.01
 ESS_MIN = 400
 """Bulk and tail ESS every parameter needs (Vehtari et al. 2021: 100 per chain, 4 chains)."""
@@ -78,27 +80,21 @@ def convergence_table(idata: xr.DataTree, var_names: list[str] | None = None) ->
     """R-hat and bulk/tail ESS for every scalar element of the posterior.
 
     Returns a DataFrame indexed by parameter (ArviZ labels such as ``house[Ipsos]``) with
-    ``ess_bulk, ess_tail, r_hat``.
+    ``ess_bulk, ess_tail, r_hat``: ArviZ's rank-normalised statistics, computed for all
+    elements of a variable at once (:func:`~opinion.models.core.rank_diagnostics.rank_diagnostics`).
+    An element constant within chains (a fixed reference entry) has no finite R-hat (NaN or
+    inf, as in ArviZ; :func:`diagnose` skips it) and no warning is raised (a chain stuck
+    elsewhere still fails: its ESS is tiny).
     """
-    import arviz as az
-
     posterior = idata["posterior"].to_dataset()
     names = var_names or [v for v in posterior.data_vars if not v.startswith("_")]
     frames = []
     for name in names:
-        da = posterior[name]
-        # an element constant within chains (a fixed reference entry) has no R-hat or ESS:
-        # NaN without a warning (a chain stuck elsewhere still fails: its ESS is tiny)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            rhat = az.rhat(da.to_dataset(name=name))[name]
-            ess_b = az.ess(da.to_dataset(name=name), method="bulk")[name]
-            ess_t = az.ess(da.to_dataset(name=name), method="tail")[name]
-        frame = pd.DataFrame({
-            "ess_bulk": np.atleast_1d(ess_b.values).ravel(),
-            "ess_tail": np.atleast_1d(ess_t.values).ravel(),
-            "r_hat": np.atleast_1d(rhat.values).ravel(),
-        })
-        frame.index = _labels(name, rhat)
+        da = posterior[name].transpose("chain", "draw", ...)
+        values = np.asarray(da.values, dtype=float)
+        rhat, ess_b, ess_t = rank_diagnostics(values.reshape(values.shape[:2] + (-1,)))
+        frame = pd.DataFrame({"ess_bulk": ess_b, "ess_tail": ess_t, "r_hat": rhat})
+        frame.index = _labels(name, da.isel(chain=0, draw=0, drop=True))
         frames.append(frame)
     return pd.concat(frames) if frames else pd.DataFrame(columns=["ess_bulk", "ess_tail", "r_hat"])
 
@@ -112,19 +108,13 @@ def _labels(name: str, da: xr.DataArray) -> list[str]:
 
 def draw_diagnostics(values: np.ndarray, chains: int) -> tuple[float, float, float]:
     """R-hat, bulk ESS and tail ESS of one quantity's draws stacked over ``chains``."""
-    import arviz as az
-
     values = np.asarray(values, dtype=float).ravel()
     if chains < 1 or values.size % chains or values.size < 4 * chains:
         return float("nan"), float("nan"), float("nan")
-    da = xr.DataArray(values.reshape(chains, -1), dims=("chain", "draw"))
-    ds = xr.Dataset({"q": da})
     if not np.isfinite(values).all() or np.ptp(values) == 0:
         return float("nan"), float("nan"), float("nan")
-    # a quantity constant within a chain (a rank indicator) has no R-hat: NaN, not a warning
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return (float(az.rhat(ds)["q"]), float(az.ess(ds, method="bulk")["q"]),
-                float(az.ess(ds, method="tail")["q"]))
+    rhat, ess_bulk, ess_tail = rank_diagnostics(values.reshape(chains, -1, 1))
+    return float(rhat[0]), float(ess_bulk[0]), float(ess_tail[0])
 
 
 def diagnose(idata: xr.DataTree, var_names: list[str] | None = None,
