@@ -140,10 +140,18 @@ def run_default(n_polls: int, settings: dict, seed: int) -> dict:
             "divergences": int(stats["diverging"].sum()), "polls": len(model.inputs.polls),
             "notes": {"likelihood": model.likelihood,
                       "sampler": fit.meta["settings"]["sampler"],
+                      "compiled as": _link_text(fit.meta["settings"].get("link", "native")),
                       "house effects": fit.meta["house_effects_parameterization"],
                       "free parameters": _free_parameters(model),
                       "fit status": fit.diagnostics.status()},
             **shared_measures(eta, house)}
+
+
+def _link_text(link: str) -> str:
+    if link == "python":
+        return ("PyTensor's disk-cached numba function, called by nutpie from Python "
+                "(link='python')")
+    return "one native function compiled by nutpie in the process (link='native')"
 
 
 def _free_parameters(model) -> int:
@@ -216,6 +224,8 @@ def run_baseline(n_polls: int, settings: dict, seed: int, centred: bool) -> dict
             "divergences": int(stats["diverging"].sum()), "polls": n_polls,
             "notes": {"likelihood": "beta-binomial (exact)", "sampler": "pymc",
                       "walk": form, "free parameters": 730 + 25 + 2,
+                      "compiled as": ("PyTensor's default (numba) function, called by PyMC's "
+                                      "Python NUTS"),
                       "mean tree depth": float(stats["tree_depth"].mean())},
             **shared_measures(post["eta"].values, post["house"].values)}
 
@@ -261,7 +271,7 @@ def differences(default: Arm, baseline: Arm, settings: dict) -> None:
     print(f"  same: polls, priors, field-midpoint days, draws {settings['draws']}, tune "
           f"{settings['tune']}, chains {settings['chains']}, cores {settings['cores']}, "
           f"target acceptance {settings['target_accept']}; each arm in its own process")
-    for key in ("likelihood", "sampler", "free parameters"):
+    for key in ("likelihood", "sampler", "compiled as", "free parameters"):
         print(f"  {key}: default {default.notes.get(key)} / baseline {baseline.notes.get(key)}")
     print("  path: default integrates the daily path out (Kalman filter inside the "
           "likelihood) and draws it after sampling (FFBS); baseline samples it with NUTS")

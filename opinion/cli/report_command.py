@@ -120,9 +120,10 @@ class _WithoutLine(io.TextIOBase):
 def _check_output(folder: Path) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        probe = folder / ".opinion-write-test"
+        # one probe per process: analyses running in parallel check the same folder
+        probe = folder / f".opinion-write-test.{os.getpid()}"
         probe.write_text("")
-        probe.unlink()
+        probe.unlink(missing_ok=True)
     except OSError as exc:
         raise OpinionError(f"cannot write reports to {folder}: {exc.strerror or exc}") from None
 

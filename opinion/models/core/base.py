@@ -56,7 +56,8 @@ if TYPE_CHECKING:
 
 SAMPLING_CORE = ("opinion.models.core.base", "opinion.models.core.config",
                  "opinion.models.core.diagnostics", "opinion.models.core.inputs",
-                 "opinion.models.core.names", "opinion.models.core.rank_diagnostics",
+                 "opinion.models.core.names", "opinion.models.core.nutpie_python",
+                 "opinion.models.core.rank_diagnostics",
                  "opinion.models.core.sampling", "opinion.models.core.timegrid")
 """Core modules whose source is part of every fit's cache key (how a model is built, sampled
 and diagnosed; the stored diagnostics come from them). Plotting and wording modules are not:
@@ -135,6 +136,12 @@ class BayesianModel(ABC):
         measured that its sampler adapts sooner)."""
         return SamplerSettings.tune
 
+    def default_link(self) -> str:
+        """How nutpie reaches the log density (:class:`SamplerSettings` ``link``): ``"native"``
+        unless a model has measured that compiling costs it more than the Python link's
+        per-gradient overhead."""
+        return SamplerSettings.link
+
     def initial_values(self, model: pm.Model, seed: int) -> dict[str, np.ndarray] | None:
         """Where every chain starts (``None``: the sampler's jittered default)."""
         return None
@@ -186,6 +193,7 @@ class BayesianModel(ABC):
         sampler = given.get("sampler", SamplerSettings.sampler)
         given.setdefault("tune", self.default_tune(sampler))
         given.setdefault("target_accept", self.default_target_accept())
+        given.setdefault("link", self.default_link())
         return SamplerSettings(**given)
 
     def code_hash(self) -> str:
@@ -239,6 +247,7 @@ class BayesianModel(ABC):
         sampler: str | None = None,
         target_accept: float | None = None,
         cores: int | None = None,
+        link: str | None = None,
         cache: bool | str | Path = True,
         progressbar: bool | None = None,
         on_bad_cache: str = "resample",
@@ -249,7 +258,7 @@ class BayesianModel(ABC):
         ----------
         random_seed
             Seed for every random step (sampling, prior and posterior predictive draws).
-        draws, tune, chains, sampler, target_accept, cores
+        draws, tune, chains, sampler, target_accept, cores, link
             Sampler settings (see :class:`SamplerSettings`); ``None`` uses the model's
             measured defaults (:meth:`default_sampler_settings`).
         cache
@@ -272,7 +281,7 @@ class BayesianModel(ABC):
             raise ModelInputError("on_bad_cache must be 'resample' or 'error'")
         settings = self.default_sampler_settings(
             draws=draws, tune=tune, chains=chains, sampler=sampler,
-            target_accept=target_accept, cores=cores)
+            target_accept=target_accept, cores=cores, link=link)
         request = self.request(settings, random_seed)
         key = hash_json(request)
         store = None if cache is False else FitCache(None if cache is True else Path(cache))

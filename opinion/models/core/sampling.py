@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from opinion.models.core.base import BayesianModel
 
 SAMPLERS = ("nutpie", "pymc")
+LINKS = ("native", "python")
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,17 @@ class SamplerSettings:
     prior_draws
         Draws from the prior (and prior predictive) kept with the fit for prior-predictive
         checks and prior-to-posterior contraction.
+    link
+        How nutpie reaches the model's log density: ``"native"`` (nutpie compiles the whole
+        model into one native function in every process: fastest per gradient, 5-30 s to
+        compile) or ``"python"`` (nutpie calls PyTensor's disk-cached numba function from
+        Python: under a second to load, about 20 microseconds more per gradient, chains take
+        turns on one core; :mod:`~opinion.models.core.nutpie_python`). Same start points and
+        seeds; the draws are often bit-identical, but PyTensor compiles with fast-math and
+        the native link inlines and re-optimises the function, which can reorder
+        floating-point operations and so change the draws at Monte Carlo level: the link is
+        part of the cache key. Models choose by measurement
+        (:meth:`~opinion.models.core.base.BayesianModel.default_link`).
     """
 
     sampler: str = "nutpie"
@@ -59,6 +71,7 @@ class SamplerSettings:
     cores: int = min(4, os.cpu_count() or 1)
     target_accept: float = 0.9
     prior_draws: int = 500
+    link: str = "native"
 
     def __post_init__(self) -> None:
         problems = []
@@ -71,6 +84,9 @@ class SamplerSettings:
                 problems.append(f"{name} must be a positive whole number, not {value!r}")
         if not isinstance(self.tune, int | np.integer) or self.tune < 0:
             problems.append(f"tune must be a whole number >= 0, not {self.tune!r}")
+        if self.link not in LINKS:
+            problems.append(f"link must be 'native' or 'python', not {self.link!r}"
+                            f"{did_you_mean(str(self.link), LINKS)}")
         if not 0 < float(self.target_accept) < 1:
             problems.append(f"target_accept must be between 0 and 1, not {self.target_accept!r}")
         if problems:
@@ -125,7 +141,16 @@ def sample_model(model: BayesianModel, settings: SamplerSettings, random_seed: i
             if start_point is not None:
                 kwargs["compile_kwargs"] = {"jitter_rvs": set()}
         start = time.perf_counter()
-        idata = pm.sample(**kwargs)
+        if settings.sampler == "nutpie" and settings.link == "python":
+            from opinion.models.core.nutpie_python import sample_python_link
+
+            idata = sample_python_link(
+                graph, draws=settings.draws, tune=settings.tune, chains=settings.chains,
+                cores=settings.cores, random_seed=int(seeds[1]),
+                target_accept=settings.target_accept, initvals=start_point,
+                jitter=start_point is None, progressbar=show)
+        else:
+            idata = pm.sample(**kwargs)
         seconds = time.perf_counter() - start
         if graph.observed_RVs:
             _posterior_predictive(idata, int(seeds[2]), predictive)
