@@ -69,3 +69,14 @@ def test_all_in_parallel_jobs(analyses: Path, tmp_path: Path) -> None:
     assert "beta: FAILED: RuntimeError: the analysis broke on purpose" in run.stderr
     assert "Traceback" in (out / "logs" / "beta.log").read_text()
     _check_outputs(out, run.stderr)
+
+
+def test_parallel_runs_start_with_the_analysis_that_took_longest(tmp_path: Path) -> None:
+    from opinion.cli.report_command import longest_first
+
+    for name, seconds in (("quick", 2.0), ("slow", 330.0), ("middle", 120.0)):
+        (tmp_path / f"{name}.json").write_text(json.dumps(
+            {"provenance": {"runtime_seconds": seconds}}))
+    (tmp_path / "broken.json").write_text("{not json")
+    names = ["new", "quick", "broken", "slow", "middle"]
+    assert longest_first(names, tmp_path) == ["slow", "middle", "quick", "new", "broken"]

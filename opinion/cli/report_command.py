@@ -14,6 +14,7 @@ A report whose inputs (package source, analysis script, datasets, package versio
 from __future__ import annotations
 
 import io
+import json
 import os
 import runpy
 import subprocess
@@ -161,7 +162,7 @@ def report(
             console.print(f"[{i}/{len(wanted)}] {analysis}: {fresh[analysis].reason}; "
                           "--force renders it again", highlight=False, soft_wrap=True)
     if all_ and jobs > 1 and len(stale) > 1:
-        ran = _run_parallel(stale, folder, jobs)
+        ran = _run_parallel(longest_first(stale, folder), folder, jobs)
     else:
         ran = [_run_one(analysis, i, len(stale), folder)
                for i, analysis in enumerate(stale, start=1)]
@@ -232,6 +233,20 @@ def _run_one(analysis: str, i: int, total: int, folder: Path) -> tuple[str, floa
     console.print(f"[{i}/{total}] {analysis}: wrote {path} and "
                   f"{path.with_suffix('.json').name} ({seconds:.1f} s)", highlight=False)
     return analysis, seconds, "ok"
+
+
+def longest_first(names: list[str], folder: Path) -> list[str]:
+    """``names`` ordered by how long each analysis took when its report in ``folder`` was
+    last rendered (the report's JSON records it), longest first, so that parallel jobs
+    finish together; never-rendered analyses keep their order at the end."""
+    def last_runtime(name: str) -> float:
+        try:
+            report = json.loads((folder / f"{name}.json").read_text(encoding="utf-8"))
+            return float(report["provenance"]["runtime_seconds"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return 0.0
+
+    return sorted(names, key=last_runtime, reverse=True)
 
 
 def _run_parallel(names: list[str], folder: Path, jobs: int) -> list[tuple[str, float, str]]:
