@@ -3,12 +3,14 @@
 ``pm.sample(nuts_sampler="nutpie")`` compiles the whole model once more in every process:
 nutpie wraps PyTensor's numba function in a C callback whose data layout is keyed by fresh
 random names, so numba can cache none of it (measured: 8-12 s on the poll average's Kalman
-arm, 16 s on the election model, 27 s on each coalition stage, against 0.8-6 s of
+arm, 16 s on the election model, 20-27 s on each coalition stage, against 0.8-6 s of
 sampling). PyTensor itself caches its numba function on disk, keyed by the graph: loading it
 takes a fraction of a second. This module hands that function to nutpie as a Python
-callback (``nutpie.from_pyfunc``) instead. Each gradient then costs about 20 microseconds
-more and the chains take turns on one core (the function holds the GIL), so the link pays
-where compiling costs more than sampling - a choice each model makes from measurements
+callback (``nutpie.from_pyfunc``) instead. Each gradient call then costs more - about 20
+microseconds on the poll average's Kalman arm, far more for models with many data arrays
+(the salience fit's sampling took 42 s instead of 6.8 s) - and the chains take turns on one
+core (the function holds the GIL), so the link pays only where compiling costs more than
+sampling: a choice each model makes from measurements
 (:meth:`~opinion.models.core.base.BayesianModel.default_link`).
 
 Same function, start points and seeds as ``pm.sample``; on the test model the draws are

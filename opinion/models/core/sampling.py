@@ -55,9 +55,10 @@ class SamplerSettings:
         How nutpie reaches the model's log density: ``"native"`` (nutpie compiles the whole
         model into one native function in every process: fastest per gradient, 5-30 s to
         compile) or ``"python"`` (nutpie calls PyTensor's disk-cached numba function from
-        Python: under a second to load, about 20 microseconds more per gradient, chains take
-        turns on one core; :mod:`~opinion.models.core.nutpie_python`). Same start points and
-        seeds; the draws are often bit-identical, but PyTensor compiles with fast-math and
+        Python: under a second to load, slower per gradient (20 microseconds more on the
+        poll average's Kalman arm, far more on larger graphs), chains take turns on one
+        core; :mod:`~opinion.models.core.nutpie_python`). Same start points and seeds; the
+        draws are often bit-identical, but PyTensor compiles with fast-math and
         the native link inlines and re-optimises the function, which can reorder
         floating-point operations and so change the draws at Monte Carlo level: the link is
         part of the cache key. Models choose by measurement
