@@ -1,7 +1,8 @@
 """Compile once, sample many: the stage-2 fit and every refit (back-test origins, held-out
 cells, simulation studies) sample a nutpie-compiled model with new data containers
 (``with_data``) instead of recompiling (a cold numba compile of stage 1 costs 10-30 s;
-sampling it costs about as much)."""
+sampling it costs about as much); the compiled callbacks are kept on disk by graph
+(:mod:`~opinion.models.core.nutpie_cached`), so later processes load them."""
 
 from __future__ import annotations
 
@@ -25,11 +26,11 @@ class CompiledModel:
     """
 
     def __init__(self, model: Any, var_names: list[str] | None = None) -> None:
-        import nutpie
+        from opinion.models.core.nutpie_cached import compile_cached
 
         self.model = model
         with quiet():
-            self.compiled = nutpie.compile_pymc_model(model, var_names=var_names)
+            self.compiled = compile_cached(model, var_names=var_names)
 
     def sample(self, data: dict[str, np.ndarray] | None = None, *, draws: int, tune: int,
                chains: int, cores: int, seed: int, target_accept: float) -> xr.DataTree:

@@ -56,7 +56,8 @@ if TYPE_CHECKING:
 
 SAMPLING_CORE = ("opinion.models.core.base", "opinion.models.core.config",
                  "opinion.models.core.diagnostics", "opinion.models.core.inputs",
-                 "opinion.models.core.names", "opinion.models.core.nutpie_python",
+                 "opinion.models.core.names", "opinion.models.core.nutpie_cached",
+                 "opinion.models.core.nutpie_python", "opinion.models.core.nutpie_sampling",
                  "opinion.models.core.rank_diagnostics",
                  "opinion.models.core.sampling", "opinion.models.core.timegrid")
 """Core modules whose source is part of every fit's cache key (how a model is built, sampled
