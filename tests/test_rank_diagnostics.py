@@ -97,3 +97,18 @@ def test_table_and_single_quantity_use_the_same_numbers():
 def test_rejects_a_wrong_shape():
     with pytest.raises(ValueError, match="chain, draw, quantity"):
         rank_diagnostics(np.zeros((4, 100)))
+
+
+def test_fast_ranks_equal_scipys_average_ranks_with_and_without_ties():
+    """Known answer: ``scipy.stats.rankdata(method="average")`` on every row."""
+    from scipy import stats
+
+    from opinion.models.core.rank_diagnostics import _ranks
+
+    rng = np.random.default_rng(11)
+    flat = rng.normal(size=(6, 501))
+    flat[1] = np.round(flat[1], 1)        # many ties
+    flat[3, :50] = flat[3, 50]            # one long tie
+    flat[4] = 2.5                         # constant row
+    np.testing.assert_array_equal(_ranks(flat, stats),
+                                  stats.rankdata(flat, method="average", axis=1))

