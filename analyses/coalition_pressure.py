@@ -46,7 +46,7 @@ started = time.perf_counter()
 
 # %%
 model = CoalitionPressure(panel, **tables)
-fit = model.fit(random_seed=SEED, draws=4000, tune=2000, chains=4)
+fit = model.fit(random_seed=SEED, draws=4000, tune=1000, chains=4)
 fit_seconds = time.perf_counter() - started
 fit
 
