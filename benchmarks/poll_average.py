@@ -151,8 +151,7 @@ def _link_text(link: str) -> str:
     if link == "python":
         return ("PyTensor's disk-cached numba function, called by nutpie from Python "
                 "(link='python')")
-    return ("nutpie's native callbacks around PyTensor's numba function, compiled once per "
-            "graph and loaded from disk (link='native')")
+    return "one native function compiled by nutpie in the process (link='native')"
 
 
 def _free_parameters(model) -> int:

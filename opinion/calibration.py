@@ -154,9 +154,8 @@ def _simulations(design_json: dict[str, Any], n: int, seed: int
     import logging
     import warnings
 
+    import nutpie
     import pymc as pm
-
-    from opinion.models.core.nutpie_cached import compile_cached
 
     model = (_rebuild(design_json["model"]) if design_json.get("model")
              else _design_model(SBCDesign(**{**design_json["design"],
@@ -172,7 +171,7 @@ def _simulations(design_json: dict[str, Any], n: int, seed: int
             {v: _draws_last(prior["prior"], v) for v in prior["prior"].data_vars})
         simulated = {containers[name]: _draws_last(prior["prior_predictive"], name)
                      for name in containers}
-        compiled = compile_cached(graph)
+        compiled = nutpie.compile_pymc_model(graph)
     return model, graph, compiled, truth, simulated
 
 

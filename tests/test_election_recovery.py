@@ -76,11 +76,9 @@ def _checks(fit: IssueVoteResults, truth) -> pd.DataFrame:
 def test_coverage_of_cells_unpublished_tables_and_held_out_figures() -> None:
     import nutpie
 
-    from opinion.models.core.nutpie_cached import compile_cached
-
     start = time.perf_counter()
     base, _ = _model(0)
-    compiled = compile_cached(base.build_model())
+    compiled = nutpie.compile_pymc_model(base.build_model())
     frames, diags = [], []
     for seed in SEEDS:
         model, truth = _model(seed)

@@ -76,10 +76,8 @@ def _estimand_diagnostics(fit: VoteMRPResults) -> dict[str, float]:
 def fit_all() -> tuple[pd.DataFrame, list[dict]]:
     import nutpie
 
-    from opinion.models.core.nutpie_cached import compile_cached
-
     base, _ = _model(0)
-    compiled = compile_cached(base.build_model())
+    compiled = nutpie.compile_pymc_model(base.build_model())
     rows, diags = [], []
     for seed in SEEDS:
         model, truth = _model(seed)

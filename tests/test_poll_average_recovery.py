@@ -54,8 +54,6 @@ def _simulate(seed: int, categories: list[str] | None):
 def _run(seeds: list[int], categories: list[str] | None) -> list[dict]:
     import nutpie
 
-    from opinion.models.core.nutpie_cached import compile_cached
-
     compiled: dict[tuple, object] = {}  # one compiled model per parameterisation "auto" picks
     rows = []
     for seed in seeds:
@@ -63,7 +61,7 @@ def _run(seeds: list[int], categories: list[str] | None) -> list[dict]:
         model = PollAverage(polls, **RANGE)
         form = (model.likelihood, model.centered(), model.centered_house())
         if form not in compiled:
-            compiled[form] = compile_cached(model.build_model())
+            compiled[form] = nutpie.compile_pymc_model(model.build_model())
         draws = DRAWS_KALMAN if model.likelihood == "kalman" else DRAWS
         settings = SamplerSettings(draws=draws, tune=DRAWS, chains=4, cores=2,
                                    target_accept=model.default_target_accept())

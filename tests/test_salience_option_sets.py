@@ -59,14 +59,12 @@ def fit_seeds(nests: dict) -> pd.DataFrame:
     """Every seed's posterior shares beside the truth, with the fit's diagnostics."""
     import nutpie
 
-    from opinion.models.core.nutpie_cached import compile_cached
-
     design, _ = simulate(0)
     base = IssueSalience(design, nests=nests)
     settings = SamplerSettings(draws=DRAWS, tune=TUNE)
-    compiled = compile_cached(base.build_model(),
-                              initial_points=base.initial_values(seed=0),
-                              jitter_rvs=set())
+    compiled = nutpie.compile_pymc_model(base.build_model(),
+                                         initial_points=base.initial_values(seed=0),
+                                         jitter_rvs=set())
     frames = []
     for seed in SEEDS:
         polls, truth = simulate(seed)

@@ -67,13 +67,11 @@ def simulate(seed: int):
 def fit_all(likelihood: str) -> tuple[pd.DataFrame, pd.DataFrame, list[bool]]:
     import nutpie
 
-    from opinion.models.core.nutpie_cached import compile_cached
-
     design, _ = simulate(DESIGN_SEED)
     base = IssueSalience(design, likelihood=likelihood, constructs=ONE_CONSTRUCT)
-    compiled = compile_cached(base.build_model(),
-                              initial_points=base.initial_values(seed=0),
-                              jitter_rvs=set())
+    compiled = nutpie.compile_pymc_model(base.build_model(),
+                                         initial_points=base.initial_values(seed=0),
+                                         jitter_rvs=set())
     coverage, calibration, slopes = [], [], []
     for seed in SEEDS:
         polls, truth = simulate(seed)

@@ -61,15 +61,13 @@ def simulate(seed: int):
 def test_trend_recovery_centred_quasi() -> None:
     import nutpie
 
-    from opinion.models.core.nutpie_cached import compile_cached
-
     design, _ = simulate(DESIGN_SEED)
     base = IssueSalience(design, likelihood="quasi", group_time="off",
                          constructs=ONE_CONSTRUCT)
     assert base.centered() and len(base.inputs.knot_dates) == 5
-    compiled = compile_cached(base.build_model(),
-                              initial_points=base.initial_values(seed=0),
-                              jitter_rvs=set())
+    compiled = nutpie.compile_pymc_model(base.build_model(),
+                                         initial_points=base.initial_values(seed=0),
+                                         jitter_rvs=set())
     frames, rw_inside = [], []
     for seed in SEEDS:
         polls, truth = simulate(seed)

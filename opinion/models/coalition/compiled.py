@@ -1,8 +1,7 @@
 """Compile once, sample many: the stage-2 fit and every refit (back-test origins, held-out
 cells, simulation studies) sample a nutpie-compiled model with new data containers
 (``with_data``) instead of recompiling (a cold numba compile of stage 1 costs 10-30 s;
-sampling it costs about as much); the compiled callbacks are kept on disk by graph
-(:mod:`~opinion.models.core.nutpie_cached`), so later processes load them."""
+sampling it costs about as much)."""
 
 from __future__ import annotations
 
@@ -26,11 +25,11 @@ class CompiledModel:
     """
 
     def __init__(self, model: Any, var_names: list[str] | None = None) -> None:
-        from opinion.models.core.nutpie_cached import compile_cached
+        import nutpie
 
         self.model = model
         with quiet():
-            self.compiled = compile_cached(model, var_names=var_names)
+            self.compiled = nutpie.compile_pymc_model(model, var_names=var_names)
 
     def sample(self, data: dict[str, np.ndarray] | None = None, *, draws: int, tune: int,
                chains: int, cores: int, seed: int, target_accept: float) -> xr.DataTree:

@@ -56,8 +56,7 @@ if TYPE_CHECKING:
 
 SAMPLING_CORE = ("opinion.models.core.base", "opinion.models.core.config",
                  "opinion.models.core.diagnostics", "opinion.models.core.inputs",
-                 "opinion.models.core.names", "opinion.models.core.nutpie_cached",
-                 "opinion.models.core.nutpie_python", "opinion.models.core.nutpie_sampling",
+                 "opinion.models.core.names", "opinion.models.core.nutpie_python",
                  "opinion.models.core.rank_diagnostics",
                  "opinion.models.core.sampling", "opinion.models.core.timegrid")
 """Core modules whose source is part of every fit's cache key (how a model is built, sampled
@@ -139,10 +138,8 @@ class BayesianModel(ABC):
 
     def default_link(self) -> str:
         """How nutpie reaches the log density (:class:`SamplerSettings` ``link``): ``"native"``
-        for every model since its callbacks are cached on disk (measured on the poll
-        average's Kalman arm, 1,000 polls, 4 x 1,000 draws: the whole fit 3.2 s native
-        against 5.3 s through the Python link, bit-identical draws); a model overrides this
-        only from measurements."""
+        unless a model has measured that compiling costs it more than the Python link's
+        per-gradient overhead."""
         return SamplerSettings.link
 
     def initial_values(self, model: pm.Model, seed: int) -> dict[str, np.ndarray] | None:

@@ -1,19 +1,20 @@
 """nutpie's NUTS on PyTensor's disk-cached numba function, called back from Python.
 
-This module hands PyTensor's numba function of the model (cached on disk by PyTensor, keyed
-by the graph) to nutpie as a Python callback (``nutpie.from_pyfunc``). Nothing more is
-compiled, so a graph never seen before costs only PyTensor's own compilation; the native
-link (:mod:`~opinion.models.core.nutpie_cached`) compiles nutpie's C callbacks as well the
-first time (measured before they were cached: 8-12 s on the poll average's Kalman arm, 16 s
-on the election model, 20-27 s on each coalition stage). Each gradient call costs more -
-about 20 microseconds on the poll average's Kalman arm, far more for models with many data
-arrays (the salience fit's sampling took 42 s instead of 6.8 s) - and the chains take turns
-on one core (the function holds the GIL). No model uses it by default any more
-(:meth:`~opinion.models.core.base.BayesianModel.default_link`): with the native callbacks
-cached on disk, the poll average's Kalman fit took 3.2 s native against 5.3 s here.
+``pm.sample(nuts_sampler="nutpie")`` compiles the whole model once more in every process:
+nutpie wraps PyTensor's numba function in a C callback whose data layout is keyed by fresh
+random names, so numba can cache none of it (measured: 8-12 s on the poll average's Kalman
+arm, 16 s on the election model, 20-27 s on each coalition stage, against 0.8-6 s of
+sampling). PyTensor itself caches its numba function on disk, keyed by the graph: loading it
+takes a fraction of a second. This module hands that function to nutpie as a Python
+callback (``nutpie.from_pyfunc``) instead. Each gradient call then costs more - about 20
+microseconds on the poll average's Kalman arm, far more for models with many data arrays
+(the salience fit's sampling took 42 s instead of 6.8 s) - and the chains take turns on one
+core (the function holds the GIL), so the link pays only where compiling costs more than
+sampling: a choice each model makes from measurements
+(:meth:`~opinion.models.core.base.BayesianModel.default_link`).
 
 Same function, start points and seeds as ``pm.sample``; on the test model the draws are
-bit-identical (``tests/test_nutpie_links.py``). They need not be in general: PyTensor
+bit-identical (``tests/test_nutpie_python.py``). They need not be in general: PyTensor
 compiles with fast-math, and the native link inlines and re-optimises the function, which
 can reorder floating-point operations (the ANES held-out fit's draws differed at Monte Carlo
 level). The link is therefore part of a fit's cache key.
@@ -21,6 +22,8 @@ level). The link is therefore part of a fit's cache key.
 
 from __future__ import annotations
 
+import logging
+import time
 from typing import Any
 
 import numpy as np
@@ -79,3 +82,26 @@ def compile_python_link(model: Any, initvals: dict | None, jitter: bool) -> Any:
                        expanded_dtypes=[np.dtype("float64")] * len(names),
                        expanded_shapes=shapes, expanded_names=names, dims=dims,
                        coords=coords, reparameterized_names=reparameterized)
+
+
+def sample_python_link(model: Any, *, draws: int, tune: int, chains: int, cores: int,
+                       random_seed: int, target_accept: float, initvals: dict | None,
+                       jitter: bool, progressbar: bool) -> Any:
+    """What ``pm.sample(nuts_sampler="nutpie", ...)`` returns, through the Python link.
+
+    Seeds are derived as ``pm.sample`` derives them, and the tree gets the same constant and
+    observed data groups, so results and downstream code are unchanged.
+    """
+    import nutpie
+    from pymc.backends.arviz import patch_nutpie_idata
+    from pymc.util import get_random_generator
+
+    logging.getLogger("pymc").info(f"NUTS[nutpie]: {model.free_RVs}")
+    seed = int(get_random_generator(random_seed).spawn(chains)[0].integers(2**30))
+    compiled = compile_python_link(model, initvals, jitter)
+    start = time.time()
+    idata = nutpie.sample(compiled, draws=draws, tune=max(tune, 1), chains=chains, cores=cores,
+                          seed=seed, save_warmup=False, store_unconstrained=False,
+                          progress_bar=progressbar, target_accept=target_accept)
+    patch_nutpie_idata(idata, model, sampling_time=time.time() - start)
+    return idata

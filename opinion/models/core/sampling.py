@@ -52,17 +52,16 @@ class SamplerSettings:
         Draws from the prior (and prior predictive) kept with the fit for prior-predictive
         checks and prior-to-posterior contraction.
     link
-        How nutpie reaches the model's log density: ``"native"`` (nutpie's C callbacks around
-        PyTensor's numba function, compiled once per graph and kept on disk,
-        :mod:`~opinion.models.core.nutpie_cached`: fastest per gradient; 5-30 s to compile
-        the first time a graph is seen, about a second to load afterwards) or ``"python"``
-        (nutpie calls PyTensor's numba function from Python,
-        :mod:`~opinion.models.core.nutpie_python`: nothing more to compile, slower per
-        gradient, chains take turns on one core). Same start points and seeds; the draws
-        are often bit-identical, but PyTensor compiles with fast-math and the native
-        callbacks inline and re-optimise the function, which can reorder floating-point
-        operations and so change the draws at Monte Carlo level: the link is part of the
-        cache key. Models choose by measurement
+        How nutpie reaches the model's log density: ``"native"`` (nutpie compiles the whole
+        model into one native function in every process: fastest per gradient, 5-30 s to
+        compile) or ``"python"`` (nutpie calls PyTensor's disk-cached numba function from
+        Python: under a second to load, slower per gradient (20 microseconds more on the
+        poll average's Kalman arm, far more on larger graphs), chains take turns on one
+        core; :mod:`~opinion.models.core.nutpie_python`). Same start points and seeds; the
+        draws are often bit-identical, but PyTensor compiles with fast-math and
+        the native link inlines and re-optimises the function, which can reorder
+        floating-point operations and so change the draws at Monte Carlo level: the link is
+        part of the cache key. Models choose by measurement
         (:meth:`~opinion.models.core.base.BayesianModel.default_link`).
     """
 
@@ -127,23 +126,32 @@ def sample_model(model: BayesianModel, settings: SamplerSettings, random_seed: i
     with graph, quiet(model.quiet_messages()):
         prior = pm.sample_prior_predictive(settings.prior_draws, random_seed=int(seeds[0]),
                                            compile_kwargs=compile_kwargs)
+        kwargs: dict[str, Any] = dict(
+            draws=settings.draws, tune=settings.tune, chains=settings.chains,
+            cores=settings.cores, random_seed=int(seeds[1]), progressbar=show,
+            nuts_sampler=settings.sampler,
+        )
+        if start_point is not None:
+            kwargs["initvals"] = start_point
+        if settings.sampler == "pymc":
+            kwargs["target_accept"] = settings.target_accept
+            if start_point is not None:
+                kwargs["init"] = "adapt_diag"  # no jitter around the given start
+        else:
+            kwargs["nuts"] = {"target_accept": settings.target_accept}
+            if start_point is not None:
+                kwargs["compile_kwargs"] = {"jitter_rvs": set()}
         start = time.perf_counter()
-        if settings.sampler == "nutpie":
-            from opinion.models.core.nutpie_sampling import sample_nutpie
+        if settings.sampler == "nutpie" and settings.link == "python":
+            from opinion.models.core.nutpie_python import sample_python_link
 
-            idata = sample_nutpie(
-                graph, link=settings.link, draws=settings.draws, tune=settings.tune,
-                chains=settings.chains, cores=settings.cores, random_seed=int(seeds[1]),
+            idata = sample_python_link(
+                graph, draws=settings.draws, tune=settings.tune, chains=settings.chains,
+                cores=settings.cores, random_seed=int(seeds[1]),
                 target_accept=settings.target_accept, initvals=start_point,
                 jitter=start_point is None, progressbar=show)
         else:
-            idata = pm.sample(
-                draws=settings.draws, tune=settings.tune, chains=settings.chains,
-                cores=settings.cores, random_seed=int(seeds[1]), progressbar=show,
-                nuts_sampler="pymc", target_accept=settings.target_accept,
-                # adapt_diag: no jitter around a given start
-                **({"initvals": start_point, "init": "adapt_diag"} if start_point is not None
-                   else {}))
+            idata = pm.sample(**kwargs)
         seconds = time.perf_counter() - start
         if graph.observed_RVs:
             _posterior_predictive(idata, int(seeds[2]), predictive)

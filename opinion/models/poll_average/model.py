@@ -505,6 +505,17 @@ class PollAverage(BayesianModel):
             return 0.9 if self.centered_house() else 0.95
         return 0.9 if self.centered() else 0.98
 
+    def default_link(self) -> str:
+        """Kalman arm: ``"python"`` - nutpie calls PyTensor's disk-cached numba function
+        instead of compiling the model again in every process. Measured on the 1,000-poll
+        benchmark (4 chains x 1,000 draws, 2 cores): the whole fit 5.7 s instead of 8.3 s in
+        a warm process and about 14 s in a fresh one (nutpie's native compilation 8-12 s
+        against 0.8 s of sampling), with bit-identical draws. The binomial arm stays
+        ``"native"``: its sampling dominates (us_ukraine_support's report took 66 s with the
+        Python link against 42 s), as in every other model measured (the election report
+        280 s against 227 s, the ANES report 87 s against 79 s)."""
+        return "python" if self.marginalised() else "native"
+
     def centered_house(self) -> bool:
         """Whether zero-sum house effects are centred.
 
