@@ -110,5 +110,5 @@ def test_fast_ranks_equal_scipys_average_ranks_with_and_without_ties():
     flat[1] = np.round(flat[1], 1)        # many ties
     flat[3, :50] = flat[3, 50]            # one long tie
     flat[4] = 2.5                         # constant row
-    np.testing.assert_array_equal(_ranks(flat, stats),
+    np.testing.assert_array_equal(_ranks(flat),
                                   stats.rankdata(flat, method="average", axis=1))

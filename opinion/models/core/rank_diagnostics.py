@@ -27,8 +27,6 @@ next even autocorrelation when positive; :math:`\hat\tau \ge 1/\log_{10}(MN)`.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 TAIL_QUANTILES = (0.11, 0.89)
@@ -103,14 +101,14 @@ def _split_chains(x: np.ndarray) -> np.ndarray:
 def _z_scale(x: np.ndarray) -> np.ndarray:
     """Normal scores of the pooled ranks of each quantity's draws (average ranks for ties,
     Blom's offset)."""
-    from scipy import special, stats  # imported when first needed (scipy.stats is slow to import)
+    from scipy import special
 
     flat = x.reshape(len(x), -1)
-    return special.ndtri((_ranks(flat, stats) - _BLOM) / (flat.shape[1] - 2 * _BLOM + 1)
+    return special.ndtri((_ranks(flat) - _BLOM) / (flat.shape[1] - 2 * _BLOM + 1)
                          ).reshape(x.shape)
 
 
-def _ranks(flat: np.ndarray, stats: Any) -> np.ndarray:
+def _ranks(flat: np.ndarray) -> np.ndarray:
     """Ranks 1..n along each row, ties averaged (``scipy.stats.rankdata(method="average")``).
 
     One unstable sort per row places the ranks; only rows with a tie (rare in continuous
@@ -123,6 +121,8 @@ def _ranks(flat: np.ndarray, stats: Any) -> np.ndarray:
     np.put_along_axis(ranks, order, np.arange(1, flat.shape[1] + 1, dtype=float), axis=1)
     tied = (ordered[:, 1:] == ordered[:, :-1]).any(axis=1)
     if tied.any():
+        from scipy import stats  # imported only when needed (scipy.stats is slow to import)
+
         ranks[tied] = stats.rankdata(flat[tied], method="average", axis=1)
     return ranks
 
