@@ -44,13 +44,17 @@ def compile_python_link(model: Any, initvals: dict | None, jitter: bool) -> Any:
     """
     # nutpie's own helpers that turn a PyMC model into the functions its sampler calls (the
     # same ones its native path compiles), pinned with nutpie in uv.lock
-    from nutpie.compile_pymc import _make_functions, _prepare_dims_and_coords
+    from nutpie.compile_pymc import _make_functions, _prepare_dims_and_coords, _wrap_with_lock
     from nutpie.compiled_pyfunc import from_pyfunc
     from pymc.initial_point import make_initial_point_fn
 
-    start = make_initial_point_fn(model=model, overrides=initvals,
-                                  default_strategy="support_point",
-                                  jitter_rvs=set(model.free_RVs) if jitter else set())
+    # nutpie calls the start-point function from every chain's thread; it is a compiled
+    # PyTensor function with shared state, so it takes nutpie's own lock, as in nutpie's
+    # native path (without it, chains starting together intermittently failed with
+    # "'NoneType' object has no attribute 'transpose'")
+    start = _wrap_with_lock(make_initial_point_fn(
+        model=model, overrides=initvals, default_strategy="support_point",
+        jitter_rvs=set(model.free_RVs) if jitter else set()))
     n_dim, _, logp_fn, expand_fn, initial_point, shape_info, reparameterized = _make_functions(
         model, mode="NUMBA", compute_grad=True, join_expanded=False,
         pymc_initial_point_fn=start)
